@@ -1,0 +1,265 @@
+"""The backward pass: walk the graph from the output to the leaves in topological order.
+
+Every gradient is accumulated in one place (``_propagate``) and broadcasting is undone in
+one place (``sum_to_shape``). The walk is a loop over an explicit stack, so a graph of any
+depth works without touching Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import grad_mode
+from .registry import check_finite
+from .tensor import Tensor
+
+_SECOND_BACKWARD = (
+    "tried to run backward through the graph of op '{op}' a second time, but its buffers "
+    "were released after the first backward; pass retain_graph=True to the first call "
+    "(backward(retain_graph=True)) if you need to go through the graph twice"
+)
+
+
+def backward(output: Tensor, grad=None, retain_graph: bool = False, create_graph: bool = False,
+             retain_grads: bool = False) -> None:
+    """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+    Same as ``output.backward(...)``; see :meth:`Tensor.backward`.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"backward() needs a Tensor, got {type(output).__name__}")
+    if not output.requires_grad:
+        raise RuntimeError(
+            "backward() was called on a tensor that does not require grad: none of its "
+            "inputs had requires_grad=True (or it was computed under no_grad())"
+        )
+    seed = _seed_gradient(output, grad, "backward()")
+    _propagate([output], [seed], targets=None, retain_graph=retain_graph or create_graph,
+               create_graph=create_graph, retain_grads=retain_grads)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without touching ``.grad``.
+
+    Args:
+        outputs: a tensor or a sequence of tensors.
+        inputs: a tensor or a sequence of tensors (leaves or intermediate tensors).
+        grad_outputs: gradients of ``outputs`` to start from (default: ones, for
+            single-element outputs).
+        retain_graph: keep the graph for another pass (default: ``create_graph``).
+        create_graph: record the computation, so the result can be differentiated again.
+        allow_unused: return ``None`` for an input the outputs do not depend on, instead
+            of raising.
+
+    >>> import tinygrad_lr as tg
+    >>> x = tg.Tensor(3.0, requires_grad=True)
+    >>> (dx,) = tg.grad(x ** 3, x, create_graph=True)
+    >>> dx, tg.grad(dx, x)[0]
+    (Tensor(27., op=mul), Tensor(18.))
+    """
+    outputs = _as_tuple(outputs, "outputs")
+    inputs = _as_tuple(inputs, "inputs")
+    for position, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad(): input {position} does not require grad")
+    for position, t in enumerate(outputs):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"grad(): output {position} does not require grad (it does not depend on any "
+                "tensor with requires_grad=True)"
+            )
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = (grad_outputs,) if not isinstance(grad_outputs, (list, tuple)) else tuple(
+            grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(
+                f"grad(): got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+            )
+    seeds = [_seed_gradient(o, g, "grad()") for o, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    found = _propagate(list(outputs), seeds, targets=inputs, retain_graph=retain_graph,
+                       create_graph=create_graph, retain_grads=False)
+    result = []
+    for position, t in enumerate(inputs):
+        g = found.get(t)
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {position} is not used by the outputs; pass allow_unused=True "
+                "to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def sum_to_shape(grad: Tensor, shape: tuple, op_name: str = "?") -> Tensor:
+    """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched.
+
+    Raises ValueError naming ``op_name`` if ``grad`` cannot have come from ``shape``.
+
+    >>> import tinygrad_lr as tg
+    >>> sum_to_shape(tg.ones(2, 3), (3,)).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    if lead < 0 or any(s != 1 and grad.shape[lead + i] != s for i, s in enumerate(shape)):
+        raise ValueError(
+            f"backward of op '{op_name}' returned a gradient of shape {grad.shape} for an "
+            f"input of shape {shape}"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape) if grad.shape != shape else grad
+
+
+def topological_order(outputs) -> list[Tensor]:
+    """Tensors that require grad and lead to ``outputs``, each after every tensor made from it.
+
+    Leaves come first and ``outputs`` last; backward walks this list from the end.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack = [(t, False) for t in outputs]
+    while stack:
+        t, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        for parent in t._inputs:
+            if isinstance(parent, Tensor) and parent._requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> dict:
+    """The backward loop. With ``targets`` it returns their gradients; otherwise it
+    accumulates into the ``.grad`` of leaves."""
+    order = topological_order(outputs)
+    if targets is not None:
+        order = _only_towards(order, targets)
+        wanted = {id(t) for t in targets}
+    pending: dict[int, Tensor] = {}
+    for out, seed in zip(outputs, seeds):
+        _accumulate(pending, out, seed)
+    found: dict[Tensor, Tensor] = {}
+    anomaly = grad_mode.anomaly
+    visit = 0
+    with grad_mode.set_grad_enabled(create_graph):
+        for t in reversed(order):
+            g = pending.pop(id(t), None)
+            if g is None:
+                continue
+            t._visit = visit
+            visit += 1
+            if t._hooks:
+                for hook in list(t._hooks):
+                    replaced = hook(g)
+                    if replaced is not None:
+                        g = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+            if targets is not None:
+                if id(t) in wanted:
+                    found[t] = g
+            elif t._op is None or t._retains_grad or retain_grads:
+                _store_grad(t, g, create_graph)
+            if t._op is None:
+                continue
+            _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly)
+    return found
+
+
+def _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly) -> None:
+    op = t._op
+    if t._released:
+        raise RuntimeError(_SECOND_BACKWARD.format(op=op.name))
+    inputs = t._inputs
+    params = t._params or {}
+    grads = op.backward(g, t, *inputs, **params)
+    if not isinstance(grads, (tuple, list)):
+        grads = (grads,)
+    if len(grads) != len(inputs):
+        raise ValueError(
+            f"backward of op '{op.name}' returned {len(grads)} gradient(s) for "
+            f"{len(inputs)} input(s)"
+        )
+    edges = [] if retain_grads else None
+    for position, (parent, pg) in enumerate(zip(inputs, grads)):
+        if not (isinstance(parent, Tensor) and parent._requires_grad):
+            if edges is not None:
+                edges.append(None)
+            continue
+        if pg is None:
+            raise RuntimeError(
+                f"op '{op.name}' is not differentiable with respect to input {position}, "
+                "but that input requires grad"
+            )
+        if not isinstance(pg, Tensor):
+            pg = Tensor(np.asarray(pg))
+        if pg.shape != parent.shape:
+            pg = sum_to_shape(pg, parent.shape, op.name)
+        if anomaly:
+            check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
+        if edges is not None:
+            edges.append(pg)
+        _accumulate(pending, parent, pg)
+    if edges is not None:
+        t._edge_grads = tuple(edges)
+    # The graph stays readable (rendering shows it); only a second backward is refused.
+    t._released = not retain_graph
+
+
+def _accumulate(pending: dict, t: Tensor, g: Tensor) -> None:
+    previous = pending.get(id(t))
+    pending[id(t)] = g if previous is None else previous + g
+
+
+def _store_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    if not create_graph:
+        g = Tensor._wrap(np.array(g.data, dtype=t.data.dtype, copy=True))
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _only_towards(order: list, targets) -> list:
+    """Keep the tensors from which some target can be reached (no work below the targets)."""
+    leads = {id(t) for t in targets}
+    kept = []
+    for t in order:
+        if id(t) in leads or any(id(p) in leads for p in t._inputs if isinstance(p, Tensor)):
+            leads.add(id(t))
+            kept.append(t)
+    return kept
+
+
+def _seed_gradient(output: Tensor, grad, caller: str) -> Tensor:
+    if grad is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"{caller} on a tensor of shape {output.shape} needs grad= (a gradient of the "
+                "same shape); only single-element tensors get the implicit gradient 1"
+            )
+        return Tensor._wrap(np.ones_like(output.data))
+    grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
+    if grad.shape != output.shape:
+        raise ValueError(
+            f"{caller}: grad has shape {grad.shape} but the output has shape {output.shape}"
+        )
+    return grad
+
+
+def _as_tuple(value, what: str) -> tuple:
+    items = (value,) if isinstance(value, Tensor) else tuple(value)
+    for position, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): {what}[{position}] is a {type(t).__name__}, not a Tensor")
+    return items

@@ -1,0 +1,142 @@
+"""Check analytic gradients against float64 central differences.
+
+The analytic Jacobian comes from backward (one pass per output element); the numeric one
+from perturbing each input element by ±eps. The first disagreement is reported with the
+input, the element, and both values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import grad_mode
+from .autograd import grad
+from .ops.shape import concatenate
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`gradcheck` when analytic and numeric derivatives disagree."""
+
+
+def _float64_inputs(inputs) -> list:
+    """Copies in float64 (never the caller's arrays: perturbing them must not leak out)."""
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)):
+        inputs = (inputs,)
+    copies = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if x.dtype.kind == "f":
+                copies.append(Tensor(np.array(x.data, dtype=np.float64),
+                                     requires_grad=x.requires_grad, name=x.name))
+            else:
+                copies.append(x)
+        else:
+            copies.append(x)
+    return copies
+
+
+def _output(fn, xs) -> Tensor:
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    return out
+
+
+def _describe(x: Tensor, position: int) -> str:
+    return f"input {position}" + (f" ({x.name!r})" if x.name else "")
+
+
+def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True) -> bool:
+    """Compare the gradients backward computes for ``fn(*inputs)`` with finite differences.
+
+    Every floating-point input with ``requires_grad=True`` is checked, in float64 (inputs
+    are copied, never modified). ``fn`` may return a tensor of any shape.
+
+    Returns True when every entry satisfies ``|analytic − numeric| <= atol + rtol·|numeric|``.
+    Otherwise raises :class:`GradcheckError` naming the input, the element index, and both
+    values (or returns False with ``raise_exception=False``).
+
+    >>> import tinygrad_lr as tg
+    >>> x = tg.Tensor([0.5, -1.0], requires_grad=True)
+    >>> tg.gradcheck(lambda t: t.sigmoid() * t, [x])
+    True
+    """
+    xs = _float64_inputs(inputs)
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    out = _output(fn, xs)
+    analytic = {i: np.zeros((out.size, xs[i].size)) for i in checked}
+    if out.requires_grad:
+        for row in range(out.size):
+            seed = np.zeros(out.shape)
+            seed.flat[row] = 1.0
+            grads = grad(out, [xs[i] for i in checked], grad_outputs=Tensor(seed),
+                         retain_graph=True, allow_unused=True)
+            for i, g in zip(checked, grads):
+                if g is not None:
+                    analytic[i][row] = g.data.reshape(-1)
+    with grad_mode.no_grad():
+        for i in checked:
+            x = xs[i]
+            flat = x.data.reshape(-1)
+            for element in range(x.size):
+                original = flat[element]
+                flat[element] = original + eps
+                plus = np.asarray(_output(fn, xs).data, dtype=np.float64).reshape(-1)
+                flat[element] = original - eps
+                minus = np.asarray(_output(fn, xs).data, dtype=np.float64).reshape(-1)
+                flat[element] = original
+                numeric = (plus - minus) / (2 * eps)
+                got = analytic[i][:, element]
+                bad = np.flatnonzero(~(np.abs(got - numeric) <= atol + rtol * np.abs(numeric)))
+                if bad.size:
+                    row = int(bad[0])
+                    message = (
+                        f"gradcheck failed for {_describe(x, i)} at element "
+                        f"{np.unravel_index(element, x.shape)} (output element "
+                        f"{np.unravel_index(row, out.shape)}): analytic {got[row]!r}, "
+                        f"numeric {numeric[row]!r}"
+                    )
+                    if raise_exception:
+                        raise GradcheckError(message)
+                    return False
+    return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check second derivatives: gradcheck the gradient of ``fn`` (built with create_graph).
+
+    The gradient is taken against ``grad_outputs`` (random, from ``seed``, by default), so
+    every second-order term of every op's backward formula is exercised.
+
+    >>> import tinygrad_lr as tg
+    >>> x = tg.Tensor([0.5, -1.0], requires_grad=True)
+    >>> tg.gradgradcheck(lambda t: t.tanh(), [x])
+    True
+    """
+    xs = _float64_inputs(inputs)
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    out = _output(fn, xs)
+    if grad_outputs is None:
+        v = Tensor(np.random.default_rng(seed).standard_normal(out.shape))
+    else:
+        v = Tensor(np.array(grad_outputs, dtype=np.float64))
+
+    def first_derivative(*args):
+        y = _output(fn, args)
+        wanted = [args[i] for i in checked]
+        if not y.requires_grad:
+            return Tensor(np.zeros(sum(w.size for w in wanted)))
+        grads = grad(y, wanted, grad_outputs=v, create_graph=True, allow_unused=True)
+        flat = [(g if g is not None else Tensor(np.zeros(w.shape))).reshape(-1)
+                for g, w in zip(grads, wanted)]
+        return concatenate(flat)
+
+    return gradcheck(first_derivative, xs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -1,0 +1,86 @@
+"""The arithmetic operators: + - * / ** and unary minus."""
+
+from __future__ import annotations
+
+import math
+
+from ..registry import POSITIVE, REAL, needs_grad, op
+from ..tensor import Tensor
+
+
+@op("add", label="+", formula="∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1", method="__add__",
+    rmethod="__radd__")
+class add:
+    """a + b, elementwise with broadcasting."""
+
+    def forward(a, b):
+        return a + b
+
+    def backward(grad, out, a, b):
+        return grad, grad
+
+
+@op("sub", label="−", formula="∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1", method="__sub__",
+    rmethod="__rsub__")
+class sub:
+    """a - b, elementwise with broadcasting."""
+
+    def forward(a, b):
+        return a - b
+
+    def backward(grad, out, a, b):
+        return grad, (-grad if needs_grad(b) else None)
+
+
+@op("mul", label="×", formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a", method="__mul__",
+    rmethod="__rmul__")
+class mul:
+    """a * b, elementwise with broadcasting."""
+
+    def forward(a, b):
+        return a * b
+
+    def backward(grad, out, a, b):
+        return (grad * b if needs_grad(a) else None), (grad * a if needs_grad(b) else None)
+
+
+@op("div", label="÷", formula="∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²", method="__truediv__",
+    rmethod="__rtruediv__", domain=(REAL, POSITIVE))
+class div:
+    """a / b, elementwise with broadcasting."""
+
+    def forward(a, b):
+        return a / b
+
+    def backward(grad, out, a, b):
+        return (grad / b if needs_grad(a) else None), (-grad * out / b if needs_grad(b) else None)
+
+
+@op("neg", label="−x", formula="∂(−x)/∂x = −1", method="__neg__")
+class neg:
+    """-x, elementwise."""
+
+    def forward(x):
+        return -x
+
+    def backward(grad, out, x):
+        return -grad
+
+
+@op("pow", label="xʸ", formula="∂(xʸ)/∂x = y·xʸ⁻¹, ∂(xʸ)/∂y = xʸ·ln x", method="__pow__",
+    rmethod="__rpow__", domain=(POSITIVE, REAL))
+class pow:  # noqa: A001 - the op's public name
+    """a ** b, elementwise with broadcasting (a > 0 when b is not a whole number)."""
+
+    def forward(a, b):
+        return a ** b
+
+    def backward(grad, out, a, b):
+        grad_a = grad_b = None
+        if needs_grad(a):
+            # x**0 is constant; the general rule would give 0 * inf at x = 0.
+            constant_power = isinstance(b, (int, float)) and b == 0
+            grad_a = grad * 0 if constant_power else grad * b * a ** (b - 1)
+        if needs_grad(b):
+            grad_b = grad * out * (a.log() if isinstance(a, Tensor) else math.log(a))
+        return grad_a, grad_b

@@ -1,0 +1,207 @@
+"""Elementwise math: each op's forward and backward side by side.
+
+Masks for piecewise ops (relu, abs, clip, maximum ...) are computed with numpy from the
+saved inputs: they are constant almost everywhere, so they need no gradient of their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
+from ..tensor import Tensor
+
+
+def _mask(condition: np.ndarray, like) -> np.ndarray:
+    """A 0/1 array in ``like``'s dtype, so float32 graphs stay float32."""
+    return condition.astype(like.dtype if like.dtype.kind == "f" else np.float64)
+
+
+@op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True)
+class exp:
+    """e ** x, elementwise."""
+
+    def forward(x):
+        return np.exp(x)
+
+    def backward(grad, out, x):
+        return grad * out
+
+
+@op("log", label="log", formula="∂ln x/∂x = 1/x", method=True, domain=POSITIVE)
+class log:
+    """Natural logarithm, elementwise (x > 0)."""
+
+    def forward(x):
+        return np.log(x)
+
+    def backward(grad, out, x):
+        return grad / x
+
+
+def stable_sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow for any z: e^-|z| never exceeds 1."""
+    e = np.exp(-np.abs(z))
+    positive = 1.0 / (1.0 + e)
+    return np.where(z >= 0, positive, e * positive)
+
+
+@op("sigmoid", label="σ", formula="∂a/∂z = a(1−a)", method=True)
+class sigmoid:
+    """The logistic function σ(z) = 1 / (1 + e^-z), stable for any z."""
+
+    def forward(z):
+        return stable_sigmoid(z)
+
+    def backward(grad, out, z):
+        return grad * out * (1 - out)
+
+
+@op("tanh", label="tanh", formula="∂tanh x/∂x = 1 − tanh²x", method=True)
+class tanh:
+    """Hyperbolic tangent, elementwise."""
+
+    def forward(x):
+        return np.tanh(x)
+
+    def backward(grad, out, x):
+        return grad * (1 - out * out)
+
+
+@op("relu", label="ReLU", formula="∂relu(x)/∂x = 1 if x > 0 else 0", method=True,
+    domain=KINK_AT_ZERO)
+class relu:
+    """max(x, 0), elementwise."""
+
+    def forward(x):
+        return np.maximum(x, 0)
+
+    def backward(grad, out, x):
+        return grad * _mask(x.data > 0, x.data)
+
+
+@op("sqrt", label="√", formula="∂√x/∂x = 1/(2√x)", method=True, domain=POSITIVE)
+class sqrt:
+    """Square root, elementwise (x > 0 for a finite gradient)."""
+
+    def forward(x):
+        return np.sqrt(x)
+
+    def backward(grad, out, x):
+        return grad / (out * 2)
+
+
+@op("abs", label="|x|", formula="∂|x|/∂x = sign(x)", method="__abs__", domain=KINK_AT_ZERO)
+class abs:  # noqa: A001 - the op's public name
+    """|x|, elementwise."""
+
+    def forward(x):
+        return np.abs(x)
+
+    def backward(grad, out, x):
+        return grad * np.sign(x.data)
+
+
+@op("sign", label="sign", formula="∂sign(x)/∂x = 0 (x ≠ 0)", method=True, domain=NONZERO)
+class sign:
+    """-1, 0 or 1 by the sign of x; its gradient is zero."""
+
+    def forward(x):
+        return np.sign(x)
+
+    def backward(grad, out, x):
+        return grad * 0
+
+
+@op("softplus", label="softplus", formula="∂ln(1+eˣ)/∂x = σ(x)", method=True)
+class softplus:
+    """ln(1 + e^x), stable for any x."""
+
+    def forward(x):
+        return np.logaddexp(0, x)
+
+    def backward(grad, out, x):
+        return grad * sigmoid(x)
+
+
+def _clip_cases(shape):
+    return [((shape,), {"min": -0.5, "max": 0.5}), ((shape,), {"min": 0.25}),
+            ((shape,), {"max": -0.25})]
+
+
+@op("clip", label="clip", formula="∂clip(x)/∂x = 1 inside [min, max], 0 outside", method=True,
+    domain=Domain("x ∈ ℝ", avoid=(-0.5, -0.25, 0.25, 0.5), margin=0.02), cases=_clip_cases)
+class clip:
+    """Limit x to [min, max]; either bound may be None."""
+
+    def forward(x, *, min=None, max=None):  # noqa: A002 - numpy/PyTorch names
+        if min is None and max is None:
+            raise ValueError("clip needs min, max or both")
+        if min is not None and max is not None and min > max:
+            raise ValueError(f"clip needs min <= max, got min={min}, max={max}")
+        return np.clip(x, min, max)
+
+    def backward(grad, out, x, *, min=None, max=None):  # noqa: A002
+        inside = np.ones(x.shape, dtype=bool)
+        if min is not None:
+            inside &= x.data >= min
+        if max is not None:
+            inside &= x.data <= max
+        return grad * _mask(inside, x.data)
+
+
+def _pick(grad, a, b, take_a):
+    """Route the gradient to the chosen input; ties share it equally."""
+    a_data = a.data if isinstance(a, Tensor) else a
+    b_data = b.data if isinstance(b, Tensor) else b
+    share = (take_a(a_data, b_data) + 0.5 * (a_data == b_data)).astype(grad.dtype)
+    return (grad * share if needs_grad(a) else None,
+            grad * (1 - share) if needs_grad(b) else None)
+
+
+@op("maximum", label="max", formula="∂max(a,b)/∂a = 1 where a > b (½ at ties)", method=True)
+class maximum:
+    """The elementwise larger of a and b, with broadcasting."""
+
+    def forward(a, b):
+        return np.maximum(a, b)
+
+    def backward(grad, out, a, b):
+        return _pick(grad, a, b, np.greater)
+
+
+@op("minimum", label="min", formula="∂min(a,b)/∂a = 1 where a < b (½ at ties)", method=True)
+class minimum:
+    """The elementwise smaller of a and b, with broadcasting."""
+
+    def forward(a, b):
+        return np.minimum(a, b)
+
+    def backward(grad, out, a, b):
+        return _pick(grad, a, b, np.less)
+
+
+@op("where", label="where", formula="∂where(c,a,b)/∂a = c, ∂/∂b = 1 − c",
+    domain=(BOOLEAN, REAL, REAL))
+class where:
+    """Take a where ``condition`` holds and b elsewhere, with broadcasting."""
+
+    def forward(condition, a, b):
+        return np.where(condition, a, b)
+
+    def backward(grad, out, condition, a, b):
+        return (None,
+                where(condition, grad, 0.0) if needs_grad(a) else None,
+                where(condition, 0.0, grad) if needs_grad(b) else None)
+
+
+@op("astype", label="cast", formula="∂cast(x)/∂x = 1", method=True,
+    cases=lambda shape: [((shape,), {"dtype": "float64"})])
+class astype:
+    """Convert to another dtype (the gradient is converted back)."""
+
+    def forward(x, *, dtype):
+        return x.astype(dtype)
+
+    def backward(grad, out, x, *, dtype):
+        return grad.astype(x.dtype)

@@ -1,0 +1,53 @@
+"""Matrix multiplication with numpy's semantics: 1-D, 2-D and batched (broadcast) operands."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import sum_to_shape
+from ..registry import needs_grad, op
+
+
+def _swap_last_two(x):
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return x.transpose(axes=tuple(axes))
+
+
+def _matmul_cases(shape):
+    n = shape[0] if shape else 2
+    return [(((3, n), (n, 2)), {}), (((n,), (n, 2)), {}), (((3, n), (n,)), {}),
+            (((n,), (n,)), {}), (((2, 3, n), (n, 2)), {}), (((1, 2, n), (3, n, 2)), {})]
+
+
+@op("matmul", label="@", formula="∂(A@B)/∂A = G@Bᵀ, ∂(A@B)/∂B = Aᵀ@G", method="__matmul__",
+    rmethod="__rmatmul__", cases=_matmul_cases)
+class matmul:
+    """Matrix product a @ b, as ``np.matmul`` (1-D, 2-D and batched)."""
+
+    def forward(a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise ValueError("matmul needs inputs with at least one dimension; use * to scale")
+        inner_a = np.shape(a)[-1]
+        inner_b = np.shape(b)[-2] if np.ndim(b) > 1 else np.shape(b)[0]
+        if inner_a != inner_b:
+            raise ValueError(
+                f"inner dimensions differ: the last axis of the left input has {inner_a} "
+                f"elements, the {'second-to-last' if np.ndim(b) > 1 else 'only'} axis of the "
+                f"right input has {inner_b}"
+            )
+        return np.matmul(a, b)
+
+    def backward(grad, out, a, b):
+        # Lift 1-D operands to matrices so one rule covers every case, then drop the axis.
+        a2 = a if a.ndim > 1 else a.reshape(1, -1)
+        b2 = b if b.ndim > 1 else b.reshape(-1, 1)
+        g2 = grad.reshape(out.shape[:-1] + (1,) + out.shape[-1:]) if a.ndim == 1 else grad
+        if b.ndim == 1:
+            g2 = g2.reshape(g2.shape + (1,))
+        grad_a = grad_b = None
+        if needs_grad(a):
+            grad_a = sum_to_shape(g2 @ _swap_last_two(b2), a2.shape, "matmul").reshape(a.shape)
+        if needs_grad(b):
+            grad_b = sum_to_shape(_swap_last_two(a2) @ g2, b2.shape, "matmul").reshape(b.shape)
+        return grad_a, grad_b

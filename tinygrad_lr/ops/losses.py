@@ -1,0 +1,95 @@
+"""Fused loss ops: binary cross-entropy on probabilities and on logits.
+
+Each loss is one op, so the lecture's graph has ``L(a, y)`` as a single node and its
+backward is the hand-derived formula itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
+from .elementwise import clip, sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction) -> None:
+    """Raise ValueError unless ``reduction`` is 'mean', 'sum' or 'none'."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def reduce_loss(per_element: np.ndarray, reduction: str) -> np.ndarray:
+    """Apply a loss reduction to a numpy array of per-element losses."""
+    check_reduction(reduction)
+    if reduction == "none":
+        return per_element
+    if per_element.size == 0:
+        raise ValueError("the loss of an empty batch is undefined")
+    return per_element.mean() if reduction == "mean" else per_element.sum()
+
+
+def check_targets(prediction, target, what: str) -> None:
+    """Targets must have the prediction's shape (or be a single number)."""
+    if np.ndim(target) and np.shape(target) != np.shape(prediction):
+        raise ValueError(
+            f"{what} and target must have the same shape, got {np.shape(prediction)} and "
+            f"{np.shape(target)} (reshape one of them; broadcasting here is almost always a bug)"
+        )
+
+
+def probability_eps(dtype) -> float:
+    """How far from 0 and 1 probabilities are clipped so logs stay finite."""
+    return float(np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64).eps)
+
+
+def _per_element_grad(grad, a, reduction):
+    return grad / np.size(a) if reduction == "mean" else grad
+
+
+def _loss_cases(shape):
+    return [((shape, shape), {"reduction": r}) for r in REDUCTIONS]
+
+
+@op("binary_cross_entropy", label="L(a, y)",
+    formula="∂L/∂a = −y/a + (1−y)/(1−a)", domain=(UNIT_INTERVAL, UNIT_INTERVAL),
+    cases=_loss_cases)
+class binary_cross_entropy:
+    """−(y·log a + (1−y)·log(1−a)) for probabilities a; a is clipped to [ε, 1−ε]."""
+
+    def forward(a, y, *, reduction="mean"):
+        check_targets(a, y, "binary_cross_entropy: input")
+        if np.size(a) and (np.min(a) < 0 or np.max(a) > 1):
+            raise ValueError(
+                f"binary_cross_entropy needs probabilities in [0, 1], got values from "
+                f"{np.min(a):.4g} to {np.max(a):.4g}; for raw scores use "
+                "binary_cross_entropy_with_logits"
+            )
+        eps = probability_eps(np.asarray(a).dtype)
+        a = np.clip(a, eps, 1 - eps)
+        return reduce_loss(-(y * np.log(a) + (1 - y) * np.log1p(-a)), reduction)
+
+    def backward(grad, out, a, y, *, reduction="mean"):
+        g = _per_element_grad(grad, a, reduction)
+        eps = probability_eps(a.dtype)
+        clipped = clip(a, min=eps, max=1 - eps)
+        grad_a = g * (-y / clipped + (1 - y) / (1 - clipped)) if needs_grad(a) else None
+        grad_y = g * ((1 - clipped).log() - clipped.log()) if needs_grad(y) else None
+        return grad_a, grad_y
+
+
+@op("binary_cross_entropy_with_logits", label="L(z, y)",
+    formula="∂L/∂z = σ(z) − y", domain=(REAL, UNIT_INTERVAL), cases=_loss_cases)
+class binary_cross_entropy_with_logits:
+    """Binary cross-entropy of σ(z) against y, computed from the logit z (finite for any z)."""
+
+    def forward(z, y, *, reduction="mean"):
+        check_targets(z, y, "binary_cross_entropy_with_logits: input")
+        return reduce_loss(np.logaddexp(0, z) - y * z, reduction)
+
+    def backward(grad, out, z, y, *, reduction="mean"):
+        g = _per_element_grad(grad, z, reduction)
+        grad_z = g * (sigmoid(z) - y) if needs_grad(z) else None
+        grad_y = g * -z if needs_grad(y) else None
+        return grad_z, grad_y

@@ -1,0 +1,102 @@
+"""Reductions over axes: sum, mean, max, min (axis=None | int | tuple, keepdims)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import op
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """The reduced axes as non-negative ints (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for an array of {ndim} dimension(s)")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(out)
+
+
+def kept_shape(shape: tuple, axis) -> tuple:
+    """``shape`` with the reduced axes set to 1: the shape of a ``keepdims=True`` result."""
+    axes = normalize_axes(axis, len(shape))
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def spread_back(grad, shape: tuple, axis, keepdims: bool):
+    """Give a reduction's gradient the input's shape again (a broadcast view, no copy)."""
+    if not keepdims:
+        grad = grad.reshape(kept_shape(shape, axis))
+    return grad.broadcast_to(shape)
+
+
+def reduction_cases(shape):
+    cases = [((shape,), {}), ((shape,), {"keepdims": True})]
+    if len(shape) >= 1:
+        cases += [((shape,), {"axis": 0}), ((shape,), {"axis": -1, "keepdims": True})]
+    if len(shape) >= 2:
+        cases += [((shape,), {"axis": (0, len(shape) - 1)})]
+    return cases
+
+
+def _reduce_axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+@op("sum", label="Σ", formula="∂Σx/∂xᵢ = 1", method=True, cases=reduction_cases)
+class sum:  # noqa: A001 - the op's public name
+    """Sum over ``axis`` (all axes by default)."""
+
+    def forward(x, *, axis=None, keepdims=False):
+        return np.sum(x, axis=_reduce_axis(axis), keepdims=keepdims)
+
+    def backward(grad, out, x, *, axis=None, keepdims=False):
+        return spread_back(grad, x.shape, axis, keepdims)
+
+
+@op("mean", label="mean", formula="∂mean(x)/∂xᵢ = 1/n", method=True, cases=reduction_cases)
+class mean:
+    """Mean over ``axis`` (all axes by default)."""
+
+    def forward(x, *, axis=None, keepdims=False):
+        if np.size(x) == 0:
+            raise ValueError("mean of an empty array")
+        return np.mean(x, axis=_reduce_axis(axis), keepdims=keepdims)
+
+    def backward(grad, out, x, *, axis=None, keepdims=False):
+        count = x.data.size // max(out.data.size, 1)
+        return spread_back(grad / count, x.shape, axis, keepdims)
+
+
+def _extremum_backward(grad, out, x, axis, keepdims):
+    """The gradient goes to the elements equal to the extremum, shared equally at ties."""
+    winners = x.data == np.reshape(out.data, kept_shape(x.shape, axis))
+    share = winners / winners.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
+    return spread_back(grad, x.shape, axis, keepdims) * share.astype(grad.dtype)
+
+
+@op("max", label="max", formula="∂max(x)/∂xᵢ = 1 for the largest element", method=True,
+    cases=reduction_cases)
+class max:  # noqa: A001 - the op's public name
+    """Largest element over ``axis`` (all axes by default)."""
+
+    def forward(x, *, axis=None, keepdims=False):
+        return np.max(x, axis=_reduce_axis(axis), keepdims=keepdims)
+
+    def backward(grad, out, x, *, axis=None, keepdims=False):
+        return _extremum_backward(grad, out, x, axis, keepdims)
+
+
+@op("min", label="min", formula="∂min(x)/∂xᵢ = 1 for the smallest element", method=True,
+    cases=reduction_cases)
+class min:  # noqa: A001 - the op's public name
+    """Smallest element over ``axis`` (all axes by default)."""
+
+    def forward(x, *, axis=None, keepdims=False):
+        return np.min(x, axis=_reduce_axis(axis), keepdims=keepdims)
+
+    def backward(grad, out, x, *, axis=None, keepdims=False):
+        return _extremum_backward(grad, out, x, axis, keepdims)

@@ -1,0 +1,178 @@
+"""Ops that move elements around: reshape, transpose, broadcast_to, indexing, concatenate, stack."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import sum_to_shape
+from ..registry import op
+from ..tensor import Tensor
+
+
+def _shape_from_args(shape) -> tuple:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _reshape_cases(shape):
+    size = int(np.prod(shape))
+    return [((shape,), {"shape": (size,)}), ((shape,), {"shape": (1, size, 1)}),
+            ((shape,), {"shape": (-1,)})]
+
+
+@op("reshape", label="reshape", formula="∂reshape(x)/∂x = reshape⁻¹", method=True,
+    cases=_reshape_cases)
+class reshape:
+    """The same elements in a new shape (one entry may be -1)."""
+
+    def forward(x, *, shape):
+        return np.reshape(x, shape)
+
+    def backward(grad, out, x, *, shape):
+        return grad.reshape(x.shape)
+
+    def as_method(self, *shape):
+        return reshape(self, shape=_shape_from_args(shape))
+
+
+@op("transpose", label="transpose", formula="∂xᵀ/∂x = permutation⁻¹", method=True,
+    cases=lambda shape: [((shape,), {}), ((shape,), {"axes": tuple(range(len(shape)))[::-1]})])
+class transpose:
+    """Permute the axes (reverse them by default), as ``np.transpose``."""
+
+    def forward(x, *, axes=None):
+        return np.transpose(x, axes)
+
+    def backward(grad, out, x, *, axes=None):
+        return grad.transpose(axes=None if axes is None else tuple(np.argsort(axes)))
+
+    def as_method(self, *axes):
+        return transpose(self, axes=_shape_from_args(axes) if axes else None)
+
+
+Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+
+
+@op("broadcast_to", label="broadcast", formula="∂broadcast(x)/∂x = sum over the new axes",
+    method=True, cases=lambda shape: [((shape,), {"shape": (2,) + tuple(shape)})])
+class broadcast_to:
+    """Repeat x along new or length-1 axes to ``shape``, as ``np.broadcast_to``."""
+
+    def forward(x, *, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(grad, out, x, *, shape):
+        return sum_to_shape(grad, x.shape, "broadcast_to")
+
+    def as_method(self, *shape):
+        return broadcast_to(self, shape=_shape_from_args(shape))
+
+
+def plain_index(index):
+    """Tensors inside an index become numpy arrays; lists become integer/bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index) -> bool:
+    """Basic indices (ints, slices) never select an element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis
+               for p in parts)
+
+
+def _index_cases(shape):
+    if not shape:
+        return [((shape,), {"index": ()})]
+    cases = [((shape,), {"index": 0}), ((shape,), {"index": np.array([0, 0, -1])}),
+             ((shape,), {"index": slice(None, None, -1)})]
+    if len(shape) >= 2:
+        cases.append(((shape,), {"index": (slice(None), np.array([0, 0]))}))
+    return cases
+
+
+@op("getitem", label="[ ]", formula="∂x[i]/∂x = 1 at i (repeats add up)",
+    method="__getitem__", cases=_index_cases)
+class getitem:
+    """``x[index]`` with numpy's basic and advanced indexing."""
+
+    def forward(x, *, index):
+        return x[plain_index(index)]
+
+    def backward(grad, out, x, *, index):
+        return scatter_add(grad, index=index, shape=x.shape)
+
+    def as_method(self, index):
+        return getitem(self, index=plain_index(index))
+
+
+def _scatter_cases(shape):
+    if not shape:
+        return [((shape,), {"index": (), "shape": shape})]
+    return [(((2,) + tuple(shape[1:]),), {"index": np.array([0, 0]), "shape": shape}),
+            ((shape,), {"index": slice(None), "shape": shape})]
+
+
+@op("scatter_add", label="scatter+", formula="∂scatter(g)/∂g = g[i]", cases=_scatter_cases)
+class scatter_add:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices add up)."""
+
+    def forward(values, *, index, shape):
+        index = plain_index(index)
+        out = np.zeros(shape, dtype=np.result_type(values, np.float32))
+        if _is_basic(index):
+            out[index] = values
+        else:
+            np.add.at(out, index, values)
+        return out
+
+    def backward(grad, out, values, *, index, shape):
+        return getitem(grad, index=index)
+
+
+def _concat_cases(shape):
+    if not shape:
+        return [(((1,), (2,), (1,)), {"axis": 0})]
+    other = (2,) + tuple(shape[1:])
+    return [((shape, other, shape), {"axis": 0})]
+
+
+def _slab(ndim: int, axis: int, where) -> tuple:
+    return (slice(None),) * axis + (where,)
+
+
+@op("concatenate", label="concat", formula="∂concat(x…)/∂xᵢ = its slice", cases=_concat_cases)
+class concatenate:
+    """Join tensors along an existing ``axis`` (pass a list: ``concatenate([a, b], axis=0)``)."""
+
+    def forward(*inputs, axis=0):
+        return np.concatenate(inputs, axis=axis)
+
+    def backward(grad, out, *inputs, axis=0):
+        axis = axis % out.ndim
+        grads, start = [], 0
+        for x in inputs:
+            stop = start + np.shape(x)[axis]
+            grads.append(getitem(grad, index=_slab(out.ndim, axis, slice(start, stop))))
+            start = stop
+        return tuple(grads)
+
+
+@op("stack", label="stack", formula="∂stack(x…)/∂xᵢ = its slab",
+    cases=lambda shape: [((shape, shape), {"axis": 0}), ((shape, shape, shape), {"axis": -1})])
+class stack:
+    """Join same-shaped tensors along a new ``axis`` (pass a list: ``stack([a, b])``)."""
+
+    def forward(*inputs, axis=0):
+        return np.stack(inputs, axis=axis)
+
+    def backward(grad, out, *inputs, axis=0):
+        axis = axis % out.ndim
+        return tuple(getitem(grad, index=_slab(out.ndim, axis, i)) for i in range(len(inputs)))

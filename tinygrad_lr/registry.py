@@ -1,0 +1,401 @@
+"""The op registry: every op, built-in or yours, is registered here by name.
+
+An op is one small unit: ``forward`` computes with numpy arrays, ``backward`` returns the
+vector-Jacobian product for each input, written with Tensor operations so that gradients
+can be differentiated again. Registering an op makes it a callable function, optionally a
+Tensor method, and visible to ``backward``, ``gradcheck``, the op test-suite and rendering.
+
+    >>> import numpy as np
+    >>> import tinygrad_lr as tg
+    >>> @tg.op("cube_demo", formula="∂y/∂x = 3x²", method="cube_demo", replace=True)
+    ... class cube_demo:
+    ...     "x³, elementwise."
+    ...     def forward(x):
+    ...         return x ** 3
+    ...     def backward(grad, out, x):
+    ...         return grad * 3 * x * x
+    >>> x = tg.Tensor(2.0, requires_grad=True)
+    >>> x.cube_demo().backward()
+    >>> x.grad
+    Tensor(12.)
+
+Conventions for ``forward(*inputs, **params)``: positional parameters are the inputs
+(tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...).
+``backward(grad, out, *inputs, **params)`` receives the incoming gradient, the output
+tensor and the inputs as the forward saw them (tensors or numbers), and returns one
+gradient per input (a single value for a one-input op). It may return ``None`` for an
+input that does not need a gradient; see :func:`needs_grad`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import numbers
+import traceback
+
+import numpy as np
+
+from . import grad_mode
+from .tensor import Tensor
+
+_REGISTRY: dict[str, Op] = {}
+_ATTACHED_METHODS: dict[str, str] = {}
+
+
+class Domain:
+    """Where an op's input is valid: a text for people and a sampler for the op tests.
+
+    Args:
+        text: how the domain reads in docs and pictures, e.g. ``"x > 0"``.
+        low, high: the interval the tests draw values from.
+        avoid: points where the op has a kink or pole; samples keep ``margin`` away.
+        kind: ``"float"`` (default) or ``"bool"`` for condition inputs.
+
+    >>> import numpy as np
+    >>> from tinygrad_lr.registry import POSITIVE
+    >>> bool((POSITIVE.sample(np.random.default_rng(0), (100,)) > 0).all())
+    True
+    """
+
+    def __init__(self, text: str, low: float = -2.0, high: float = 2.0, avoid=(),
+                 margin: float = 0.05, kind: str = "float") -> None:
+        if kind not in ("float", "bool"):
+            raise ValueError(f"Domain kind must be 'float' or 'bool', got {kind!r}")
+        if not low < high:
+            raise ValueError(f"Domain needs low < high, got low={low}, high={high}")
+        self.text = text
+        self.low = float(low)
+        self.high = float(high)
+        self.avoid = tuple(float(p) for p in avoid)
+        self.margin = float(margin)
+        self.kind = kind
+
+    def sample(self, rng: np.random.Generator, shape, dtype=np.float64) -> np.ndarray:
+        """Draw an array of ``shape`` from the domain (away from the ``avoid`` points)."""
+        if self.kind == "bool":
+            return rng.random(shape) < 0.5
+        values = rng.uniform(self.low, self.high, size=shape)
+        for point in self.avoid:
+            near = np.abs(values - point) < self.margin
+            values = np.where(near, point + np.where(values >= point, 2, -2) * self.margin, values)
+        return values.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"Domain({self.text!r})"
+
+
+REAL = Domain("x ∈ ℝ")
+POSITIVE = Domain("x > 0", 0.2, 3.0)
+UNIT_INTERVAL = Domain("0 < x < 1", 0.05, 0.95)
+NONZERO = Domain("x ≠ 0", avoid=(0.0,), margin=0.2)
+KINK_AT_ZERO = Domain("x ∈ ℝ, not differentiable at 0", avoid=(0.0,))
+BOOLEAN = Domain("condition (bool)", kind="bool")
+
+
+class Op:
+    """A registered op: call it like a function on tensors, numbers or arrays.
+
+    Attributes: ``name``, ``label`` (short text shown in rendered graphs), ``formula`` (the
+    local derivative as text), ``domain`` (one :class:`Domain` per input), ``cases``
+    (shapes and params the op tests use; ``None`` means elementwise with broadcasting),
+    ``n_inputs`` (``None`` for ops taking any number of inputs), ``param_names``.
+    """
+
+    def __init__(self, name, forward, backward, *, label=None, formula=None, domain=None,
+                 cases=None, doc=None) -> None:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"op name must be a Python identifier, got {name!r}")
+        if not callable(forward) or not callable(backward):
+            raise TypeError(f"op '{name}' needs callable forward and backward functions")
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.label = label or name
+        self.formula = formula
+        self.cases = cases
+        self.__doc__ = doc or getattr(forward, "__doc__", None) or f"The '{name}' op."
+        self.__name__ = name
+        self.n_inputs, self.param_names, self.param_defaults = _read_signature(name, forward)
+        self.variadic = self.n_inputs is None
+        self._param_set = frozenset(self.param_names)
+        if domain is None:
+            domain = REAL
+        if isinstance(domain, Domain):
+            domain = (domain,) * (self.n_inputs or 1)
+        self.domain = tuple(domain)
+        if self.n_inputs is not None and len(self.domain) != self.n_inputs:
+            raise ValueError(
+                f"op '{name}' has {self.n_inputs} inputs but {len(self.domain)} domains"
+            )
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+    def __call__(self, *args, **params):
+        if self.variadic or len(args) != self.n_inputs:
+            args, params = self._bind(args, params)
+        elif params and not self._param_set.issuperset(params):
+            self._reject_unknown(params)
+        inputs = list(args)
+        arrays = list(args)
+        record = False
+        for i, arg in enumerate(args):
+            if not isinstance(arg, Tensor):
+                arg = inputs[i] = _as_operand(arg, self.name, i)
+                if not isinstance(arg, Tensor):
+                    continue
+            arrays[i] = arg.data
+            if arg._requires_grad:
+                record = True
+        try:
+            out = self.forward(*arrays, **params)
+        except (ValueError, IndexError) as error:
+            shapes = ", ".join(str(np.shape(a)) for a in arrays)
+            raise type(error)(
+                f"{self.name}: cannot apply to inputs of shapes {shapes}: {error}"
+            ) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = Tensor._wrap(out)
+        if grad_mode.anomaly:
+            check_finite(out, self.name, "forward value", None)
+        if record and grad_mode.enabled:
+            result._requires_grad = True
+            result._op = self
+            result._inputs = tuple(inputs)
+            result._params = params or None
+            if grad_mode.anomaly:
+                result._trace = _user_frame()
+        return result
+
+    def _bind(self, args, params):
+        """Split positional arguments into inputs and params (``sum(x, 1)`` is axis=1)."""
+        if self.variadic:
+            if args and isinstance(args[0], (list, tuple)):
+                inputs, extra = tuple(args[0]), args[1:]
+            else:
+                inputs, extra = args, ()
+            if not inputs:
+                raise ValueError(f"{self.name}() needs at least one input")
+        else:
+            if len(args) < self.n_inputs:
+                raise TypeError(
+                    f"{self.name}() takes {self.n_inputs} input(s), got {len(args)}"
+                )
+            inputs, extra = args[: self.n_inputs], args[self.n_inputs:]
+        if len(extra) > len(self.param_names):
+            raise TypeError(
+                f"{self.name}() got {len(extra)} extra positional argument(s); "
+                f"its settings are {list(self.param_names)}"
+            )
+        params = dict(params)
+        for pname, value in zip(self.param_names, extra):
+            if pname in params:
+                raise TypeError(f"{self.name}() got multiple values for '{pname}'")
+            params[pname] = value
+        if params and not self._param_set.issuperset(params):
+            self._reject_unknown(params)
+        return inputs, params
+
+    def _reject_unknown(self, params):
+        unknown = sorted(set(params) - self._param_set)
+        raise TypeError(
+            f"{self.name}() got unexpected keyword argument(s) {unknown}; "
+            f"its settings are {list(self.param_names)}"
+        )
+
+
+def _read_signature(name, forward):
+    n_inputs = 0
+    variadic = False
+    names, defaults = [], {}
+    for p in inspect.signature(forward).parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            if names:
+                raise TypeError(f"op '{name}': inputs must come before keyword-only settings")
+            n_inputs += 1
+        elif p.kind is p.VAR_POSITIONAL:
+            variadic = True
+        elif p.kind is p.KEYWORD_ONLY:
+            names.append(p.name)
+            if p.default is not p.empty:
+                defaults[p.name] = p.default
+        else:
+            raise TypeError(f"op '{name}': forward may not take **{p.name}")
+    if variadic and n_inputs:
+        raise TypeError(f"op '{name}': a variadic forward takes only *inputs")
+    return (None if variadic else n_inputs), tuple(names), defaults
+
+
+_SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def _as_operand(value, op_name, position):
+    """Numbers stay numbers (so float32 tensors stay float32); arrays become constant tensors."""
+    if isinstance(value, (numbers.Number, np.generic)) and isinstance(value, _SCALARS):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor(value)
+    raise TypeError(
+        f"{op_name}() input {position} must be a Tensor, a number or an array, "
+        f"got {type(value).__name__}"
+    )
+
+
+def is_operand(value) -> bool:
+    """True for what ops accept as an input: Tensors, numbers and numpy arrays."""
+    return isinstance(value, (Tensor, np.ndarray, np.generic) + _SCALARS)
+
+
+def needs_grad(value) -> bool:
+    """True if ``value`` is a tensor that wants a gradient (use it to skip work in backward).
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.registry import needs_grad
+    >>> needs_grad(tg.Tensor(1.0, requires_grad=True)), needs_grad(2.0)
+    (True, False)
+    """
+    return isinstance(value, Tensor) and value._requires_grad
+
+
+def check_finite(array, op_name: str, what: str, created_at) -> None:
+    """Raise FloatingPointError if ``array`` holds NaN or inf (used by ``detect_anomaly``)."""
+    array = np.asarray(array)
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = "nan" if np.isnan(array).any() else "inf"
+        where = f"; the tensor was created at {created_at}" if created_at else ""
+        raise FloatingPointError(f"op '{op_name}' produced {bad} in its {what}{where}")
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside this package: where the user made the tensor."""
+    package = __name__.rsplit(".", 1)[0].replace(".", "/")
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if f"/{package}/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "unknown location"
+
+
+def register_op(name: str, forward, backward, *, label=None, formula=None, domain=None,
+                cases=None, method=None, rmethod=None, method_impl=None, doc=None,
+                replace: bool = False) -> Op:
+    """Register an op and return it (the function form of :func:`op`).
+
+    Args:
+        name: the op's name; also its name in ``tinygrad_lr`` and ``tinygrad_lr.functional``.
+        forward: ``forward(*inputs, **params) -> ndarray`` on numpy arrays.
+        backward: ``backward(grad, out, *inputs, **params)`` returning one gradient per
+            input, computed with Tensor operations.
+        label: short text for rendered graphs (default: the name).
+        formula: the local derivative as text, e.g. ``"∂a/∂z = a(1−a)"``.
+        domain: a :class:`Domain` for every input, or one per input (default: all reals).
+        cases: ``cases(shape) -> [(input_shapes, params), ...]`` for the op tests, for ops
+            that are not elementwise.
+        method: also attach the op as ``Tensor.<method>`` (``True`` means the op's name).
+        rmethod: attach a reflected operator (e.g. ``"__radd__"``) calling ``op(other, self)``.
+        method_impl: a custom function to attach instead of the default method.
+        replace: allow replacing an op that is already registered.
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.registry import register_op
+    >>> double = register_op("double_demo", lambda x: 2 * x, lambda g, out, x: g * 2,
+    ...                      replace=True)
+    >>> double(tg.Tensor([1.0, 2.0])).tolist()
+    [2.0, 4.0]
+    """
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"an op named '{name}' is already registered; pass replace=True")
+    new = Op(name, forward, backward, label=label, formula=formula, domain=domain,
+             cases=cases, doc=doc)
+    if method:
+        _attach(new, name if method is True else method, method_impl)
+    if rmethod:
+        _attach(new, rmethod, None, reflected=True)
+    _REGISTRY[name] = new
+    return new
+
+
+def op(name: str, **meta):
+    """Class decorator: register the ``forward`` and ``backward`` written side by side.
+
+    The class body is just a namespace (no ``self``); its docstring becomes the op's doc,
+    and an optional ``as_method`` function is attached instead of the default method. All
+    keyword arguments are those of :func:`register_op`.
+    """
+
+    def register(unit):
+        body = vars(unit)
+        if "forward" not in body or "backward" not in body:
+            raise TypeError(f"op '{name}' must define both forward and backward")
+        return register_op(name, body["forward"], body["backward"],
+                           method_impl=body.get("as_method"), doc=unit.__doc__, **meta)
+
+    return register
+
+
+def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None:
+    owner = _ATTACHED_METHODS.get(method_name)
+    if owner is None and hasattr(Tensor, method_name):
+        raise ValueError(
+            f"cannot attach op '{target.name}' as Tensor.{method_name}: that name is taken"
+        )
+    if owner is not None and owner != target.name and _REGISTRY.get(owner) is not None:
+        raise ValueError(
+            f"Tensor.{method_name} already belongs to op '{owner}'; pick another method name"
+        )
+    if impl is not None:
+        method = impl
+    elif reflected:
+        def method(self, other):
+            if not is_operand(other):
+                return NotImplemented
+            return target(other, self)
+    elif method_name.startswith("__"):
+        def method(self, *args):
+            if args and not is_operand(args[0]):
+                return NotImplemented
+            return target(self, *args)
+    else:
+        def method(self, *args, **params):
+            return target(self, *args, **params)
+    method.__name__ = method_name
+    method.__qualname__ = f"Tensor.{method_name}"
+    method.__doc__ = method.__doc__ or target.__doc__
+    setattr(Tensor, method_name, method)
+    _ATTACHED_METHODS[method_name] = target.name
+
+
+def get_op(name: str) -> Op:
+    """Return the registered op called ``name`` (KeyError with suggestions otherwise).
+
+    >>> from tinygrad_lr.registry import get_op
+    >>> get_op("sigmoid").formula
+    '∂a/∂z = a(1−a)'
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, _REGISTRY, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no op named '{name}' is registered{hint}") from None
+
+
+def registered_ops() -> dict[str, Op]:
+    """Return a copy of the registry: op name -> :class:`Op`, in registration order.
+
+    >>> from tinygrad_lr.registry import registered_ops
+    >>> "matmul" in registered_ops()
+    True
+    """
+    return dict(_REGISTRY)
+
+
+def unregister_op(name: str) -> None:
+    """Remove an op (and the Tensor methods it attached) from the registry."""
+    get_op(name)
+    del _REGISTRY[name]
+    for method_name, owner in list(_ATTACHED_METHODS.items()):
+        if owner == name:
+            delattr(Tensor, method_name)
+            del _ATTACHED_METHODS[method_name]

@@ -1,0 +1,510 @@
+"""The Tensor: a numpy array that remembers which op made it and from what.
+
+A tensor made by an op keeps ``op`` (the registered op), ``inputs`` (the tensors and
+constants it was made from, in order) and ``params`` (the op's keyword arguments). That is
+the whole graph: ``backward`` walks it from the output down to the leaves.
+
+Arithmetic and math methods are not written here: each op attaches its own method when it
+is registered (see :mod:`tinygrad_lr.registry`), so this module stays at the bottom of the
+stack and imports no op.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+_FLOATING_KINDS = "fc"
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: a Python number, a nested list, a numpy array or another Tensor. Python
+            numbers and lists become float64; numpy arrays keep their dtype and are not
+            copied (nothing in the library writes into them).
+        requires_grad: whether ``backward`` should compute a gradient for this tensor.
+            Only floating-point tensors can require grad.
+        dtype: a numpy dtype to convert ``data`` to.
+        name: a label used in ``repr`` and in rendered graphs.
+
+    >>> import tinygrad_lr as tg
+    >>> w = tg.Tensor([1.0, -2.0], requires_grad=True, name="w")
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    Tensor([ 2., -4.])
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "_requires_grad",
+        "name",
+        "_op",
+        "_inputs",
+        "_params",
+        "_hooks",
+        "_retains_grad",
+        "_released",
+        "_visit",
+        "_edge_grads",
+        "_trace",
+        "__weakref__",
+    )
+
+    # Lets ndarray-on-the-left (``array * tensor``) hand the operation to the Tensor.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if isinstance(data, np.ndarray):
+            array = data if dtype is None else data.astype(dtype, copy=False)
+        elif isinstance(data, np.generic):
+            array = np.asarray(data, dtype=dtype)
+        else:
+            array = _from_python(data, dtype)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor name must be a str, got {type(name).__name__}")
+        self.data = array
+        self.grad = None
+        self._requires_grad = False
+        self.name = name
+        self._op = None
+        self._inputs = ()
+        self._params = None
+        self._hooks = None
+        self._retains_grad = False
+        self._released = False
+        self._visit = None
+        self._edge_grads = None
+        self._trace = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray) -> Tensor:
+        """Make a tensor around an array the library just computed (no checks, no copy)."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t._requires_grad = False
+        t.name = None
+        t._op = None
+        t._inputs = ()
+        t._params = None
+        t._hooks = None
+        t._retains_grad = False
+        t._released = False
+        t._visit = None
+        t._edge_grads = None
+        t._trace = None
+        return t
+
+    # ----------------------------------------------------------------- grad flags
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow into this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return ``self`` (only on leaves).
+
+        >>> import tinygrad_lr as tg
+        >>> tg.Tensor([1.0, 2.0]).requires_grad_().requires_grad
+        True
+        """
+        if self._op is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad can only be turned off on a leaf tensor; use .detach() instead"
+            )
+        if requires_grad and self.data.dtype.kind not in _FLOATING_KINDS:
+            raise TypeError(
+                f"only floating-point tensors can require grad, but this tensor has dtype "
+                f"{self.data.dtype}; create it with dtype=float64 (or float32)"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created, False for tensors an op made while recording."""
+        return self._op is None
+
+    @property
+    def op(self):
+        """The registered op that made this tensor, or None for a leaf."""
+        return self._op
+
+    @property
+    def inputs(self) -> tuple:
+        """What the op consumed, in order: tensors and constants (empty for a leaf)."""
+        return self._inputs
+
+    @property
+    def params(self) -> dict:
+        """The op's keyword arguments (e.g. ``axis``), empty for a leaf."""
+        return self._params or {}
+
+    @property
+    def visit_order(self) -> int | None:
+        """Position of this tensor in the last backward pass through it (0 = the output)."""
+        return self._visit
+
+    @property
+    def edge_grads(self) -> tuple | None:
+        """Gradients this tensor's op sent to each input in the last ``retain_grads`` backward."""
+        return self._edge_grads
+
+    def detach(self) -> Tensor:
+        """Return a tensor sharing this data but cut from the graph (no grad).
+
+        >>> import tinygrad_lr as tg
+        >>> x = tg.Tensor(2.0, requires_grad=True)
+        >>> (x * 3).detach().requires_grad
+        False
+        """
+        out = Tensor._wrap(self.data)
+        out.name = self.name
+        return out
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after ``backward`` (as PyTorch does).
+
+        >>> import tinygrad_lr as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True)
+        >>> y = x * x
+        >>> _ = y.retain_grad()
+        >>> (y * 2).backward()
+        >>> y.grad
+        Tensor(2.)
+        """
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with the gradient arriving at this tensor during backward.
+
+        If the hook returns a tensor, it replaces the gradient. Returns a handle whose
+        ``remove()`` unregisters the hook.
+
+        >>> import tinygrad_lr as tg
+        >>> x = tg.Tensor(1.0, requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * 2).backward()
+        >>> x.grad
+        Tensor(20.)
+        """
+        if not callable(hook):
+            raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False,
+                 retain_grads: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        Args:
+            grad: the gradient of some scalar with respect to ``self``; may be omitted only
+                when ``self`` holds a single element.
+            retain_graph: keep the graph usable for another backward.
+            create_graph: record the backward pass itself, so gradients can be
+                differentiated again (implies ``retain_graph``).
+            retain_grads: also keep ``.grad`` on every intermediate tensor and the gradient
+                sent along every edge (what rendered graphs show).
+
+        >>> import tinygrad_lr as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True)
+        >>> (x ** 2).backward()
+        >>> x.grad
+        Tensor(6.)
+        """
+        from .autograd import backward
+
+        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph,
+                 retain_grads=retain_grads)
+
+    # --------------------------------------------------------------- array views
+    @property
+    def shape(self) -> tuple:
+        """The shape, as numpy reports it."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    def numel(self) -> int:
+        """Number of elements (PyTorch spelling of ``size``)."""
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        """Return the underlying numpy array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """Return the single element as a Python number.
+
+        >>> import tinygrad_lr as tg
+        >>> tg.Tensor([[2.5]]).item()
+        2.5
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element, got shape {self.data.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        """Return the data as nested Python lists."""
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is None:
+            return self.data if not copy else self.data.copy()
+        return self.data.astype(dtype, copy=bool(copy))
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def any(self) -> bool:
+        """True if any element is true (no grad)."""
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        """True if every element is true (no grad)."""
+        return bool(self.data.all())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", precision=4)
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._op is not None:
+            extras.append(f"op={self._op.name}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ------------------------------------------- comparisons: plain booleans, no grad
+    def _compare(self, other, ufunc):
+        if isinstance(other, Tensor):
+            other = other.data
+        elif not isinstance(other, (numbers.Number, np.ndarray, np.generic, list, tuple)):
+            return NotImplemented
+        return Tensor._wrap(np.asarray(ufunc(self.data, other)))
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def _logical(self, other, ufunc):
+        if isinstance(other, Tensor):
+            other = other.data
+        elif not isinstance(other, (bool, np.bool_, np.ndarray)):
+            return NotImplemented
+        return Tensor._wrap(np.asarray(ufunc(self.data, other)))
+
+    def __and__(self, other):
+        return self._logical(other, np.logical_and)
+
+    def __or__(self, other):
+        return self._logical(other, np.logical_or)
+
+    __rand__ = __and__
+    __ror__ = __or__
+
+    def __invert__(self):
+        return Tensor._wrap(np.logical_not(self.data))
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (doing it twice is harmless)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _from_python(data, dtype):
+    """Python numbers and (nested) lists become float64 unless a dtype is given."""
+    if isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
+    try:
+        array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"cannot make a Tensor from {type(data).__name__}: {error}"
+        ) from None
+    return array
+
+
+def _unwrap_nested(items):
+    return [
+        _unwrap_nested(x) if isinstance(x, (list, tuple)) else (x.data if isinstance(x, Tensor)
+                                                                else x)
+        for x in items
+    ]
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+    """Make a Tensor (same as ``Tensor(...)``, PyTorch spelling).
+
+    >>> import tinygrad_lr as tg
+    >>> tg.tensor([1, 2]).dtype
+    dtype('float64')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def zeros(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.zeros(2).tolist()
+    [0.0, 0.0]
+    """
+    return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
+
+
+def ones(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.ones(2).tolist()
+    [1.0, 1.0]
+    """
+    return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
+
+
+def zeros_like(t, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape and dtype of ``t``.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.zeros_like(tg.Tensor([1.0, 2.0])).tolist()
+    [0.0, 0.0]
+    """
+    return Tensor(np.zeros_like(np.asarray(t)), requires_grad=requires_grad)
+
+
+def ones_like(t, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape and dtype of ``t``.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.ones_like(tg.Tensor([1.0, 2.0])).tolist()
+    [1.0, 1.0]
+    """
+    return Tensor(np.ones_like(np.asarray(t)), requires_grad=requires_grad)
+
+
+def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+    """Standard-normal samples; pass ``seed`` (an int or ``np.random.Generator``) to repeat.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.randn(2, 3, seed=0).shape
+    (2, 3)
+    """
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad, name=name)
+
+
+def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+    """Uniform samples in [0, 1); pass ``seed`` to repeat.
+
+    >>> import tinygrad_lr as tg
+    >>> float(tg.rand(100, seed=0).max()) < 1.0
+    True
+    """
+    rng = np.random.default_rng(seed)
+    data = rng.random(_shape_arg(shape)).astype(dtype, copy=False)
+    return Tensor(data, requires_grad=requires_grad, name=name)
+
+
+def arange(*args, dtype=np.float64) -> Tensor:
+    """Evenly spaced values, like ``np.arange`` (float64 by default).
+
+    >>> import tinygrad_lr as tg
+    >>> tg.arange(3).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    return Tensor(np.arange(*args, dtype=dtype))
+
+
+def is_tensor(obj) -> bool:
+    """True if ``obj`` is a Tensor."""
+    return isinstance(obj, Tensor)
+
