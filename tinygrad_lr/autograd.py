@@ -185,7 +185,11 @@ def _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly) -> None:
         raise RuntimeError(_SECOND_BACKWARD.format(op=op.name))
     inputs = t._inputs
     params = t._params or {}
-    grads = op.backward(g, t, *inputs, **params)
+    try:
+        grads = op.backward(g, t, *inputs, **params)
+    except FloatingPointError as error:  # raised by detect_anomaly inside the rule
+        where = f" (tensor created at {t._trace})" if t._trace else ""
+        raise FloatingPointError(f"in the backward of op '{op.name}'{where}: {error}") from None
     if not isinstance(grads, (tuple, list)):
         grads = (grads,)
     if len(grads) != len(inputs):

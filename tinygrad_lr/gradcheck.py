@@ -43,6 +43,10 @@ def _output(fn, xs) -> Tensor:
     return out
 
 
+def _index(flat: int, shape: tuple) -> tuple:
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
 def _describe(x: Tensor, position: int) -> str:
     return f"input {position}" + (f" ({x.name!r})" if x.name else "")
 
@@ -85,9 +89,10 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             for element in range(x.size):
                 original = flat[element]
                 flat[element] = original + eps
-                plus = np.asarray(_output(fn, xs).data, dtype=np.float64).reshape(-1)
+                # Copies: an op's output may be a view of the input being perturbed.
+                plus = np.array(_output(fn, xs).data, dtype=np.float64).reshape(-1)
                 flat[element] = original - eps
-                minus = np.asarray(_output(fn, xs).data, dtype=np.float64).reshape(-1)
+                minus = np.array(_output(fn, xs).data, dtype=np.float64).reshape(-1)
                 flat[element] = original
                 numeric = (plus - minus) / (2 * eps)
                 got = analytic[i][:, element]
@@ -96,9 +101,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                     row = int(bad[0])
                     message = (
                         f"gradcheck failed for {_describe(x, i)} at element "
-                        f"{np.unravel_index(element, x.shape)} (output element "
-                        f"{np.unravel_index(row, out.shape)}): analytic {got[row]!r}, "
-                        f"numeric {numeric[row]!r}"
+                        f"{_index(element, x.shape)} (output element "
+                        f"{_index(row, out.shape)}): analytic {float(got[row])!r}, "
+                        f"numeric {float(numeric[row])!r}"
                     )
                     if raise_exception:
                         raise GradcheckError(message)
@@ -129,11 +134,13 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
         v = Tensor(np.array(grad_outputs, dtype=np.float64))
 
     def first_derivative(*args):
-        y = _output(fn, args)
-        wanted = [args[i] for i in checked]
-        if not y.requires_grad:
-            return Tensor(np.zeros(sum(w.size for w in wanted)))
-        grads = grad(y, wanted, grad_outputs=v, create_graph=True, allow_unused=True)
+        # gradcheck evaluates its numeric side under no_grad; the inner gradient needs a graph.
+        with grad_mode.enable_grad():
+            y = _output(fn, args)
+            wanted = [args[i] for i in checked]
+            if not y.requires_grad:
+                return Tensor(np.zeros(sum(w.size for w in wanted)))
+            grads = grad(y, wanted, grad_outputs=v, create_graph=True, allow_unused=True)
         flat = [(g if g is not None else Tensor(np.zeros(w.shape))).reshape(-1)
                 for g, w in zip(grads, wanted)]
         return concatenate(flat)

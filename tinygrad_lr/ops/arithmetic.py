@@ -69,7 +69,7 @@ class neg:
 
 @op("pow", label="xʸ", formula="∂(xʸ)/∂x = y·xʸ⁻¹, ∂(xʸ)/∂y = xʸ·ln x", method="__pow__",
     rmethod="__rpow__", domain=(POSITIVE, REAL))
-class pow:  # noqa: A001 - the op's public name
+class pow_:
     """a ** b, elementwise with broadcasting (a > 0 when b is not a whole number)."""
 
     def forward(a, b):

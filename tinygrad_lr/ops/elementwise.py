@@ -92,7 +92,7 @@ class sqrt:
 
 
 @op("abs", label="|x|", formula="∂|x|/∂x = sign(x)", method="__abs__", domain=KINK_AT_ZERO)
-class abs:  # noqa: A001 - the op's public name
+class abs_:
     """|x|, elementwise."""
 
     def forward(x):

@@ -12,11 +12,12 @@ def normalize_axes(axis, ndim: int) -> tuple:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    bound = ndim or 1  # numpy lets a 0-d array be reduced over axis 0 / -1
     out = []
     for a in axes:
-        if not -max(ndim, 1) <= a < max(ndim, 1):
+        if not -bound <= a < bound:
             raise ValueError(f"axis {a} is out of range for an array of {ndim} dimension(s)")
-        out.append(int(a) % max(ndim, 1))
+        out.append(int(a) % bound)
     return tuple(out)
 
 
@@ -47,7 +48,7 @@ def _reduce_axis(axis):
 
 
 @op("sum", label="Σ", formula="∂Σx/∂xᵢ = 1", method=True, cases=reduction_cases)
-class sum:  # noqa: A001 - the op's public name
+class sum_:
     """Sum over ``axis`` (all axes by default)."""
 
     def forward(x, *, axis=None, keepdims=False):
@@ -80,7 +81,7 @@ def _extremum_backward(grad, out, x, axis, keepdims):
 
 @op("max", label="max", formula="∂max(x)/∂xᵢ = 1 for the largest element", method=True,
     cases=reduction_cases)
-class max:  # noqa: A001 - the op's public name
+class max_:
     """Largest element over ``axis`` (all axes by default)."""
 
     def forward(x, *, axis=None, keepdims=False):
@@ -92,7 +93,7 @@ class max:  # noqa: A001 - the op's public name
 
 @op("min", label="min", formula="∂min(x)/∂xᵢ = 1 for the smallest element", method=True,
     cases=reduction_cases)
-class min:  # noqa: A001 - the op's public name
+class min_:
     """Smallest element over ``axis`` (all axes by default)."""
 
     def forward(x, *, axis=None, keepdims=False):

@@ -48,8 +48,8 @@ class transpose:
     def backward(grad, out, x, *, axes=None):
         return grad.transpose(axes=None if axes is None else tuple(np.argsort(axes)))
 
-    def as_method(self, *axes):
-        return transpose(self, axes=_shape_from_args(axes) if axes else None)
+    def as_method(self, *axes_args, axes=None):
+        return transpose(self, axes=_shape_from_args(axes_args) if axes_args else axes)
 
 
 Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
