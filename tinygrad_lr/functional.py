@@ -68,7 +68,9 @@ def mse_loss(prediction, target, reduction: str = "mean") -> Tensor:
     """
     _losses.check_reduction(reduction)
     prediction = prediction if isinstance(prediction, Tensor) else Tensor(prediction)
-    _losses.check_targets(prediction.data, np.asarray(target), "mse_loss: prediction")
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=prediction.dtype))
+    _losses.check_targets(prediction.data, target.data, "mse_loss: prediction")
     difference = prediction - target
     return _reduce(difference * difference, reduction)
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import difflib
 import inspect
-import numbers
 import traceback
 
 import numpy as np
@@ -142,7 +141,7 @@ class Op:
         record = False
         for i, arg in enumerate(args):
             if not isinstance(arg, Tensor):
-                arg = inputs[i] = _as_operand(arg, self.name, i)
+                arg = inputs[i] = arrays[i] = _as_operand(arg, self.name, i)
                 if not isinstance(arg, Tensor):
                     continue
             arrays[i] = arg.data
@@ -159,7 +158,7 @@ class Op:
             out = np.asarray(out)
         result = Tensor._wrap(out)
         if grad_mode.anomaly:
-            check_finite(out, self.name, "forward value", None)
+            check_finite(out, self.name, "forward value", _user_frame())
         if record and grad_mode.enabled:
             result._requires_grad = True
             result._op = self
@@ -233,7 +232,8 @@ _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 
 def _as_operand(value, op_name, position):
     """Numbers stay numbers (so float32 tensors stay float32); arrays become constant tensors."""
-    if isinstance(value, (numbers.Number, np.generic)) and isinstance(value, _SCALARS):
+    if isinstance(value, _SCALARS):
+        # numpy scalars would otherwise promote float32 arrays to float64 (NEP 50).
         return value.item() if isinstance(value, np.generic) else value
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
@@ -244,8 +244,8 @@ def _as_operand(value, op_name, position):
 
 
 def is_operand(value) -> bool:
-    """True for what ops accept as an input: Tensors, numbers and numpy arrays."""
-    return isinstance(value, (Tensor, np.ndarray, np.generic) + _SCALARS)
+    """True for what ops accept as an input: Tensors, numbers, numpy arrays and lists."""
+    return isinstance(value, (Tensor, np.ndarray, np.generic, list, tuple) + _SCALARS)
 
 
 def needs_grad(value) -> bool:

@@ -1,0 +1,21 @@
+"""Run the examples in every docstring of the package as tests."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import tinygrad_lr
+
+MODULES = sorted(
+    name for _, name, _ in pkgutil.walk_packages(tinygrad_lr.__path__, "tinygrad_lr.")
+    if not name.endswith("__main__")
+)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_docstring_examples(module_name):
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} doctest(s) failed in {module_name}"
