@@ -1,0 +1,132 @@
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, ``zero_grad``."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import grad_mode
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class: holds ``param_groups`` (dicts with ``"params"`` and hyper-parameters)
+    and ``state`` (per-parameter buffers, keyed by the parameter).
+
+    Subclasses implement ``step()``. Updates replace each parameter's ``.data`` with a new
+    array, so an array you wrapped in a Tensor is never written into.
+
+    Args:
+        params: an iterable of tensors (leaves with ``requires_grad=True``), or of dicts
+            ``{"params": [...], "lr": ...}`` giving groups their own hyper-parameters.
+        defaults: hyper-parameters used where a group does not set them.
+    """
+
+    def __init__(self, params, defaults: dict) -> None:
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params must be an iterable of tensors or dicts, got a single Tensor; "
+                "wrap it in a list: [tensor]"
+            )
+        try:
+            params = list(params)
+        except TypeError:
+            raise TypeError(
+                f"params must be an iterable of tensors or dicts, got {type(params).__name__}"
+            ) from None
+        if not params:
+            raise ValueError("the optimizer got an empty parameter list")
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict] = []
+        self._state: dict[int, dict] = {}
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
+
+    @property
+    def state(self) -> dict:
+        """Per-parameter buffers (momentum, moments ...), keyed by ``id(parameter)``."""
+        return self._state
+
+    def add_param_group(self, group: dict) -> None:
+        """Add a group of parameters with its own hyper-parameters (others from defaults)."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError("a parameter group must be a dict with a 'params' entry")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        unknown = sorted(set(group) - set(self.defaults) - {"params"})
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__}: unknown hyper-parameter(s) {unknown}; "
+                f"expected some of {sorted(self.defaults)}"
+            )
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        for position, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer parameter {position} is a {type(p).__name__}, not a Tensor"
+                )
+            if not p.requires_grad or not p.is_leaf:
+                raise ValueError(
+                    f"optimizer parameter {position} ({p.name or 'unnamed'}, shape {p.shape}) "
+                    "must be a leaf tensor with requires_grad=True"
+                )
+            if id(p) in taken:
+                raise ValueError(
+                    f"optimizer parameter {position} ({p.name or 'unnamed'}) appears twice"
+                )
+            taken.add(id(p))
+        full = {**self.defaults, **group, "params": params}
+        self._check_hyperparameters(full)
+        self.param_groups.append(full)
+
+    def _check_hyperparameters(self, group: dict) -> None:
+        """Raise ValueError naming a bad hyper-parameter (subclasses extend this)."""
+        check_non_negative(group, "lr")
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradient of every parameter (to None, or to zeros)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor(np.zeros_like(p.data))
+
+    def step(self, closure=None):
+        """Update the parameters from their ``.grad``; parameters without a grad are skipped.
+
+        ``closure``, if given, is called first (with gradient recording on) to recompute
+        the loss and gradients; its result is returned.
+        """
+        loss = None
+        if closure is not None:
+            with grad_mode.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                self._update(p, np.asarray(p.grad.data, dtype=p.dtype), group,
+                             self._state.setdefault(id(p), {}))
+        return loss
+
+    def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            lines += [f"    {key}: {value}" for key, value in sorted(group.items())
+                      if key != "params"]
+        return "\n".join(lines + [")"])
+
+
+def check_non_negative(group: dict, key: str) -> None:
+    """Raise ValueError unless ``group[key]`` is a finite real number >= 0."""
+    value = group[key]
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not np.isfinite(value) or value < 0):
+        raise ValueError(f"invalid {key}: {value!r} (expected a finite number >= 0)")
