@@ -1,0 +1,115 @@
+"""Text for pictures: numbers, arrays, shapes and HTML-safe labels.
+
+Scalars are written in full (to the chosen number of significant digits), small arrays
+compactly, and large arrays as their shape plus a short summary, so a label never grows
+with the data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Arrays with at most this many elements are written out in full.
+SMALL_ARRAY = 6
+
+
+def format_number(x, precision: int = 4) -> str:
+    """One number to ``precision`` significant digits, with a real minus sign.
+
+    >>> format_number(-0.33181222783183), format_number(0.5), format_number(2.0)
+    ('−0.3318', '0.5', '2')
+    """
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        text = str(int(x))
+    else:
+        x = float(x)
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "∞" if x > 0 else "−∞"
+        text = f"{x:.{precision}g}"
+        if text in ("-0", "0"):
+            text = "0"
+    return text.replace("-", "−")
+
+
+def format_array(value, precision: int = 4, small: int = SMALL_ARRAY) -> str:
+    """A value as a label line: a scalar in full, a small array compactly, a large one summarised.
+
+    >>> import numpy as np
+    >>> format_array(np.array(0.25))
+    '0.25'
+    >>> format_array(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    '[[1, 2], [3, 4]]'
+    >>> format_array(np.arange(100.0))
+    'mean 49.5, range [0, 99]'
+    """
+    array = np.asarray(value)
+    if array.size == 1:
+        return format_number(array.reshape(()).item(), precision)
+    if array.size == 0:
+        return "(empty)"
+    if array.size <= small:
+        return _nested(array.tolist(), precision)
+    if array.dtype.kind == "b":
+        return f"{int(array.sum())} of {array.size} true"
+    if array.dtype.kind not in "iuf":
+        return f"{array.size} values"
+    finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+    if finite.size == 0:
+        return "no finite values"
+    text = (f"mean {format_number(finite.mean(), precision)}, range "
+            f"[{format_number(finite.min(), precision)}, {format_number(finite.max(), precision)}]")
+    if finite.size < array.size:
+        text += f", {array.size - finite.size} non-finite"
+    return text
+
+
+def _nested(items, precision: int) -> str:
+    if isinstance(items, list):
+        return "[" + ", ".join(_nested(i, precision) for i in items) + "]"
+    return format_number(items, precision)
+
+
+def format_shape(shape: tuple) -> str:
+    """``(3, 2)`` -> ``"3×2"``; a scalar's shape ``()`` -> ``"scalar"``.
+
+    >>> format_shape((3, 2)), format_shape(())
+    ('3×2', 'scalar')
+    """
+    if not shape:
+        return "scalar"
+    return "×".join(str(s) for s in shape)
+
+
+def format_params(params: dict, limit: int = 32) -> str:
+    """An op's settings as ``axis=1, keepdims=True``, cut short if long.
+
+    >>> format_params({"axis": 1, "keepdims": True})
+    'axis=1, keepdims=True'
+    """
+    text = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def html(text) -> str:
+    """Escape text for a Graphviz HTML-like label.
+
+    >>> html("a<b & c")
+    'a&lt;b &amp; c'
+    """
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def quote(text) -> str:
+    """Quote text as a DOT string.
+
+    >>> quote('say "hi"')
+    '"say \\\\"hi\\\\""'
+    """
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
