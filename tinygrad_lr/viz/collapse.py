@@ -4,8 +4,8 @@ Four passes, each only while the graph is still over budget:
 
 1. scopes: tensors of one module (parameter names ``fc1.weight``, ``fc1.bias`` -> scope
    ``fc1``) and the ops that use them become one box;
-2. runs: a chain of nodes of the same kind (the same op, or blocks with the same ops),
-   each feeding only the next, becomes one box ``σ ×12``;
+2. runs: a chain of nodes, each feeding only the next, that repeats one op or a short
+   pattern of ops (or of module boxes) becomes one box ``(tanh → · × 1.5) ×50``;
 3. fan-in: many leaves feeding one node and nothing else become one box ``500 inputs``;
 4. the rest: only the nodes nearest the output are kept, the earlier ones become one box.
 
@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import numpy as np
+
+from .dot import op_text
 from .graph import GROUP, OUTPUT, PARAMETER, Edge, Graph, Node
 from .labels import format_shape
 
@@ -33,7 +36,7 @@ def collapse(graph: Graph, max_nodes: int) -> Graph:
     ...     y = y.tanh()
     >>> small = collapse(walk(y), 10)
     >>> len(small.nodes), small.notes[0]
-    (3, 'Collapsed 99 chained tanh ops into one box.')
+    (3, 'Collapsed runs of repeated structure: 99 ops: tanh, 99 times in a row.')
     """
     if len(graph.nodes) <= max_nodes:
         return graph
@@ -73,7 +76,7 @@ def _by_scope(graph: Graph, max_nodes: int) -> Graph:
             continue
         ops = Counter(m.op for m in group if m.op)
         params = [m for m in group if m.kind == PARAMETER]
-        summary = f"{len(group)} tensors: " + ", ".join(
+        summary = f"{len(group):,} tensors: " + ", ".join(
             f"{op}×{k}" if k > 1 else op for op, k in ops.items())
         if params:
             summary += "; " + ", ".join(
@@ -83,49 +86,104 @@ def _by_scope(graph: Graph, max_nodes: int) -> Graph:
         groups[f"g_{_safe(name)}"] = (group, name, summary, signature)
     if not groups:
         return graph
-    note = (f"Collapsed {sum(len(g[0]) for g in groups.values())} tensors into "
-            f"{len(groups)} module box(es) by parameter name ({', '.join(_first(groups))}).")
+    note = (f"Collapsed {sum(len(g[0]) for g in groups.values()):,} tensors into "
+            f"{len(groups):,} module box(es) by parameter name ({', '.join(_first(groups))}).")
     return _contract(graph, groups, note)
 
 
 def _by_runs(graph: Graph, max_nodes: int) -> Graph:
+    chains = _linear_chains(graph)
+    groups, described = {}, []
+    for chain in chains:
+        signatures = [(_signature(n), tuple(sorted(map(repr, map(_signature, side)))))
+                      for n, side in chain]
+        i = 0
+        while i < len(chain):
+            period, repeats = _best_period(signatures, i)
+            if period == 0:
+                i += 1
+                continue
+            links = chain[i: i + period * repeats]
+            group_id = f"r{len(groups)}_{links[0][0].id}"
+            groups[group_id] = _run_group(links, period, repeats)
+            described.append(groups[group_id][2])
+            i += period * repeats
+    if not groups:
+        return graph
+    more = f" and {len(described) - 2} more" if len(described) > 2 else ""
+    return _contract(graph, groups, f"Collapsed runs of repeated structure: "
+                                    f"{'; '.join(described[:2])}{more}.")
+
+
+def _linear_chains(graph: Graph) -> list[list[Node]]:
+    """Maximal paths of non-leaf nodes, each feeding only the next.
+
+    Small side branches join the node they feed: a node whose only consumer is the next
+    link and whose inputs are all leaves (the ``x * 2`` in ``s = s + x * 2``).
+    """
     consumers, sources = _consumers(graph), _sources(graph)
     nodes = {n.id: n for n in graph.nodes}
-    nonleaf_sources = {k: [s for s in v if not nodes[s].is_leaf] for k, v in sources.items()}
-    next_of = {}
+
+    def hanging(s, target):
+        return (set(consumers[s]) == {target} and nodes[s].kind != GROUP
+                and all(nodes[i].is_leaf for i in sources[s]))
+
+    next_of, sides = {}, {}
     for n in graph.nodes:
         if n.is_leaf or n.kind == OUTPUT or len(set(consumers[n.id])) != 1:
             continue
         (target,) = set(consumers[n.id])
-        t = nodes[target]
-        if t.kind != OUTPUT and set(nonleaf_sources[target]) == {n.id} and (
-                _signature(n) == _signature(t)):
+        others = {s for s in sources[target] if not nodes[s].is_leaf} - {n.id}
+        if nodes[target].kind != OUTPUT and n.id in sources[target] and all(
+                hanging(s, target) for s in others):
             next_of[n.id] = target
+            sides[target] = sorted(others)
     starts = set(next_of) - set(next_of.values())
-    groups = {}
-    described = []
-    for start in (n.id for n in graph.nodes if n.id in starts):
-        chain = [nodes[start]]
-        while chain[-1].id in next_of:
-            chain.append(nodes[next_of[chain[-1].id]])
-        if len(chain) < 3:
-            continue
-        first = chain[0]
-        if first.kind == GROUP:
-            label = f"{first.label} … {chain[-1].label}"
-            what = f"{len(chain)} repeated blocks"
-            summary = f"{len(chain)} blocks like {first.label} ({first.summary})"
-        else:
-            label = f"{first.label or first.op} ×{len(chain)}"
-            what = f"{len(chain)} chained {first.op} ops"
-            summary = f"{len(chain)} {first.op} ops in a row"
-        groups[f"r{len(groups)}_{first.id}"] = (chain, label, summary, ("run",))
-        described.append(what)
-    if not groups:
-        return graph
-    return _contract(graph, groups, f"Collapsed {', '.join(described[:3])}"
-                     f"{' and more' if len(described) > 3 else ''} into one box"
-                     f"{'es' if len(groups) > 1 else ''}.")
+    chains = []
+    for n in graph.nodes:
+        if n.id in starts:
+            chain = [n]
+            while chain[-1].id in next_of:
+                chain.append(nodes[next_of[chain[-1].id]])
+            chains.append([(c, [nodes[s] for s in sides.get(c.id, ())]) for c in chain])
+    return chains
+
+
+def _best_period(signatures: list, i: int, longest: int = 4) -> tuple[int, int]:
+    """The period (1 to ``longest``) and count of the longest repetition starting at ``i``."""
+    best = (0, 0)
+    for period in range(1, longest + 1):
+        pattern = signatures[i: i + period]
+        if len(pattern) < period or any(sig[0] is None for sig in pattern):
+            break
+        repeats = 1
+        while signatures[i + repeats * period: i + (repeats + 1) * period] == pattern:
+            repeats += 1
+        covered = period * repeats
+        if repeats >= (3 if period == 1 else 2) and covered > best[0] * best[1]:
+            best = (period, repeats)
+    return best
+
+
+def _run_group(links: list, period: int, repeats: int) -> tuple:
+    run = [n for n, _ in links]
+    members = [m for n, side in links for m in (*side, n)]
+    first = run[0]
+    if first.kind == GROUP:
+        label = f"{first.label} … {run[-1].label}"
+        summary = f"{repeats:,} blocks like {first.label} ({first.summary})"
+        return members, label, summary, ("run", first.signature)
+    pattern = " → ".join(_with_sides(n, side) for n, side in links[:period])
+    label = f"{pattern} ×{repeats:,}" if period == 1 else f"({pattern}) ×{repeats:,}"
+    summary = f"{len(members):,} ops: {pattern}, {repeats:,} times in a row"
+    return members, label, summary, ("run", tuple(_signature(n) for n in run[:period]))
+
+
+def _with_sides(node: Node, side: list) -> str:
+    text = op_text(node, 3)
+    if side:
+        text += " (with " + ", ".join(op_text(s, 3) for s in side) + ")"
+    return text
 
 
 def _by_fan_in(graph: Graph, max_nodes: int) -> Graph:
@@ -145,7 +203,7 @@ def _by_fan_in(graph: Graph, max_nodes: int) -> Graph:
     if not groups:
         return graph
     total = sum(len(g[0]) for g in groups.values())
-    return _contract(graph, groups, f"Collapsed {total} leaves feeding the same node into "
+    return _contract(graph, groups, f"Collapsed {total:,} leaves feeding the same node into "
                                     f"{len(groups)} box(es).")
 
 
@@ -165,8 +223,8 @@ def _by_distance(graph: Graph, max_nodes: int) -> Graph:
     dropped = ranked[max_nodes - 1:]
     summary = ", ".join(f"{op} ×{k}" for op, k in
                         Counter(n.op or n.kind for n in dropped).most_common(4))
-    label = f"… {sum(n.members for n in dropped)} earlier tensors"
-    note = (f"Kept the {max_nodes - 1} nodes nearest the output; {len(dropped)} earlier nodes "
+    label = f"… {sum(n.members for n in dropped):,} earlier tensors"
+    note = (f"Kept the {max_nodes - 1} nodes nearest the output; {len(dropped):,} earlier nodes "
             "are one box (raise max_nodes to see them).")
     return _contract(graph, {"g_rest": (dropped, label, summary, ("rest",))}, note)
 
@@ -175,7 +233,9 @@ def _by_distance(graph: Graph, max_nodes: int) -> Graph:
 def _signature(n: Node):
     if n.kind == GROUP:
         return n.signature
-    return ("op", n.op, tuple(sorted(n.params.items(), key=str)) if n.params else ())
+    constants = tuple((p, float(np.asarray(v).ravel()[0]) if np.size(v) else None)
+                      for p, _, v in n.constants)
+    return ("op", n.op, repr(sorted(n.params.items(), key=str)), constants)
 
 
 def _sources(graph: Graph) -> dict:

@@ -76,14 +76,14 @@ def _nested(items, precision: int) -> str:
 
 
 def format_shape(shape: tuple) -> str:
-    """``(3, 2)`` -> ``"3×2"``; a scalar's shape ``()`` -> ``"scalar"``.
+    """A shape as numpy writes it; a scalar's shape ``()`` is ``"scalar"``.
 
-    >>> format_shape((3, 2)), format_shape(())
-    ('3×2', 'scalar')
+    >>> format_shape((3, 2)), format_shape((4,)), format_shape(())
+    ('(3, 2)', '(4,)', 'scalar')
     """
     if not shape:
         return "scalar"
-    return "×".join(str(s) for s in shape)
+    return str(tuple(int(s) for s in shape))
 
 
 def format_params(params: dict, limit: int = 32) -> str:
