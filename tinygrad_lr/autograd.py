@@ -7,11 +7,14 @@ depth works without touching Python's recursion limit.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import numpy as np
 
 from . import grad_mode
 from .registry import check_finite
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 _SECOND_BACKWARD = (
     "tried to run backward through the graph of op '{op}' a second time, but its buffers "
@@ -125,20 +128,21 @@ def topological_order(outputs) -> list[Tensor]:
 
     Leaves come first and ``outputs`` last; backward walks this list from the end.
     """
+    # Tensors hash by identity, so they serve as their own keys here and in _propagate.
     order: list[Tensor] = []
-    visited: set[int] = set()
+    visited: set[Tensor] = set()
     stack = [(t, False) for t in outputs]
     while stack:
         t, inputs_done = stack.pop()
         if inputs_done:
             order.append(t)
             continue
-        if id(t) in visited:
+        if t in visited:
             continue
-        visited.add(id(t))
+        visited.add(t)
         stack.append((t, True))
         for parent in t._inputs:
-            if isinstance(parent, Tensor) and parent._requires_grad and id(parent) not in visited:
+            if isinstance(parent, Tensor) and parent._requires_grad and parent not in visited:
                 stack.append((parent, False))
     return order
 
@@ -146,19 +150,24 @@ def topological_order(outputs) -> list[Tensor]:
 def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> dict:
     """The backward loop. With ``targets`` it returns their gradients; otherwise it
     accumulates into the ``.grad`` of leaves."""
+    with _cyclic_gc_paused():
+        return _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads)
+
+
+def _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> dict:
     order = topological_order(outputs)
     if targets is not None:
         order = _only_towards(order, targets)
-        wanted = {id(t) for t in targets}
-    pending: dict[int, Tensor] = {}
+        wanted = set(targets)
+    pending: dict[Tensor, Tensor] = {}
     for out, seed in zip(outputs, seeds):
-        _accumulate(pending, out, seed)
+        _accumulate(pending, out, seed, create_graph)
     found: dict[Tensor, Tensor] = {}
     anomaly = grad_mode.anomaly
     visit = 0
     with grad_mode.set_grad_enabled(create_graph):
         for t in reversed(order):
-            g = pending.pop(id(t), None)
+            g = pending.pop(t, None)
             if g is None:
                 continue
             t._visit = visit
@@ -169,17 +178,30 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
                     if replaced is not None:
                         g = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
             if targets is not None:
-                if id(t) in wanted:
+                if t in wanted:
                     found[t] = g
             elif t._op is None or t._retains_grad or retain_grads:
                 _store_grad(t, g, create_graph)
             if t._op is None:
                 continue
-            _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly)
+            _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, anomaly)
     return found
 
 
-def _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly) -> None:
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Backward makes no reference cycles, yet each new gradient can trigger the cyclic
+    collector, which then rescans the whole graph: on deep graphs that doubles the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, anomaly) -> None:
     op = t._op
     if t._released:
         raise RuntimeError(_SECOND_BACKWARD.format(op=op.name))
@@ -210,37 +232,42 @@ def _apply_backward(t, g, pending, retain_graph, retain_grads, anomaly) -> None:
             )
         if not isinstance(pg, Tensor):
             pg = Tensor(np.asarray(pg))
-        if pg.shape != parent.shape:
-            pg = sum_to_shape(pg, parent.shape, op.name)
+        if pg.data.shape != parent.data.shape:
+            pg = sum_to_shape(pg, parent.data.shape, op.name)
         if anomaly:
             check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
         if edges is not None:
             edges.append(pg)
-        _accumulate(pending, parent, pg)
+        _accumulate(pending, parent, pg, create_graph)
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.
     t._released = not retain_graph
 
 
-def _accumulate(pending: dict, t: Tensor, g: Tensor) -> None:
-    previous = pending.get(id(t))
-    pending[id(t)] = g if previous is None else previous + g
+def _accumulate(pending: dict, t: Tensor, g: Tensor, create_graph: bool) -> None:
+    previous = pending.get(t)
+    if previous is None:
+        pending[t] = g
+    elif create_graph:
+        pending[t] = previous + g  # recorded, so the sum is part of the gradient's graph
+    else:
+        pending[t] = wrap(previous.data + g.data)  # nothing to record: skip the op dispatch
 
 
 def _store_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if not create_graph:
-        g = Tensor._wrap(np.array(g.data, dtype=t.data.dtype, copy=True))
+        g = wrap(np.array(g.data, dtype=t.data.dtype, copy=True))
     t.grad = g if t.grad is None else t.grad + g
 
 
 def _only_towards(order: list, targets) -> list:
     """Keep the tensors from which some target can be reached (no work below the targets)."""
-    leads = {id(t) for t in targets}
+    leads = set(targets)
     kept = []
     for t in order:
-        if id(t) in leads or any(id(p) in leads for p in t._inputs if isinstance(p, Tensor)):
-            leads.add(id(t))
+        if t in leads or any(p in leads for p in t._inputs if isinstance(p, Tensor)):
+            leads.add(t)
             kept.append(t)
     return kept
 
@@ -252,7 +279,7 @@ def _seed_gradient(output: Tensor, grad, caller: str) -> Tensor:
                 f"{caller} on a tensor of shape {output.shape} needs grad= (a gradient of the "
                 "same shape); only single-element tensors get the implicit gradient 1"
             )
-        return Tensor._wrap(np.ones_like(output.data))
+        return wrap(np.ones_like(output.data))
     grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
     if grad.shape != output.shape:
         raise ValueError(

@@ -36,7 +36,7 @@ import traceback
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 _REGISTRY: dict[str, Op] = {}
 _ATTACHED_METHODS: dict[str, str] = {}
@@ -132,21 +132,22 @@ class Op:
         return f"<op {self.name}>"
 
     def __call__(self, *args, **params):
+        # The hot path of the whole library: keep it to plain loops and attribute reads.
         if self.variadic or len(args) != self.n_inputs:
             args, params = self._bind(args, params)
         elif params and not self._param_set.issuperset(params):
             self._reject_unknown(params)
-        inputs = list(args)
-        arrays = list(args)
+        arrays = []
         record = False
-        for i, arg in enumerate(args):
-            if not isinstance(arg, Tensor):
-                arg = inputs[i] = arrays[i] = _as_operand(arg, self.name, i)
-                if not isinstance(arg, Tensor):
-                    continue
-            arrays[i] = arg.data
-            if arg._requires_grad:
-                record = True
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                if arg._requires_grad:
+                    record = True
+            elif arg.__class__ in _PLAIN_NUMBERS:
+                arrays.append(arg)
+            else:
+                return self(*_as_operands(args, self.name), **params)
         try:
             out = self.forward(*arrays, **params)
         except (ValueError, IndexError) as error:
@@ -156,15 +157,15 @@ class Op:
             ) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        result = Tensor._wrap(out)
-        if grad_mode.anomaly:
-            check_finite(out, self.name, "forward value", _user_frame())
+        result = wrap(out)
         if record and grad_mode.enabled:
             result._requires_grad = True
             result._op = self
-            result._inputs = tuple(inputs)
+            result._inputs = args
             result._params = params or None
-            if grad_mode.anomaly:
+        if grad_mode.anomaly:
+            check_finite(out, self.name, "forward value", _user_frame())
+            if result._op is not None:
                 result._trace = _user_frame()
         return result
 
@@ -227,25 +228,31 @@ def _read_signature(name, forward):
     return (None if variadic else n_inputs), tuple(names), defaults
 
 
+_PLAIN_NUMBERS = frozenset({float, int, bool})
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 
 
-def _as_operand(value, op_name, position):
+class OperandTypeError(TypeError):
+    """An op was given something that is not a Tensor, a number or an array."""
+
+
+def _as_operands(values, op_name) -> tuple:
     """Numbers stay numbers (so float32 tensors stay float32); arrays become constant tensors."""
-    if isinstance(value, _SCALARS):
-        # numpy scalars would otherwise promote float32 arrays to float64 (NEP 50).
-        return value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, (np.ndarray, list, tuple)):
-        return Tensor(value)
-    raise TypeError(
-        f"{op_name}() input {position} must be a Tensor, a number or an array, "
-        f"got {type(value).__name__}"
-    )
-
-
-def is_operand(value) -> bool:
-    """True for what ops accept as an input: Tensors, numbers, numpy arrays and lists."""
-    return isinstance(value, (Tensor, np.ndarray, np.generic, list, tuple) + _SCALARS)
+    converted = []
+    for position, value in enumerate(values):
+        if isinstance(value, Tensor):
+            converted.append(value)
+        elif isinstance(value, _SCALARS):
+            # numpy scalars would otherwise promote float32 arrays to float64 (NEP 50).
+            converted.append(value.item() if isinstance(value, np.generic) else value)
+        elif isinstance(value, (np.ndarray, list, tuple)):
+            converted.append(Tensor(value))
+        else:
+            raise OperandTypeError(
+                f"{op_name}() input {position} must be a Tensor, a number or an array, "
+                f"got {type(value).__name__}"
+            )
+    return tuple(converted)
 
 
 def needs_grad(value) -> bool:
@@ -348,14 +355,18 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
         method = impl
     elif reflected:
         def method(self, other):
-            if not is_operand(other):
+            try:
+                return target(other, self)
+            except OperandTypeError:
                 return NotImplemented
-            return target(other, self)
     elif method_name.startswith("__"):
+        # Python operators return NotImplemented for foreign types, so `t + "a"` is the
+        # usual TypeError and other types get a chance to handle the operation.
         def method(self, *args):
-            if args and not is_operand(args[0]):
+            try:
+                return target(self, *args)
+            except OperandTypeError:
                 return NotImplemented
-            return target(self, *args)
     else:
         def method(self, *args, **params):
             return target(self, *args, **params)

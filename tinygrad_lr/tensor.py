@@ -86,24 +86,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, array: np.ndarray) -> Tensor:
+    @staticmethod
+    def _wrap(array: np.ndarray) -> Tensor:
         """Make a tensor around an array the library just computed (no checks, no copy)."""
-        t = object.__new__(cls)
-        t.data = array
-        t.grad = None
-        t._requires_grad = False
-        t.name = None
-        t._op = None
-        t._inputs = ()
-        t._params = None
-        t._hooks = None
-        t._retains_grad = False
-        t._released = False
-        t._visit = None
-        t._edge_grads = None
-        t._trace = None
-        return t
+        return wrap(array)
 
     # ----------------------------------------------------------------- grad flags
     @property
@@ -376,6 +362,28 @@ class Tensor:
 
     def __invert__(self):
         return Tensor._wrap(np.logical_not(self.data))
+
+
+_new = object.__new__
+
+
+def wrap(array: np.ndarray) -> Tensor:
+    """A tensor around an array the library just computed: no checks, no copy (hot path)."""
+    t = _new(Tensor)
+    t.data = array
+    t.grad = None
+    t._requires_grad = False
+    t.name = None
+    t._op = None
+    t._inputs = ()
+    t._params = None
+    t._hooks = None
+    t._retains_grad = False
+    t._released = False
+    t._visit = None
+    t._edge_grads = None
+    t._trace = None
+    return t
 
 
 class _HookHandle:
