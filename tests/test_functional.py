@@ -60,7 +60,7 @@ def test_with_logits_matches_bce_on_sigmoid():
 def test_sigmoid_and_softplus_are_stable_for_any_input():
     z = tg.Tensor([-1e308, -1000.0, 0.0, 1000.0, 1e308], requires_grad=True)
     s = z.sigmoid()
-    np.testing.assert_allclose(s.data, [0, 0, 0.5, 1, 1])
+    np.testing.assert_allclose(s.data, [0, 0, 0.5, 1, 1], atol=1e-300)
     sp = z.softplus()
     assert np.isfinite(sp.data[:4]).all() and sp.data[0] == 0
     (s.sum() + sp[:4].sum()).backward()
