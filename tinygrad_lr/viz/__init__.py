@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from .api import backprop, draw, render, to_dot
+from .backends import RendererNotFoundError, RenderError, renderers
 from .collapse import collapse
 from .graph import Edge, Graph, Node, walk
 from .lecture import lecture_example
 from .options import VIEWS, Options
-from .render import RendererNotFoundError, RenderError, renderers
 from .steps import backward_frames, step_through_html
 
 __all__ = [

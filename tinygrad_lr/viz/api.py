@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..tensor import Tensor
-from . import render as _render
+from . import backends as _render
 from .collapse import collapse
 from .dot import graph_lines, wrap
 from .graph import walk

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..tensor import Tensor
 from .api import backprop, to_dot
+from .backends import format_for, render_source
 from .graph import walk
 from .labels import format_array, html
-from .render import format_for, render_source
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Frame:
 
     def render(self, path) -> Path:
         """Write this frame as an image (format from the suffix, as ``viz.render``)."""
-        from .render import write
+        from .backends import write
 
         return write(self.dot, path)
 
