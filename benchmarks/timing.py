@@ -76,7 +76,8 @@ def compare(engine_fn: Callable[[], object], numpy_fn: Callable[[], object], *,
         per: divide the times by this (e.g. the number of ops in one call) to get seconds
             per op, per node or per step.
 
-    >>> c = compare(lambda: sum(range(200)), lambda: sum(range(100)), rounds=3)
+    >>> c = compare(lambda: sum(range(200)), lambda: sum(range(100)), rounds=3,
+    ...             min_seconds=0.0)
     >>> c.rounds, c.ratio > 0
     (3, True)
     """
@@ -123,7 +124,7 @@ def median_time(fn: Callable[[], object], *, rounds: int = 7, min_seconds: float
                 per: float = 1.0) -> float:
     """Median seconds per call (divided by ``per``) of one function on its own.
 
-    >>> median_time(lambda: sum(range(100)), rounds=3) > 0
+    >>> median_time(lambda: sum(range(100)), rounds=3, min_seconds=0.0) > 0
     True
     """
     if rounds < 1:

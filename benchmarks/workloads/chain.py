@@ -153,7 +153,7 @@ def measure(scale) -> list[Row]:
         engine_totals.append(total.engine)
         teardown = statistics.median(t for c in cases["engine"] for t in c["teardown"]) / nodes
         rows.append(Row.from_comparison(
-            "W3", f"L = {length:.0e} ({nodes:,} nodes)", "time per node (forward + backward)",
+            "W3", f"L = {length:,} ({nodes:,} nodes)", "time per node (forward + backward)",
             total, target_key="W3",
             note=f"forward {forward.ratio:.1f}x, backward {backward.ratio:.1f}x; "
                  f"engine memory {engine_bytes / nodes:.0f} B/node",
@@ -168,7 +168,7 @@ def measure(scale) -> list[Row]:
         lengths = [length for length, _, _ in scale.w3_plan]
         exponent = growth_exponent(lengths, [t * length for t, length in
                                              zip(engine_totals, lengths)])
-        rows.append(Row(workload="W3", case=f"L = {lengths[0]:.0e} … {lengths[-1]:.0e}",
+        rows.append(Row(workload="W3", case=f"L = {lengths[0]:,} … {lengths[-1]:,}",
                         metric="growth of total time (1.00 = linear)", kind="scalar",
                         engine=exponent,
                         note="slope of log(time) against log(L), engine",

@@ -13,6 +13,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+from tinygrad_lr import optim
 
 from ..rows import Row
 from ..timing import compare, median_time
@@ -80,7 +81,7 @@ class NumpyLogisticRegression:
 
 
 class EngineLogisticRegression:
-    """The same step written with tinygrad_lr tensors: the way a user writes it.
+    """The same step written with tinygrad_lr tensors and ``optim.SGD``, as a user writes it.
 
     >>> X, y = make_data(100, 3)
     >>> model = EngineLogisticRegression(X, y, loss="sigmoid")
@@ -95,19 +96,19 @@ class EngineLogisticRegression:
         self.X, self.y = tg.Tensor(X), tg.Tensor(y)
         self.w = tg.Tensor(w, requires_grad=True)
         self.b = tg.Tensor(b, requires_grad=True)
-        self.loss, self.lr = loss, lr
+        self.loss = loss
+        self.optimizer = optim.SGD([self.w, self.b], lr=lr)
 
     def step(self) -> float:
         """One SGD step; returns the loss before the update."""
+        self.optimizer.zero_grad()
         z = self.X @ self.w + self.b
         if self.loss == "logits":
             loss = F.binary_cross_entropy_with_logits(z, self.y)
         else:
             loss = F.binary_cross_entropy(z.sigmoid(), self.y)
         loss.backward()
-        for p in (self.w, self.b):
-            p.data -= self.lr * p.grad.data
-            p.grad = None
+        self.optimizer.step()
         return loss.item()
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+from tinygrad_lr import optim
 
 from ..rows import Row
 from ..timing import compare
@@ -83,7 +84,7 @@ class NumpyMLP:
 
 
 class EngineMLP:
-    """The same network and step with tinygrad_lr tensors.
+    """The same network and step with tinygrad_lr tensors and ``optim.SGD``.
 
     >>> X, y = two_moons(64)
     >>> model = EngineMLP(X, y)
@@ -93,20 +94,20 @@ class EngineMLP:
     """
 
     def __init__(self, X, y, lr: float = LEARNING_RATE):
-        self.X, self.y, self.lr = tg.Tensor(X), tg.Tensor(y), lr
+        self.X, self.y = tg.Tensor(X), tg.Tensor(y)
         self.params = [tg.Tensor(p, requires_grad=True) for p in initial_parameters()]
+        self.optimizer = optim.SGD(self.params, lr=lr)
 
     def step(self) -> float:
         """One full-batch SGD step; returns the loss before the update."""
+        self.optimizer.zero_grad()
         W1, b1, W2, b2, W3, b3 = self.params
         h1 = (self.X @ W1 + b1).tanh()
         h2 = (h1 @ W2 + b2).tanh()
         a = (h2 @ W3 + b3).sigmoid()
         loss = F.binary_cross_entropy(a, self.y)
         loss.backward()
-        for p in self.params:
-            p.data -= self.lr * p.grad.data
-            p.grad = None
+        self.optimizer.step()
         return loss.item()
 
 

@@ -1,0 +1,80 @@
+"""The chart for ``docs/performance.md``: ratios against the targets, and W3's growth.
+
+Left: each targeted figure as a bar (ratio to numpy, log scale), the target as a black
+tick, PyTorch eager's stated range as a grey band. Right: W3's time per node against the
+chain length for both sides, which must stay flat for the cost to be linear.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .rows import Row
+from .targets import TARGETS
+
+
+def chart_points(rows: list[Row]) -> list[tuple[str, float, object]]:
+    """(label, ratio, target) for every target, in the targets' order.
+
+    A target measured by several rows (W3 at every length) is shown by its worst ratio.
+    """
+    points = []
+    for key, target in TARGETS.items():
+        measured = [r for r in rows if r.target_key == key and r.ratio is not None]
+        if not measured:
+            continue
+        worst = max(measured, key=lambda r: r.ratio)
+        label = target.label
+        if len(measured) > 1:
+            label += f"\n(worst: {worst.case.split(' (')[0]})"
+        points.append((label, worst.ratio, target))
+    return points
+
+
+def draw_chart(rows: list[Row], path: Path) -> Path:
+    """Draw the chart into ``path`` (PNG); needs matplotlib (the ``bench`` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = chart_points(rows)
+    chain = [r for r in rows if r.workload == "W3" and r.kind == "time"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2),
+                                      gridspec_kw={"width_ratios": [1.5, 1]})
+    for index, (_label, ratio, target) in enumerate(points):
+        y = len(points) - 1 - index
+        low, high = target.pytorch
+        left.axvspan(low, high, ymin=(y + 0.1) / len(points), ymax=(y + 0.9) / len(points),
+                     color="0.85", zorder=0)
+        colour = "#2a9d8f" if ratio <= target.target else "#e76f51"
+        left.barh(y, ratio, height=0.5, color=colour, zorder=2)
+        left.plot([target.target] * 2, [y - 0.35, y + 0.35], color="black", lw=2.5, zorder=3)
+        left.text(ratio * 1.06, y, f"{ratio:.2f}x", va="center", fontsize=9, zorder=4)
+    left.set_yticks(range(len(points)), [p[0] for p in reversed(points)], fontsize=9)
+    left.set_xscale("log")
+    left.axvline(1.0, color="0.5", lw=0.8, ls=":")
+    left.set_xlabel("ratio to hand-written numpy (lower is better, log scale)")
+    left.set_title("tinygrad_lr / numpy: bar = measured, black tick = target,\n"
+                   "grey band = PyTorch eager's stated range", fontsize=10)
+    if chain:
+        lengths = [r.details["length"] for r in chain]
+        right.plot(lengths, [r.engine * 1e6 for r in chain], "o-", color="#264653",
+                   label="tinygrad_lr")
+        right.plot(lengths, [r.numpy * 1e6 for r in chain], "s--", color="#e9c46a",
+                   label="numpy (hand-written)")
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_xlabel("chain length L (2L nodes)")
+        right.set_ylabel("µs per node, forward + backward")
+        right.set_title("W3 deep chain: flat = linear cost", fontsize=10)
+        right.legend()
+        right.grid(True, which="both", alpha=0.3)
+    else:
+        right.axis("off")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

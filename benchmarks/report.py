@@ -1,0 +1,197 @@
+"""Write the results: a Markdown table, a JSON file and a PNG chart.
+
+The Markdown table is also pasted into ``docs/performance.md`` between two marker comments,
+so the documentation always shows the latest full run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .rows import Row
+from .targets import TARGETS
+
+DOC_START = "<!-- benchmark-results:start -->"
+DOC_END = "<!-- benchmark-results:end -->"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def format_seconds(seconds: float) -> str:
+    """A time with a unit a person reads at a glance.
+
+    >>> format_seconds(0.0123), format_seconds(4.2e-6), format_seconds(3.0)
+    ('12.3 ms', '4.20 µs', '3.00 s')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            value = seconds / scale
+            return f"{value:.3g} {unit}" if value >= 10 else f"{value:.2f} {unit}"
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def format_bytes(count: float) -> str:
+    """Bytes as MB (decimal), or kB below a megabyte.
+
+    >>> format_bytes(48_046_080), format_bytes(2048)
+    ('48.0 MB', '2.0 kB')
+    """
+    if count >= 1e6:
+        return f"{count / 1e6:,.1f} MB"
+    return f"{count / 1e3:,.1f} kB"
+
+
+def format_value(row: Row, value: float | None) -> str:
+    """One measured figure of ``row`` in its unit; a dash where the side does not apply."""
+    if value is None:
+        return "—"
+    if row.kind == "bytes":
+        return format_bytes(value)
+    if row.kind == "scalar":
+        return f"{value:.2f}"
+    return format_seconds(value)
+
+
+def format_ratio(row: Row) -> str:
+    """The ratio with the spread of the rounds, e.g. ``1.31x (1.28–1.40)``."""
+    if row.ratio is None:
+        return "—"
+    text = f"**{row.ratio:.2f}x**"
+    if row.ratio_low is not None and row.rounds and row.rounds > 1:
+        text += f" ({row.ratio_low:.2f}–{row.ratio_high:.2f})"
+    return text
+
+
+def _reference(row: Row) -> str:
+    if row.target_key is None:
+        return ""
+    low, high = TARGETS[row.target_key].pytorch
+    return f"{low:.2f}–{high:.2f}x"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    """The results as a Markdown table (one line per row)."""
+    lines = [
+        "| workload | case | metric | tinygrad_lr | numpy | ratio (min–max) | target | "
+        "PyTorch eager | status | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row.kind == "skip":
+            lines.append(f"| {row.workload} | {row.case} | {row.metric} | — | — | — | | | "
+                         f"skipped | {row.note} |")
+            continue
+        target = f"≤ {row.target:g}x" if row.target is not None else ""
+        status = {"met": "met", "not met": "**not met**"}.get(row.status, "")
+        lines.append(
+            f"| {row.workload} | {row.case} | {row.metric} | {format_value(row, row.engine)} | "
+            f"{format_value(row, row.numpy)} | {format_ratio(row)} | {target} | "
+            f"{_reference(row)} | {status} | {row.note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def environment() -> dict:
+    """What the numbers depend on: versions, BLAS, CPU, OpenBLAS settings, the commit."""
+    info = {
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpus": os.cpu_count(),
+        "openblas_env": {k: v for k, v in sorted(os.environ.items())
+                         if k.startswith(("OPENBLAS_", "OMP_", "MKL_"))},
+    }
+    try:
+        import threadpoolctl
+
+        info["blas"] = [
+            {k: pool.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+            for pool in threadpoolctl.threadpool_info()
+        ]
+    except ImportError:
+        pass
+    info.update(_git_state())
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_state() -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=_REPO_ROOT,
+                              timeout=30).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "--short", "HEAD"),
+                "engine_modified": bool(git("status", "--porcelain", "--", "tinygrad_lr"))}
+    except (OSError, subprocess.SubprocessError):
+        return {}
+
+
+def summary_line(env: dict, scale_name: str, seconds: float) -> str:
+    """One line saying when, where and on what the numbers were measured."""
+    commit = env.get("commit", "unknown commit")
+    if env.get("engine_modified"):
+        commit += " (engine files modified)"
+    blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
+                     for b in env.get("blas", []) if b.get("internal_api")) or "BLAS unknown"
+    openblas = " ".join(f"{k}={v}" for k, v in env.get("openblas_env", {}).items()) or "none"
+    return (f"Measured {env['timestamp']} on {env['cpu']} ({env['cpus']} CPUs), Python "
+            f"{env['python']}, numpy {env['numpy']}, {blas}; BLAS environment: {openblas}; "
+            f"tinygrad_lr at {commit}; scale '{scale_name}', {seconds:.0f} s in all.")
+
+
+def write_results(rows: list[Row], folder: Path, name: str, env: dict, scale_name: str,
+                  seconds: float) -> tuple[Path, Path]:
+    """Write ``<name>.json`` and ``<name>.md`` into ``folder``; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = folder / f"{name}.json", folder / f"{name}.md"
+    payload = {"environment": env, "scale": scale_name, "seconds": seconds,
+               "rows": [row.to_dict() for row in rows]}
+    json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    md_path.write_text(markdown_table(rows) + "\n" + summary_line(env, scale_name, seconds)
+                       + "\n")
+    return json_path, md_path
+
+
+def update_doc(doc: Path, table: str, chart: Path | None) -> bool:
+    """Replace the text between the result markers of ``doc``; False if it has none."""
+    if not doc.exists():
+        return False
+    text = doc.read_text()
+    start, end = text.find(DOC_START), text.find(DOC_END)
+    if start < 0 or end < start:
+        return False
+    body = table
+    if chart is not None:
+        relative = os.path.relpath(chart, doc.parent)
+        body += f"\n![Ratios to numpy against the targets]({relative})\n"
+    doc.write_text(text[: start + len(DOC_START)] + "\n" + body + text[end:])
+    return True
+
+
+def load_rows(path: Path) -> list[Row]:
+    """Read the rows of a JSON results file back."""
+    payload = json.loads(Path(path).read_text())
+    rows = []
+    for data in payload["rows"]:
+        data = {k: v for k, v in data.items() if k not in ("status", "target")}
+        rows.append(Row(**data))
+    return rows
+
