@@ -1,0 +1,355 @@
+"""The benchmark suite computes what it claims: both sides of every workload agree with each
+other and with independent oracles (finite differences, closed forms), and the harness,
+report and command line do what their docs say. No timing is asserted here."""
+
+import doctest
+import importlib
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import memory, report, run, timing  # noqa: E402
+from benchmarks.rows import Row  # noqa: E402
+from benchmarks.targets import TARGETS  # noqa: E402
+from benchmarks.workloads import (  # noqa: E402
+    chain,
+    logistic,
+    mlp,
+    peak_memory,
+    per_op,
+    rendering,
+)
+
+
+def central_difference(f, x, h=1e-6):
+    """∂f/∂x for every entry of the float64 array x (x is restored afterwards)."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + h
+        up = f()
+        x[i] = saved - h
+        down = f()
+        x[i] = saved
+        grad[i] = (up - down) / (2 * h)
+    return grad
+
+
+# ------------------------------------------------------------------------------- W1, W5
+@pytest.mark.parametrize("loss", logistic.LOSSES)
+def test_w1_numpy_step_uses_the_true_gradient(loss):
+    X, y = logistic.make_data(60, 4)
+    model = logistic.NumpyLogisticRegression(X, y, loss, lr=1.0)
+    w0, b0 = model.w.copy(), float(model.b)
+    model.step()
+    # With lr = 1 the update is exactly minus the gradient; compare it with the loss's
+    # finite-difference gradient at the starting point.
+    w = w0.copy()
+    b = np.array([b0])
+
+    def loss_value():
+        a = 1 / (1 + np.exp(-(X @ w + b[0])))
+        return -np.mean(y * np.log(a) + (1 - y) * np.log(1 - a))
+
+    np.testing.assert_allclose(w0 - model.w, central_difference(loss_value, w), rtol=1e-6)
+    np.testing.assert_allclose(b0 - model.b, central_difference(loss_value, b)[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+@pytest.mark.parametrize("loss", logistic.LOSSES)
+def test_w1_engine_and_numpy_take_the_same_steps(loss, dtype, tol):
+    X, y = logistic.make_data(500, 6, dtype)
+    engine = logistic.EngineLogisticRegression(X, y, loss)
+    reference = logistic.NumpyLogisticRegression(X, y, loss)
+    for _ in range(3):
+        assert engine.step() == pytest.approx(reference.step(), rel=tol)
+    assert engine.w.dtype == dtype and reference.w.dtype == dtype
+    np.testing.assert_allclose(engine.w.data, reference.w, rtol=tol, atol=tol)
+    np.testing.assert_allclose(engine.b.data, reference.b, rtol=tol, atol=tol)
+
+
+def test_w1_rejects_an_unknown_loss():
+    X, y = logistic.make_data(10, 2)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        logistic.NumpyLogisticRegression(X, y, "hinge")
+
+
+def test_w1_floor_is_the_two_matrix_vector_products():
+    X, _ = logistic.make_data(50, 3)
+    w = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(logistic.matvec_floor(X, w), X.T @ (X @ w))
+
+
+def test_w5_case_reports_memory_above_the_data_and_equal_losses():
+    engine = peak_memory.run_case("engine", 3_000, 5, 2)
+    numpy_ = peak_memory.run_case("numpy", 3_000, 5, 2)
+    assert engine["data_bytes"] == 3_000 * 5 * 8 + 3_000 * 8
+    assert engine["extra_peak_bytes"] >= 0 and numpy_["extra_peak_bytes"] >= 0
+    np.testing.assert_allclose(engine["losses"], numpy_["losses"], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------- W2
+def test_w2_numpy_backward_matches_finite_differences():
+    X, y = mlp.two_moons(32)
+    model = mlp.NumpyMLP(X, y, lr=1.0)
+    start = [p.copy() for p in model.params]
+    model.step()
+    params = [p.copy() for p in start]
+
+    def loss_value():
+        W1, b1, W2, b2, W3, b3 = params
+        a = 1 / (1 + np.exp(-(np.tanh(np.tanh(X @ W1 + b1) @ W2 + b2) @ W3 + b3)))
+        return -np.mean(y * np.log(a) + (1 - y) * np.log(1 - a))
+
+    for before, after, p in zip(start, model.params, params):
+        np.testing.assert_allclose(before - after, central_difference(loss_value, p),
+                                   rtol=1e-5, atol=1e-9)
+
+
+def test_w2_engine_and_numpy_train_identically():
+    X, y = mlp.two_moons(64)
+    engine, reference = mlp.EngineMLP(X, y), mlp.NumpyMLP(X, y)
+    for _ in range(10):
+        assert engine.step() == pytest.approx(reference.step(), rel=1e-12)
+    for p, q in zip(engine.params, reference.params):
+        np.testing.assert_allclose(p.data, q, rtol=1e-10, atol=1e-12)
+
+
+def test_two_moons_has_balanced_labels_on_two_arcs():
+    X, y = mlp.two_moons(200, noise=0.0)
+    upper, lower = X[y[:, 0] == 0], X[y[:, 0] == 1]
+    assert len(upper) == len(lower) == 100
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0)
+
+
+# ----------------------------------------------------------------------------------- W3
+@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
+def test_w3_chain_matches_the_closed_form(impl):
+    result = chain.IMPLEMENTATIONS[impl](500)
+    value, grad = chain.closed_form(500)
+    assert result["value"] == pytest.approx(value, rel=1e-12)
+    assert result["grad"] == pytest.approx(grad, rel=1e-9)
+    assert grad == pytest.approx(math.exp(500 * math.log(0.999)))
+
+
+def test_w3_run_case_collects_every_run():
+    case = chain.run_case("engine", 200, repeats=3)
+    assert len(case["forward"]) == len(case["backward"]) == 3
+    assert case["extra_peak_bytes"] >= 0 and case["length"] == 200
+
+
+def test_w3_check_rejects_a_wrong_gradient():
+    case = chain.run_case("numpy", 10, repeats=1)
+    case["grad"] *= 1.01
+    with pytest.raises(AssertionError, match="expected"):
+        chain._check(case)
+
+
+def test_growth_exponent_recovers_power_laws():
+    lengths = [1e3, 1e4, 1e5]
+    assert chain.growth_exponent(lengths, [2e-3 * n for n in lengths]) == pytest.approx(1.0)
+    assert chain.growth_exponent(lengths, [n ** 2 for n in lengths]) == pytest.approx(2.0)
+
+
+def test_w3_subprocess_command_line():
+    case = memory.run_subprocess("benchmarks.workloads.chain", "--impl", "numpy",
+                                 "--length", "50")
+    assert case["impl"] == "numpy" and case["grad"] == pytest.approx(0.999 ** 50)
+
+
+# ----------------------------------------------------------------------------------- W4
+def test_w4_engine_gradients_equal_the_hand_derived_ones():
+    engine, reference = per_op.EngineLoop(25), per_op.NumpyLoop(25)
+    for side in (engine, reference):
+        side.forward()
+        side.backward()
+    np.testing.assert_allclose(engine.out.data, reference.out)
+    np.testing.assert_allclose(reference.out, reference.c0 + 25 * reference.a * reference.b)
+    np.testing.assert_allclose(engine.a.grad.data, reference.grad_a)
+    np.testing.assert_allclose(engine.b.grad.data, reference.grad_b)
+    np.testing.assert_allclose(reference.grad_a, 25 * reference.b)
+    np.testing.assert_allclose(engine.c0.grad.data, np.ones(4))
+
+
+def test_w4_measure_reports_forward_and_backward():
+    scale = run.QUICK
+    rows = per_op.measure(scale)
+    assert [r.metric for r in rows] == ["time per op, forward", "time per op, backward"]
+    assert all(r.engine > 0 and r.numpy > 0 and r.rounds == scale.rounds for r in rows)
+    assert [r.target_key for r in rows] == ["W4-forward", "W4-backward"]
+
+
+# ----------------------------------------------------------------------------------- W6
+def test_w6_chain_graph_has_the_requested_size():
+    import tinygrad_lr as tg
+
+    assert len(tg.topological_order([rendering.chain_graph(7)])) == 7
+    with pytest.raises(ValueError, match="at least one node"):
+        rendering.chain_graph(0)
+
+
+def test_w6_measure_times_dot_or_says_why_not():
+    rows = rendering.measure(run.QUICK)
+    viz, reason = rendering.load_viz()
+    if viz is None:
+        assert [r.kind for r in rows] == ["skip"] and reason in rows[0].note
+    else:
+        dot_rows = [r for r in rows if r.metric.startswith("DOT text")]
+        assert len(dot_rows) == len(run.QUICK.w6_plan)
+        assert all(r.engine > 0 for r in dot_rows)
+        assert [r.note for r in dot_rows] == [f"viz.to_dot; {n - 1} edges"
+                                              for n, _ in run.QUICK.w6_plan]
+        svg_rows = [r for r in rows if r.metric.startswith("SVG")]
+        assert svg_rows and all(r.engine > 0 or r.kind == "skip" for r in svg_rows)
+
+
+# ------------------------------------------------------------------------------ harness
+def test_summarize_takes_medians_and_paired_ratios():
+    result = timing.summarize([4.0, 2.0, 9.0], [2.0, 2.0, 3.0], per=2.0)
+    assert result.engine == 2.0 and result.numpy == 1.0
+    assert (result.ratio, result.ratio_low, result.ratio_high) == (2.0, 1.0, 3.0)
+
+
+def test_timing_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        timing.summarize([1.0], [])
+    with pytest.raises(ValueError, match="rounds"):
+        timing.compare(lambda: None, lambda: None, rounds=0)
+    with pytest.raises(ValueError, match="number"):
+        timing.time_once(lambda: None, number=0)
+
+
+def test_compare_alternates_and_counts_calls():
+    calls = []
+    timing.compare(lambda: calls.append("e"), lambda: calls.append("n"), rounds=4,
+                   min_seconds=0.0)
+    # calibration calls each once, then four rounds starting with the engine, then numpy
+    assert calls == ["e", "n", "e", "n", "n", "e", "e", "n", "n", "e"]
+
+
+def test_memory_readings_and_peak_reset():
+    block = np.ones(5_000_000)  # 40 MB, touched
+    now = memory.current_rss()
+    assert now > block.nbytes
+    # The kernel batches RSS counters per CPU, so readings may lag each other a little.
+    slack = 4_000_000
+    assert memory.peak_rss() >= now - slack
+    del block
+    if memory.reset_peak():
+        assert memory.peak_rss() < memory.current_rss() + slack < now
+
+
+def test_run_subprocess_names_a_failing_command():
+    with pytest.raises(RuntimeError, match="benchmarks.workloads.chain"):
+        memory.run_subprocess("benchmarks.workloads.chain", "--impl", "numpy", "--length", "0")
+
+
+# ------------------------------------------------------------------------------- report
+def _rows():
+    return [
+        Row(workload="W2", case="mlp", metric="time per step", engine=2e-4, numpy=1e-4,
+            ratio=2.0, ratio_low=1.9, ratio_high=2.2, rounds=5, target_key="W2"),
+        Row(workload="W5", case="mem", metric="extra peak memory", kind="bytes",
+            engine=40e6, numpy=32e6, ratio=1.25, rounds=2, target_key="W5"),
+        Row(workload="W6", case="rendering", metric="skipped", kind="skip", note="no viz"),
+    ]
+
+
+def test_row_status_follows_the_target():
+    mlp_row, memory_row, skipped = _rows()
+    assert (mlp_row.status, memory_row.status, skipped.status) == ("not met", "met", "")
+    assert mlp_row.target == TARGETS["W2"].target == 1.3
+
+
+def test_markdown_table_shows_figures_targets_and_references():
+    table = report.markdown_table(_rows())
+    lines = table.strip().splitlines()
+    assert len(lines) == 2 + 3
+    assert "200 µs" in lines[2] and "**2.00x** (1.90–2.20)" in lines[2]
+    assert "≤ 1.3x" in lines[2] and "2.05–2.18x" in lines[2] and "**not met**" in lines[2]
+    assert "40.0 MB" in lines[3] and "| met |" in lines[3]
+    assert "skipped" in lines[4] and "no viz" in lines[4]
+
+
+def test_results_round_trip_through_json(tmp_path):
+    env = report.environment()
+    json_path, md_path = report.write_results(_rows(), tmp_path, "latest", env, "full", 12.0)
+    payload = json.loads(json_path.read_text())
+    assert payload["rows"][0]["status"] == "not met" and payload["scale"] == "full"
+    assert payload["environment"]["numpy"] == np.__version__
+    assert report.load_rows(json_path) == _rows()
+    assert md_path.read_text().startswith("| workload |")
+
+
+def test_update_doc_replaces_only_the_marked_section(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"intro\n{report.DOC_START}\nold table\n{report.DOC_END}\noutro\n")
+    assert report.update_doc(doc, "new table\n", tmp_path / "images" / "chart.png")
+    text = doc.read_text()
+    assert "old table" not in text and "new table" in text and "(images/chart.png)" in text
+    assert text.startswith("intro\n") and text.endswith(f"{report.DOC_END}\noutro\n")
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers\n")
+    assert not report.update_doc(plain, "table", None)
+    assert plain.read_text() == "no markers\n"
+
+
+def test_chart_is_drawn(tmp_path):
+    pytest.importorskip("matplotlib")  # the optional `bench` extra
+    from benchmarks.chart import chart_points, draw_chart
+
+    rows = _rows() + [
+        Row(workload="W3", case=f"L = {n:,} (x nodes)", metric="time per node", engine=5e-6,
+            numpy=1e-6, ratio=r, rounds=1, target_key="W3", details={"length": n})
+        for n, r in ((1000, 5.0), (10_000, 6.0))
+    ]
+    points = chart_points(rows)
+    assert [p[1] for p in points] == [2.0, 6.0, 1.25]  # W3 shown by its worst ratio
+    path = draw_chart(rows, tmp_path / "chart.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -------------------------------------------------------------------------- command line
+def test_parse_only():
+    assert run.parse_only(None) == list(run.WORKLOADS)
+    assert run.parse_only("w3,W1") == ["W1", "W3"]
+    with pytest.raises(ValueError, match="W7"):
+        run.parse_only("W1,W7")
+
+
+def test_quick_partial_run_writes_results_but_not_the_docs(tmp_path, capsys):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"{report.DOC_START}\nkeep\n{report.DOC_END}\n")
+    code = run.main(["--quick", "--only", "W4,W3", "--results", str(tmp_path),
+                     "--doc", str(doc), "--chart", str(tmp_path / "chart.png")])
+    assert code == 0
+    payload = json.loads((tmp_path / "partial.json").read_text())
+    assert {row["workload"] for row in payload["rows"]} == {"W3", "W4"}
+    assert "keep" in doc.read_text() and not (tmp_path / "chart.png").exists()
+    assert "| W4 |" in capsys.readouterr().out
+
+
+def test_bad_workload_name_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run.main(["--only", "W9"])
+    assert exit_info.value.code == 2
+    assert "W9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("module_name", [
+    "benchmarks.timing", "benchmarks.memory", "benchmarks.report", "benchmarks.run",
+    "benchmarks.workloads.logistic", "benchmarks.workloads.mlp", "benchmarks.workloads.chain",
+    "benchmarks.workloads.per_op", "benchmarks.workloads.rendering",
+])
+def test_docstring_examples(module_name):
+    result = doctest.testmod(importlib.import_module(module_name))
+    assert result.failed == 0
