@@ -115,12 +115,12 @@ def sum_to_shape(grad: Tensor, shape: tuple, op_name: str = "?") -> Tensor:
             f"backward of op '{op_name}' returned a gradient of shape {grad.shape} for an "
             f"input of shape {shape}"
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad.reshape(shape) if grad.shape != shape else grad
+    if lead:
+        grad = grad.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
 
 
 def topological_order(outputs) -> list[Tensor]:
