@@ -171,3 +171,16 @@ def test_docstring_examples(module):
     name = "tinygrad_lr.viz" + ("" if module == "__init__" else f".{module}")
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_example_script_writes_every_picture(tmp_path):
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "render_graph.py"
+    runpy.run_path(str(script))["main"](tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    if viz.renderers():
+        assert names == ["backward.svg", "forward.svg", "lecture.svg", "steps.html"]
+    else:
+        assert names == ["backward.dot", "forward.dot", "lecture.dot"]
