@@ -153,3 +153,18 @@ def test_highlight_and_step_mark_the_current_node():
         viz.to_dot(t["L"], step=10)
     with pytest.raises(ValueError, match="highlight"):
         viz.to_dot(t["L"], highlight=tg.Tensor(1.0))
+
+
+def test_lecture_view_refuses_large_graphs_and_cuts_long_formulas():
+    x = tg.Tensor(0.1, requires_grad=True, name="x")
+    y = x
+    for _ in range(600):
+        y = y * 1.001
+    with pytest.raises(ValueError, match="view='forward'"):
+        viz.to_dot(y, view="lecture")
+    terms = [tg.Tensor(float(i), requires_grad=True, name=f"w{i}") for i in range(60)]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    source = viz.to_dot(total, view="lecture")
+    assert "w0 + w1 + w2" in source and "…" in source

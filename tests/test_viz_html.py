@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import tinygrad_lr as tg
 from tinygrad_lr import viz
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -105,3 +106,12 @@ def test_frames_show_grads_known_so_far():
     assert "penwidth=3.5" in frames[3].dot and "penwidth=3.5" not in frames[0].dot
     with pytest.raises(TypeError, match="step"):
         viz.backward_frames(viz.lecture_example(backward=False)["L"], step=2)
+
+
+def test_frames_refuse_huge_graphs_with_a_clear_error():
+    x = tg.Tensor(0.3, requires_grad=True, name="x")
+    y = x
+    for _ in range(40):
+        y = y.tanh()
+    with pytest.raises(ValueError, match="max_frames=20"):
+        viz.backward_frames(y, max_frames=20)

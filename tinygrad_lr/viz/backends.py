@@ -109,11 +109,11 @@ def render_source(source: str, fmt: str) -> bytes:
 def write(source: str, path) -> Path:
     """Render ``source`` in the format of ``path``'s suffix and write it there."""
     path = Path(path)
-    data = render_source(source, format_for(path))
+    fmt = format_for(path)
     if not path.parent.exists():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} "
                                 "does not exist")
-    path.write_bytes(data)
+    path.write_bytes(render_source(source, fmt))
     return path
 
 

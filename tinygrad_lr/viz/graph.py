@@ -88,7 +88,10 @@ class Graph:
         return self._index()[node_id]
 
     def _index(self) -> dict:
-        return {n.id: n for n in self.nodes}
+        cached = self.__dict__.get("_by_id")
+        if cached is None or len(cached) != len(self.nodes):
+            cached = self.__dict__["_by_id"] = {n.id: n for n in self.nodes}
+        return cached
 
     def __len__(self) -> int:
         return len(self.nodes)

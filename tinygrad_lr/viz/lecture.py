@@ -16,6 +16,8 @@ from .graph import INPUT, OP, OUTPUT, PARAMETER, infix_symbol
 from .labels import format_array, html
 from .options import Options
 
+LARGEST = 500  # the board's formulas are built recursively: keep them well inside the stack
+MAX_FORMULA = 120  # characters of a box's formula before it is cut with "…"
 _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 
 
@@ -54,6 +56,13 @@ def lecture_lines(outputs, opts: Options) -> list[str]:
     from .graph import walk
 
     graph = walk(outputs)
+    limit = min(opts.max_nodes or LARGEST, LARGEST)
+    if len(graph.nodes) > limit:
+        raise ValueError(
+            f"the lecture view is for small graphs (at most {limit} tensors, see max_nodes); "
+            f"this one has {len(graph.nodes):,}: use view='forward' or 'backward', which "
+            "collapse large graphs"
+        )
     board = _Board(graph)
     lines = graph_header(opts)
     rows = []
@@ -220,6 +229,8 @@ class _Board:
             rows.append(f"<B>{html(sym)}</B> = {html(format_array(n.value, p))}")
         else:
             text, _ = self.expression(node_id)
+            if len(text) > MAX_FORMULA:
+                text = text[: MAX_FORMULA - 1] + "…"
             head = text if text.startswith(f"{sym}(") or n.kind == OUTPUT and not n.name else (
                 f"{sym} = {text}")
             rows.append(f"<B>{html(head)}</B>")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..tensor import Tensor
 from .api import backprop, to_dot
-from .backends import format_for, render_source
+from .backends import render_source
 from .graph import walk
 from .labels import format_array, html
 
@@ -34,12 +34,13 @@ class Frame:
         return write(self.dot, path)
 
 
-def backward_frames(tensor, **options) -> list[Frame]:
+def backward_frames(tensor, max_frames: int = 300, **options) -> list[Frame]:
     """The backward pass through ``tensor`` as pictures, one per node it processed.
 
     Runs ``backward(retain_grads=True)`` first unless a backward has already gone through
     ``tensor`` (which must then have kept its intermediate gradients). Options as in
-    ``viz.to_dot``; the default view is ``"backward"``.
+    ``viz.to_dot``; the default view is ``"backward"``. Graphs whose backward visits more
+    than ``max_frames`` nodes are refused (a picture per node would be unreadable).
 
     >>> from tinygrad_lr import viz
     >>> frames = viz.backward_frames(viz.lecture_example(backward=False)["L"])
@@ -59,6 +60,12 @@ def backward_frames(tensor, **options) -> list[Frame]:
             "this tensor went through backward() without retain_grads=True, so the gradients "
             "of its intermediate nodes are gone; rebuild it and call viz.backward_frames() "
             "before backward (it runs backward itself), or use backward(retain_grads=True)"
+        )
+    visits = sum(1 for n in graph.nodes if n.visit_order is not None)
+    if visits > max_frames:
+        raise ValueError(
+            f"backward visits {visits:,} nodes here, more than max_frames={max_frames} "
+            "frames; step through a smaller graph or raise max_frames"
         )
     options.setdefault("view", "backward")
     options.setdefault("order", True)
@@ -95,7 +102,8 @@ def _caption(graph, node, k: int, total: int, precision: int) -> str:
     return f"{text}. It sends to its inputs{rule}: " + "; ".join(parts) + "."
 
 
-def step_through_html(tensor, path, title: str | None = None, **options) -> Path:
+def step_through_html(tensor, path, title: str | None = None, max_frames: int = 300,
+                      **options) -> Path:
     """Write one self-contained HTML page stepping through the backward pass of ``tensor``.
 
     Each frame of :func:`backward_frames` is rendered to SVG (this needs a renderer:
@@ -105,8 +113,7 @@ def step_through_html(tensor, path, title: str | None = None, **options) -> Path
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"step_through_html writes an .html file, got {str(path)!r}")
-    format_for("x.svg")
-    frames = backward_frames(tensor, **options)
+    frames = backward_frames(tensor, max_frames=max_frames, **options)
     svgs = [_inline_svg(render_source(f.dot, "svg")) for f in frames]
     path.write_text(page(frames, svgs, title or "Backward pass, step by step"),
                     encoding="utf-8")
