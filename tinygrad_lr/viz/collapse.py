@@ -83,7 +83,7 @@ def _by_scope(graph: Graph, max_nodes: int) -> Graph:
                 f"{m.name.rsplit('.', 1)[-1]} {format_shape(m.shape)}" for m in params)
         signature = ("scope", tuple(sorted(ops.items())),
                      tuple(sorted((m.name.rsplit(".", 1)[-1], m.shape) for m in params)))
-        groups[f"g_{_safe(name)}"] = (group, name, summary, signature)
+        groups[f"g{len(groups)}_{_safe(name)}"] = (group, name, summary, signature)
     if not groups:
         return graph
     note = (f"Collapsed {sum(len(g[0]) for g in groups.values()):,} tensors into "
