@@ -168,3 +168,13 @@ def test_lecture_view_refuses_large_graphs_and_cuts_long_formulas():
         total = total + t
     source = viz.to_dot(total, view="lecture")
     assert "w0 + w1 + w2" in source and "…" in source
+
+
+def test_lecture_edges_carry_the_symbolic_gradient():
+    t = viz.lecture_example()
+    source = viz.to_dot(t["L"], view="lecture", edge_grads=True)
+    n = lecture_numbers()
+    ids = {v.split(" ")[0]: k for k, v in labels(source).items()}
+    assert f'{ids["w1"]} -> {ids["z"]} [label=" x1·dz = {format_number(n["dw1"])} "]' in source
+    assert f'{ids["b"]} -> {ids["z"]} [label=" dz = {format_number(n["db"])} "]' in source
+    assert f'{ids["x1"]} -> {ids["z"]}\n' in source  # no gradient flows to an input

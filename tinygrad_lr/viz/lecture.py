@@ -13,7 +13,7 @@ from ..registry import get_op
 from ..tensor import Tensor
 from .dot import GRAD_COLOR, NOTE_COLOR, STYLES, graph_header, legend, table
 from .graph import INPUT, OP, OUTPUT, PARAMETER, infix_symbol
-from .labels import format_array, html
+from .labels import format_array, html, quote
 from .options import Options
 
 LARGEST = 500  # the board's formulas are built recursively: keep them well inside the stack
@@ -81,8 +81,19 @@ def lecture_lines(outputs, opts: Options) -> list[str]:
         lines.append(f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1">{body}</TABLE>>')
     for node_id in board.boxes:
         lines.append(board.node_line(node_id, opts))
+    uses = {}
+    for source, _ in board.edges:
+        uses[source] = uses.get(source, 0) + 1
     for source, target in board.edges:
-        lines.append(f"{source} -> {target}")
+        label = ""
+        if opts.edge_grads and opts.grads and graph.backward_done and (
+                graph.node(source).requires_grad):
+            term = board.term(target, source) or ""
+            grad = graph.node(source).grad
+            if term and grad is not None and uses[source] == 1:
+                term += f" = {format_array(grad, opts.precision)}"
+            label = f" [label={quote(' ' + term + ' ')}]" if term else ""
+        lines.append(f"{source} -> {target}{label}")
     return lines
 
 
@@ -188,21 +199,23 @@ class _Board:
         return self._sigmoid_into_loss(node_id) or self._chain(node_id)
 
     def _chain(self, node_id) -> str | None:
-        terms = []
-        for consumer in self.consumers[node_id]:
-            local = self.partial(consumer, node_id)
-            upstream = "" if self.nodes[consumer].kind == OUTPUT else f"d{self.symbol(consumer)}"
-            if local is None:
-                local = f"∂{self.symbol(consumer)}/∂{self.symbol(node_id)}"
-            if local == "0":
-                continue
-            if not upstream:
-                terms.append(local)
-            elif local == "1":
-                terms.append(upstream)
-            else:
-                terms.append(f"{_wrap((local, _level(local)), 2, False)}·{upstream}")
+        terms = [self.term(consumer, node_id) for consumer in self.consumers[node_id]]
+        terms = [t for t in terms if t]
         return " + ".join(terms) if terms else None
+
+    def term(self, consumer, node_id) -> str | None:
+        """What ``consumer`` sends back to ``node_id``: ``x1·dz`` (None when it is zero)."""
+        local = self.partial(consumer, node_id)
+        upstream = "" if self.nodes[consumer].kind == OUTPUT else f"d{self.symbol(consumer)}"
+        if local is None:
+            local = f"∂{self.symbol(consumer)}/∂{self.symbol(node_id)}"
+        if local == "0":
+            return None
+        if not upstream:
+            return local
+        if local == "1":
+            return upstream
+        return f"{_wrap((local, _level(local)), 2, False)}·{upstream}"
 
     def _sigmoid_into_loss(self, node_id) -> str | None:
         """σ feeding binary cross-entropy: the board's ``dz = a − y``."""
