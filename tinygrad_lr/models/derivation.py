@@ -1,0 +1,289 @@
+"""The lecture's hand-derived gradients of logistic regression, checked against the engine.
+
+One example with features x, weights w and bias b::
+
+    z = w·x + b        a = σ(z)        L(a, y) = −(y·log a + (1 − y)·log(1 − a))
+    da = −y/a + (1 − y)/(1 − a)        dz = a − y        dw_i = x_i·dz        db = dz
+
+m examples as the rows of X (m, n), labels Y (m,), cost J = mean of the losses::
+
+    Z = X·w + b        A = σ(Z)        dZ = A − Y        dw = Xᵀ·dZ / m        db = mean(dZ)
+
+(``dA``, ``dZ`` are per-example derivatives ∂L_i/∂·; the engine differentiates J, so its
+gradients on A and Z are these divided by m.)
+
+The formulas below are written out by hand in numpy. :func:`check_example` and
+:func:`check_batch` build the same computation with the engine, run ``backward`` and
+return a :class:`GradientTable` of both side by side. Two loss forms: ``"sigmoid"`` (the
+lecture's graph, ``L(σ(z), y)`` with an explicit ``a`` node) and ``"logits"`` (the fused
+``binary_cross_entropy_with_logits(z, y)`` used for training).
+
+>>> table = check_example(**LECTURE_EXAMPLE)
+>>> [row.quantity for row in table]
+['z', 'a', 'L', 'da', 'dz', 'dw1', 'dw2', 'db']
+>>> table.max_abs_diff < 1e-12
+True
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+
+LECTURE_EXAMPLE = {"x": [1.0, 2.0], "w": [0.5, -0.2], "b": 0.1, "y": 1.0}
+"""The single example used throughout the docs and by ``tinygrad-lr check``."""
+
+LOSS_FORMS = ("sigmoid", "logits")
+
+
+# ---------------------------------------------------------------- hand-derived
+def sigmoid(z):
+    """σ(z) = 1/(1 + e^(−z)) in numpy, without overflow for large |z|.
+
+    >>> float(sigmoid(0.0))
+    0.5
+    """
+    z = np.asarray(z, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def forward_example(x, w, b, y) -> dict:
+    """The lecture's forward pass for one example: ``{"z", "a", "L"}``.
+
+    >>> {k: round(float(v), 6) for k, v in forward_example([1, 2], [0.5, -0.2], 0.1, 1).items()}
+    {'z': 0.2, 'a': 0.549834, 'L': 0.598139}
+    """
+    z = float(np.dot(w, x) + b)
+    a = float(sigmoid(z))
+    return {"z": z, "a": a, "L": -(y * np.log(a) + (1 - y) * np.log(1 - a))}
+
+
+def backward_example(x, w, b, y) -> dict:
+    """The lecture's hand-derived derivatives for one example.
+
+    ``da = −y/a + (1−y)/(1−a)``, ``dz = a − y``, ``dw = x·dz`` (array), ``db = dz``.
+
+    >>> grads = backward_example([1.0, 2.0], [0.5, -0.2], 0.1, 1.0)
+    >>> round(grads["dz"], 6), grads["dw"].round(6).tolist()
+    (-0.450166, [-0.450166, -0.900332])
+    """
+    a = forward_example(x, w, b, y)["a"]
+    da = -y / a + (1 - y) / (1 - a)
+    dz = a - y
+    return {"da": da, "dz": dz, "dw": np.asarray(x, dtype=np.float64) * dz, "db": dz}
+
+
+def forward_batch(X, w, b, Y) -> dict:
+    """The vectorised forward pass: ``{"Z", "A", "J"}`` with J the mean loss."""
+    Z = np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b
+    A = sigmoid(Z)
+    J = float(np.mean(-(Y * np.log(A) + (1 - Y) * np.log(1 - A))))
+    return {"Z": Z, "A": A, "J": J}
+
+
+def backward_batch(X, w, b, Y) -> dict:
+    """The vectorised hand-derived derivatives for m examples (rows of X).
+
+    ``dA = −Y/A + (1−Y)/(1−A)``, ``dZ = A − Y``, ``dw = Xᵀ·dZ / m``, ``db = mean(dZ)``.
+
+    >>> grads = backward_batch([[1.0, 2.0], [0.0, -1.0]], [0.5, -0.2], 0.1, [1.0, 0.0])
+    >>> grads["dw"].round(6).tolist()
+    [-0.225083, -0.737387]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    A = forward_batch(X, w, b, Y)["A"]
+    dA = -Y / A + (1 - Y) / (1 - A)
+    dZ = A - Y
+    return {"dA": dA, "dZ": dZ, "dw": X.T @ dZ / len(X), "db": float(np.mean(dZ))}
+
+
+# ------------------------------------------------------------------ comparison
+class Row(NamedTuple):
+    """One line of a :class:`GradientTable`."""
+
+    quantity: str
+    hand_derived: np.ndarray
+    engine: np.ndarray
+    abs_diff: float
+    formula: str = ""
+
+
+class GradientTable:
+    """Hand-derived values beside the engine's, one :class:`Row` per quantity.
+
+    Iterate over it for the rows; ``max_abs_diff`` is the largest difference; ``str()``
+    formats it as a table (arrays are summarised by their largest absolute entry).
+    """
+
+    def __init__(self, rows: list[Row], title: str = "") -> None:
+        self.rows = list(rows)
+        self.title = title
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, quantity: str) -> Row:
+        for row in self.rows:
+            if row.quantity == quantity:
+                return row
+        raise KeyError(f"no row {quantity!r}; rows are {[r.quantity for r in self.rows]}")
+
+    @property
+    def max_abs_diff(self) -> float:
+        """The largest absolute difference between hand-derived and engine values."""
+        return max(row.abs_diff for row in self.rows)
+
+    def __str__(self) -> str:
+        def show(value) -> str:
+            value = np.asarray(value)
+            if value.size == 1:
+                return f"{value.item():.12f}"
+            return f"shape {value.shape} max|.| {np.abs(value).max():.6f}"
+
+        header = ("quantity", "formula", "hand-derived", "engine", "abs diff")
+        cells = [(r.quantity, r.formula, show(r.hand_derived), show(r.engine),
+                  f"{r.abs_diff:.1e}") for r in self.rows]
+        widths = [max(len(line[i]) for line in [header, *cells]) for i in range(5)]
+        lines = [self.title] if self.title else []
+        for line in [header, *cells]:
+            lines.append("  ".join(cell.rjust(w) if i > 1 else cell.ljust(w)
+                                   for i, (cell, w) in enumerate(zip(line, widths))).rstrip())
+        lines.append(f"max abs diff: {self.max_abs_diff:.1e}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"GradientTable({len(self.rows)} rows, max_abs_diff={self.max_abs_diff:.1e})"
+
+
+def _row(quantity, hand, engine, formula) -> Row:
+    hand = np.asarray(hand, dtype=np.float64)
+    engine = np.asarray(engine, dtype=np.float64)
+    return Row(quantity, hand, engine, float(np.max(np.abs(hand - engine))), formula)
+
+
+def _check_loss_form(loss: str) -> None:
+    if loss not in LOSS_FORMS:
+        raise ValueError(f"loss must be one of {LOSS_FORMS}, got {loss!r}")
+
+
+def _finite(name: str, value, shape=None) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, got {value!r}") from None
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinity: {array}")
+    return array
+
+
+def _labels(name: str, value, shape) -> np.ndarray:
+    labels = _finite(name, value, shape)
+    if ((labels < 0) | (labels > 1)).any():
+        raise ValueError(f"{name} must lie in [0, 1] (class labels 0/1), got {labels}")
+    return labels
+
+
+def check_example(x, w, b, y, loss: str = "sigmoid") -> GradientTable:
+    """Compare the lecture's formulas with the engine on one example.
+
+    Builds ``z = w1·x1 + w2·x2 + ... + b`` from scalar tensors (the lecture's graph), then
+    ``L`` with ``loss="sigmoid"`` (``a = σ(z)`` then ``L(a, y)``) or ``loss="logits"``
+    (``L`` straight from ``z``), runs ``backward(retain_grads=True)`` and tabulates the
+    forward values z, (a), L and the derivatives (da), dz, dw1..dwn, db.
+
+    >>> print(check_example(**LECTURE_EXAMPLE).max_abs_diff < 1e-12)
+    True
+    """
+    _check_loss_form(loss)
+    x = _finite("x", x)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x must be a non-empty 1-D list of features, got shape {x.shape}")
+    w = _finite("w", w, x.shape)
+    b = float(_finite("b", b, ()))
+    y = float(_labels("y", y, ()))
+
+    weights = [Tensor(v, requires_grad=True, name=f"w{i}") for i, v in enumerate(w, 1)]
+    bias = Tensor(b, requires_grad=True, name="b")
+    z = bias
+    for i, (weight, feature) in enumerate(zip(weights, x), 1):
+        z = Tensor(feature, name=f"x{i}") * weight + z
+    z.name = "z"
+    if loss == "sigmoid":
+        a = z.sigmoid()
+        a.name = "a"
+        L = F.binary_cross_entropy(a, y)
+    else:
+        L = F.binary_cross_entropy_with_logits(z, y)
+    L.name = "L"
+    L.backward(retain_grads=True)
+
+    forward = forward_example(x, w, b, y)
+    hand = backward_example(x, w, b, y)
+    rows = [_row("z", forward["z"], z.data, "z = w·x + b")]
+    if loss == "sigmoid":
+        rows.append(_row("a", forward["a"], a.data, "a = σ(z)"))
+    rows.append(_row("L", forward["L"], L.data, "L = −(y log a + (1−y) log(1−a))"))
+    if loss == "sigmoid":
+        rows.append(_row("da", hand["da"], a.grad.data, "da = −y/a + (1−y)/(1−a)"))
+    rows.append(_row("dz", hand["dz"], z.grad.data, "dz = a − y"))
+    for i, weight in enumerate(weights, 1):
+        rows.append(_row(f"dw{i}", hand["dw"][i - 1], weight.grad.data, f"dw{i} = x{i}·dz"))
+    rows.append(_row("db", hand["db"], bias.grad.data, "db = dz"))
+    return GradientTable(rows, title=f"one example, loss form '{loss}'")
+
+
+def check_batch(X, w, b, Y, loss: str = "sigmoid") -> GradientTable:
+    """Compare the vectorised formulas with the engine on m examples (the rows of X).
+
+    The engine computes ``J = mean(L(σ(X@w + b), Y))`` (or the with-logits form) and
+    ``backward``; its gradients on A and Z are multiplied by m to compare them with the
+    per-example ``dA`` and ``dZ``.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> table = check_batch(rng.normal(size=(8, 3)), rng.normal(size=3), 0.2,
+    ...                     rng.integers(0, 2, 8), loss="logits")
+    >>> [row.quantity for row in table], table.max_abs_diff < 1e-12
+    (['Z', 'J', 'dZ', 'dw', 'db'], True)
+    """
+    _check_loss_form(loss)
+    X = _finite("X", X)
+    if X.ndim != 2 or X.size == 0:
+        raise ValueError(f"X must be a non-empty 2-D array (m, n), got shape {X.shape}")
+    m, n = X.shape
+    w = _finite("w", w, (n,))
+    b = float(_finite("b", b, ()))
+    Y = _labels("Y", Y, (m,))
+
+    weight = Tensor(w.copy(), requires_grad=True, name="w")
+    bias = Tensor(b, requires_grad=True, name="b")
+    Z = Tensor(X, name="X") @ weight + bias
+    if loss == "sigmoid":
+        A = Z.sigmoid()
+        J = F.binary_cross_entropy(A, Y)
+    else:
+        J = F.binary_cross_entropy_with_logits(Z, Y)
+    J.backward(retain_grads=True)
+
+    forward = forward_batch(X, w, b, Y)
+    hand = backward_batch(X, w, b, Y)
+    rows = [_row("Z", forward["Z"], Z.data, "Z = X·w + b")]
+    if loss == "sigmoid":
+        rows.append(_row("A", forward["A"], A.data, "A = σ(Z)"))
+    rows.append(_row("J", forward["J"], J.data, "J = mean(L(A, Y))"))
+    if loss == "sigmoid":
+        rows.append(_row("dA", hand["dA"], m * A.grad.data, "dA = −Y/A + (1−Y)/(1−A)"))
+    rows.append(_row("dZ", hand["dZ"], m * Z.grad.data, "dZ = A − Y"))
+    rows.append(_row("dw", hand["dw"], weight.grad.data, "dw = Xᵀ·dZ / m"))
+    rows.append(_row("db", hand["db"], bias.grad.data, "db = mean(dZ)"))
+    return GradientTable(rows, title=f"{m} examples, loss form '{loss}'")
