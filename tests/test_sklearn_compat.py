@@ -1,0 +1,102 @@
+"""scikit-learn interoperability: its own estimator checks, clone, Pipeline, cross-validation
+and grid search (skipped without scikit-learn)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tinygrad_lr.models import (
+    ConvergenceWarning,
+    DataConversionWarning,
+    LogisticRegression,
+    NotFittedError,
+    StandardScaler,
+)
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning  # noqa: E402
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler as SklearnScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from tinygrad_lr.datasets import load_breast_cancer  # noqa: E402
+
+# Every solver path, with few epochs: the checks test the interface, and the check data are
+# not standardized, so default settings would only spend time hitting max_iter.
+ESTIMATORS = [
+    LogisticRegression(max_iter=100),
+    LogisticRegression(solver="newton"),
+    LogisticRegression(solver="adam", batch_size=8, max_iter=30, random_state=0),
+    StandardScaler(),
+]
+
+
+NOT_INHERITING = ".*does not inherit from"
+"""scikit-learn warns that our classes do not inherit its BaseEstimator: deliberate, since
+scikit-learn is an optional dependency."""
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=NOT_INHERITING)
+    CHECKS = parametrize_with_checks(ESTIMATORS)
+
+
+@CHECKS
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=NOT_INHERITING)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y, _ = load_breast_cancer()
+    return X, y
+
+
+def test_clone_copies_hyperparameters_not_fitted_state(cancer):
+    X, y = cancer
+    model = LogisticRegression(solver="newton", l2=0.05).fit(StandardScaler().fit_transform(X), y)
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    assert not hasattr(copy, "coef_")
+
+
+def test_pipeline_and_cross_validation(cancer):
+    X, y = cancer
+    pipeline = make_pipeline(SklearnScaler(), LogisticRegression(solver="newton"))
+    scores = cross_val_score(pipeline, X, y, cv=5)
+    assert scores.shape == (5,) and scores.mean() > 0.95
+    ours = make_pipeline(StandardScaler(), LogisticRegression(solver="newton")).fit(X, y)
+    theirs = make_pipeline(SklearnScaler(), LogisticRegression(solver="newton")).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-10)
+
+
+def test_grid_search_over_solver_and_l2(cancer):
+    X, y = cancer
+    grid = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        {"logisticregression__solver": ["gd", "newton"],
+         "logisticregression__l2": [1e-2, 1e-1]},
+        cv=3,
+    ).fit(X, y)
+    assert set(grid.best_params_) == {"logisticregression__solver", "logisticregression__l2"}
+    assert grid.best_score_ > 0.95
+    assert grid.predict(X[:5]).shape == (5,)
+
+
+def test_errors_and_warnings_are_also_sklearn_classes():
+    with pytest.raises(SklearnNotFittedError):
+        LogisticRegression().predict([[1.0]])
+    with pytest.raises(NotFittedError):
+        LogisticRegression().predict([[1.0]])
+    with pytest.warns(SklearnConvergenceWarning):
+        LogisticRegression(max_iter=1).fit([[0.0], [1.0]], [0, 1])
+    with pytest.warns(sklearn.exceptions.DataConversionWarning):
+        LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
+    with pytest.warns(DataConversionWarning):
+        LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
