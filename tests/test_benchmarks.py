@@ -353,3 +353,36 @@ def test_bad_workload_name_is_a_usage_error(capsys):
 def test_docstring_examples(module_name):
     result = doctest.testmod(importlib.import_module(module_name))
     assert result.failed == 0
+
+
+# ------------------------------------------------------------------------------ profile
+def test_profile_reports_per_unit_costs_with_file_and_line():
+    from benchmarks import profile_engine
+
+    def work():
+        for _ in range(10):
+            sorted(range(100))
+
+    text = profile_engine.profile(work, 10, "call", top=5)
+    assert "µs per call" in text and "by own time:" in text and "by cumulative time:" in text
+    assert "test_benchmarks.py" in text and "(work)" in text
+
+
+def test_memory_sections_count_bytes_per_node_and_columns():
+    from benchmarks import profile_engine
+
+    chain_text = profile_engine.chain_memory(length=300)
+    assert "600 nodes" in chain_text and "B/node" in chain_text
+    assert "tinygrad_lr/tensor.py" in chain_text  # the Tensor objects are found by line
+    step_text = profile_engine.step_memory(2_000, 4)
+    assert step_text.count(" columns") == 2 * len(logistic.LOSSES)
+    faults_text = profile_engine.page_faults(2_000, 4, steps=2)
+    assert faults_text.count(" faults (") == 2 * len(logistic.LOSSES)
+
+
+def test_profile_command_line_rejects_unknown_sections(capsys):
+    from benchmarks import profile_engine
+
+    with pytest.raises(SystemExit):
+        profile_engine.main(["--only", "W9"])
+    assert "W9" in capsys.readouterr().err
