@@ -37,22 +37,30 @@ def draw_chart(rows: list[Row], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     points = chart_points(rows)
     chain = [r for r in rows if r.workload == "W3" and r.kind == "time"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2),
                                       gridspec_kw={"width_ratios": [1.5, 1]})
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    origin = 0.5  # bars start here on the log axis
+    highest = max([p[1] for p in points] + [p[2].pytorch[1] for p in points] + [2.0])
     for index, (_label, ratio, target) in enumerate(points):
         y = len(points) - 1 - index
         low, high = target.pytorch
-        left.axvspan(low, high, ymin=(y + 0.1) / len(points), ymax=(y + 0.9) / len(points),
-                     color="0.85", zorder=0)
+        left.fill_betweenx([y - 0.4, y + 0.4], low, high, color="0.85", zorder=0)
         colour = "#2a9d8f" if ratio <= target.target else "#e76f51"
-        left.barh(y, ratio, height=0.5, color=colour, zorder=2)
+        left.barh(y, ratio - origin, left=origin, height=0.5, color=colour, zorder=2)
         left.plot([target.target] * 2, [y - 0.35, y + 0.35], color="black", lw=2.5, zorder=3)
-        left.text(ratio * 1.06, y, f"{ratio:.2f}x", va="center", fontsize=9, zorder=4)
+        left.text(max(ratio, target.target) * 1.07, y, f"{ratio:.2f}x", va="center",
+                  fontsize=9, zorder=4)
     left.set_yticks(range(len(points)), [p[0] for p in reversed(points)], fontsize=9)
     left.set_xscale("log")
+    left.set_xlim(origin, highest * 1.8)
+    left.xaxis.set_major_formatter(plain)
+    left.xaxis.set_minor_formatter(NullFormatter())
+    left.set_xticks([0.5, 1, 2, 5, 10, 20][: 3 + (highest > 4) + (highest > 9) + (highest > 18)])
     left.axvline(1.0, color="0.5", lw=0.8, ls=":")
     left.set_xlabel("ratio to hand-written numpy (lower is better, log scale)")
     left.set_title("tinygrad_lr / numpy: bar = measured, black tick = target,\n"
@@ -63,12 +71,19 @@ def draw_chart(rows: list[Row], path: Path) -> Path:
                    label="tinygrad_lr")
         right.plot(lengths, [r.numpy * 1e6 for r in chain], "s--", color="#e9c46a",
                    label="numpy (hand-written)")
+        for length, row in zip(lengths, chain):
+            right.annotate(f"{row.ratio:.1f}x", (length, row.engine * 1e6),
+                           textcoords="offset points", xytext=(0, 8), ha="center",
+                           fontsize=8)
         right.set_xscale("log")
         right.set_yscale("log")
+        right.margins(y=0.12)
+        right.yaxis.set_major_formatter(plain)
+        right.yaxis.set_minor_formatter(plain)
         right.set_xlabel("chain length L (2L nodes)")
         right.set_ylabel("µs per node, forward + backward")
         right.set_title("W3 deep chain: flat = linear cost", fontsize=10)
-        right.legend()
+        right.legend(loc="center right")
         right.grid(True, which="both", alpha=0.3)
     else:
         right.axis("off")

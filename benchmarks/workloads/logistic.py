@@ -129,11 +129,13 @@ def measure(scale) -> list[Row]:
         for loss in LOSSES:
             engine = EngineLogisticRegression(X, y, loss)
             reference = NumpyLogisticRegression(X, y, loss)
-            result = compare(engine.step, reference.step, rounds=scale.rounds)
+            result = compare(engine.step, reference.step, rounds=scale.w1_rounds,
+                             min_seconds=scale.w1_min_seconds)
             if floor_seconds is None:
                 w = reference.w.copy()
                 floor_seconds = median_time(lambda X=X, w=w: matvec_floor(X, w),
-                                            rounds=scale.rounds)
+                                            rounds=scale.w1_rounds,
+                                            min_seconds=scale.w1_min_seconds)
             case = f"{dtype_name}, {'with-logits BCE' if loss == 'logits' else 'sigmoid + BCE'}"
             target_key = "W1" if (loss == "logits" and dtype is np.float64) else None
             rows.append(Row.from_comparison(
