@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) examples/lecture_example.py
+	$(VENV)/bin/tinygrad-lr demo
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -103,7 +103,7 @@ def test_table_text_and_lookup():
     with pytest.raises(KeyError, match="no row 'dq'"):
         table["dq"]
     batch_text = str(check_batch(np.eye(3), np.ones(3), 0.0, [0, 1, 1]))
-    assert "shape (3,)" in batch_text and "dw = Xᵀ·dZ / m" in batch_text
+    assert "max|·| 1.000000 (3)" in batch_text and "dw = Xᵀ·dZ / m" in batch_text
 
 
 @pytest.mark.parametrize("call, message", [

@@ -146,16 +146,26 @@ class GradientTable:
             value = np.asarray(value)
             if value.size == 1:
                 return f"{value.item():.12f}"
-            return f"shape {value.shape} max|.| {np.abs(value).max():.6f}"
+            return f"max|·| {np.abs(value).max():.6f} ({value.size})"
 
         header = ("quantity", "formula", "hand-derived", "engine", "abs diff")
         cells = [(r.quantity, r.formula, show(r.hand_derived), show(r.engine),
                   f"{r.abs_diff:.1e}") for r in self.rows]
         widths = [max(len(line[i]) for line in [header, *cells]) for i in range(5)]
+        def join(line) -> str:
+            return "  ".join(cell.rjust(w) if i > 1 else cell.ljust(w)
+                             for i, (cell, w) in enumerate(zip(line, widths))).rstrip()
+
         lines = [self.title] if self.title else []
-        for line in [header, *cells]:
-            lines.append("  ".join(cell.rjust(w) if i > 1 else cell.ljust(w)
-                                   for i, (cell, w) in enumerate(zip(line, widths))).rstrip())
+        lines.append(join(header))
+        backward_started = False
+        for row, line in zip(self.rows, cells):
+            if row.quantity.startswith("d") and not backward_started:
+                lines.append("  backward: the chain rule, from the loss back to the inputs")
+                backward_started = True
+            elif row is self.rows[0]:
+                lines.append("  forward")
+            lines.append(join(line))
         lines.append(f"max abs diff: {self.max_abs_diff:.1e}")
         return "\n".join(lines)
 

@@ -113,6 +113,15 @@ def load_model(path) -> SavedModel:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic == b"\x93NUMPY":
+        raise ModelFileError(f"{path}: a single numpy array, not a tinygrad-lr model")
+    if not magic.startswith(b"PK"):
+        raise ModelFileError(
+            f"{path}: not a tinygrad-lr model file (not a numpy .npz archive; model files are "
+            "written by 'tinygrad-lr train' or save_model())"
+        )
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):

@@ -1,0 +1,128 @@
+"""Reading CSV files for ``train`` and ``predict``, with errors that name the line and column."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+
+class CsvError(ValueError):
+    """A CSV file cannot be used; the message names the file, line and column."""
+
+
+class Table(NamedTuple):
+    """The header and the data rows (as text) of a CSV file, with each row's line number."""
+
+    path: Path
+    header: list
+    rows: list
+    lines: list
+
+
+def read_table(path) -> Table:
+    """Read a CSV file with a header row; blank lines are skipped.
+
+    Raises :class:`CsvError` for a missing or empty file, blank or repeated column names,
+    rows with a different number of cells than the header, or no data rows.
+    """
+    path = Path(path)
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CsvError(f"{path}: no such file") from None
+    except OSError as error:
+        raise CsvError(f"{path}: cannot read it ({error.strerror})") from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header, rows, lines = None, [], []
+            for row in reader:
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if header is None:
+                    header = [cell.strip() for cell in row]
+                    continue
+                if len(row) != len(header):
+                    raise CsvError(
+                        f"{path}, line {reader.line_num}: {len(row)} cells, but the header "
+                        f"has {len(header)} columns"
+                    )
+                rows.append(row)
+                lines.append(reader.line_num)
+        except csv.Error as error:
+            raise CsvError(f"{path}, line {reader.line_num}: {error}") from None
+        except UnicodeDecodeError:
+            raise CsvError(f"{path}: not a UTF-8 text file") from None
+    if header is None:
+        raise CsvError(f"{path}: the file is empty (expected a header row of column names)")
+    blank = [i + 1 for i, name in enumerate(header) if not name]
+    if blank:
+        raise CsvError(f"{path}: header column {blank[0]} has no name")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise CsvError(f"{path}: the header names column(s) {repeated} more than once")
+    if not rows:
+        raise CsvError(f"{path}: the header is there but there are no data rows")
+    return Table(path, header, rows, lines)
+
+
+def column_index(table: Table, name: str, role: str = "column") -> int:
+    """The position of column ``name``, or a CsvError listing the columns there are."""
+    try:
+        return table.header.index(name)
+    except ValueError:
+        shown = ", ".join(repr(h) for h in table.header[:12])
+        more = f" and {len(table.header) - 12} more" if len(table.header) > 12 else ""
+        raise CsvError(
+            f"{table.path}: no {role} '{name}'; the columns are {shown}{more}"
+        ) from None
+
+
+def numeric_columns(table: Table, names) -> np.ndarray:
+    """The named columns as a float64 array (rows × names); every cell must be a finite number."""
+    positions = [column_index(table, name) for name in names]
+    out = np.empty((len(table.rows), len(positions)))
+    for i, (row, line) in enumerate(zip(table.rows, table.lines)):
+        for j, (name, position) in enumerate(zip(names, positions)):
+            out[i, j] = _number(row[position], table.path, line, name)
+    return out
+
+
+def _number(cell: str, path, line: int, name: str) -> float:
+    text = cell.strip()
+    if not text:
+        raise CsvError(f"{path}, line {line}, column '{name}': empty cell (missing value)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise CsvError(
+            f"{path}, line {line}, column '{name}': {text!r} is not a number"
+        ) from None
+    if not math.isfinite(value):
+        raise CsvError(f"{path}, line {line}, column '{name}': {text!r} is not a finite number")
+    return value
+
+
+def label_column(table: Table, name: str) -> np.ndarray:
+    """The target column: integers if every cell is one, else numbers, else the text."""
+    position = column_index(table, name, role="target column")
+    cells = [row[position].strip() for row in table.rows]
+    for cell, line in zip(cells, table.lines):
+        if not cell:
+            raise CsvError(f"{table.path}, line {line}, column '{name}': empty label")
+    for convert in (int, float):
+        try:
+            labels = np.array([convert(cell) for cell in cells])
+        except ValueError:
+            continue
+        for value, cell, line in zip(labels, cells, table.lines):
+            if not math.isfinite(value):
+                raise CsvError(
+                    f"{table.path}, line {line}, column '{name}': {cell!r} is not a label"
+                )
+        return labels
+    return np.array(cells)
