@@ -1,0 +1,307 @@
+"""The tinygrad-lr command line: demo, check, train, predict (run in-process through main(),
+plus one real subprocess each for the console script and ``python -m``)."""
+
+import builtins
+import csv
+import math
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_lr.cli import main
+from tinygrad_lr.datasets import breast_cancer_path, load_breast_cancer
+from tinygrad_lr.models import LogisticRegression, StandardScaler, load_model
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ----------------------------------------------------------------------------------- help
+@pytest.mark.parametrize("command", ["demo", "check", "train", "predict"])
+def test_every_subcommand_has_help(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: tinygrad-lr {command}" in capsys.readouterr().out
+
+
+def test_top_level_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("demo", "check", "train", "predict"):
+        assert command in out
+
+
+def test_module_and_console_script_run_check():
+    module = subprocess.run([sys.executable, "-m", "tinygrad_lr", "check"], capture_output=True,
+                            text=True, check=True)
+    assert "dz = a − y" in module.stdout
+    script = shutil.which("tinygrad-lr", path=str(__import__("pathlib").Path(sys.executable)
+                                                   .parent))
+    if script is None:
+        pytest.skip("the tinygrad-lr console script is not installed next to this Python")
+    result = subprocess.run([script, "check", "--loss", "logits"], capture_output=True,
+                            text=True, check=True)
+    assert "agree" in result.stdout
+
+
+# ---------------------------------------------------------------------------------- check
+def _value(out, quantity):
+    """The hand-derived and engine numbers of a row of the check table."""
+    for line in out.splitlines():
+        if line.startswith(quantity + " "):
+            numbers = re.findall(r"-?\d+\.\d{12}", line)
+            return float(numbers[0]), float(numbers[1])
+    raise AssertionError(f"no row {quantity!r} in:\n{out}")
+
+
+def test_check_prints_the_lecture_example_step_by_step(capsys):
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 0
+    a = 1 / (1 + math.exp(-0.2))
+    expected = {"z": 0.2, "a": a, "L": -math.log(a), "da": -1 / a, "dz": a - 1,
+                "dw1": a - 1, "dw2": 2 * (a - 1), "db": a - 1}
+    for quantity, value in expected.items():
+        hand, engine = _value(out, quantity)
+        assert hand == pytest.approx(value, abs=1e-11)
+        assert engine == pytest.approx(value, abs=1e-11)
+    assert out.index("forward") < out.index("z = w·x + b") < out.index("backward")
+    assert out.index("L = ") < out.index("da = ")
+
+
+def test_check_options_change_the_example(capsys):
+    code, out, _ = run_cli(capsys, "check", "--x1", "3", "--x2", "-1", "--w1", "0.2", "--w2",
+                           "0.4", "--b", "-0.5", "--y", "0")
+    assert code == 0
+    z = 0.2 * 3 + 0.4 * -1 - 0.5
+    a = 1 / (1 + math.exp(-z))
+    assert _value(out, "z")[1] == pytest.approx(z, abs=1e-12)
+    assert _value(out, "dw1")[1] == pytest.approx(3 * a, abs=1e-12)
+    assert _value(out, "da")[1] == pytest.approx(1 / (1 - a), abs=1e-11)
+
+
+def test_check_errors_and_mismatch_status(capsys):
+    code, _, err = run_cli(capsys, "check", "--y", "2")
+    assert code == 2 and "y must lie in [0, 1]" in err
+    code, _, err = run_cli(capsys, "check", "--tol", "-1")
+    assert code == 1 and "MISMATCH" in err
+    with pytest.raises(SystemExit):
+        main(["check", "--x1", "abc"])
+    assert "invalid float value: 'abc'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------- demo
+def test_demo_trains_reports_and_writes_its_files(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "demo", "--output-dir", str(tmp_path))
+    assert code == 0
+    assert "training (gd)" in err  # the progress bar
+    assert "569 rows x 30 features" in out and "CC BY 4.0" in out
+    test_accuracy = float(re.search(r"test accuracy\s+(\d\.\d+)", out).group(1))
+    final_loss = float(re.search(r"final training loss\s+(\d\.\d+)", out).group(1))
+    saved = load_model(tmp_path / "model.npz")
+    X, y, _ = load_breast_cancer()
+    assert saved.feature_names[0] == "mean radius" and saved.target == "malignant"
+    assert saved.model.history_[-1] == pytest.approx(final_loss, abs=1e-6)
+    assert test_accuracy > 0.95
+    assert out.count("max abs diff") == 2
+    diffs = [float(d) for d in re.findall(r"max abs diff: (\S+)", out)]
+    assert max(diffs) <= 1e-12
+    assert (tmp_path / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
+    graphs = [p for p in tmp_path.iterdir() if p.stem == "graph"]
+    assert len(graphs) == 1 and graphs[0].stat().st_size > 0
+    assert "done in" in out
+
+
+def _block_import(monkeypatch, *names):
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.split(".")[0] in names or name in names:
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+
+
+def test_demo_without_tqdm_and_matplotlib(capsys, tmp_path, monkeypatch):
+    _block_import(monkeypatch, "tqdm", "matplotlib")
+    code, out, err = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--solver", "newton")
+    assert code == 0
+    assert re.search(r"training \(newton\) \[#+\] \d+/\d+ loss", err)  # the text bar
+    assert "loss curve skipped: matplotlib is not installed" in out
+    assert not (tmp_path / "loss_curve.png").exists()
+
+
+def test_demo_falls_back_to_dot_without_a_renderer(capsys, tmp_path, monkeypatch):
+    viz = pytest.importorskip("tinygrad_lr.viz")
+    real_render = viz.render
+
+    def render(tensor, path, **options):
+        if str(path).endswith(".svg"):
+            raise viz.RendererNotFoundError("no renderer in this test")
+        return real_render(tensor, path, **options)
+
+    monkeypatch.setattr(viz, "render", render)
+    code, out, _ = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--no-progress",
+                           "--solver", "newton")
+    assert code == 0 and "DOT text: no Graphviz renderer found" in out
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+
+
+def test_demo_without_viz_module(capsys, tmp_path, monkeypatch):
+    import tinygrad_lr
+
+    monkeypatch.setitem(sys.modules, "tinygrad_lr.viz", None)
+    monkeypatch.delattr(tinygrad_lr, "viz", raising=False)
+    code, out, _ = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--no-progress",
+                           "--solver", "newton")
+    assert code == 0 and "computation graph skipped" in out
+
+
+def test_demo_bad_options(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--lr", "-1",
+                           "--no-progress")
+    assert code == 2 and "lr must be a finite number > 0" in err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run_cli(capsys, "demo", "--output-dir", str(blocker / "sub"), "--no-progress",
+                           "--solver", "newton")
+    assert code == 2 and "cannot create" in err
+
+
+# -------------------------------------------------------------------------- train/predict
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def cancer_csv(tmp_path):
+    """The first 300 rows of the embedded data with text labels."""
+    X, y, names = load_breast_cancer()
+    rows = [[repr(float(v)) for v in x] + ["M" if label else "B"] for x, label in zip(X[:300], y[:300])]
+    return write_csv(tmp_path / "train.csv", [*names, "diagnosis"], rows)
+
+
+def test_train_then_predict_round_trip(capsys, tmp_path, cancer_csv):
+    model_path = tmp_path / "model.npz"
+    code, out, err = run_cli(capsys, "train", str(cancer_csv), "--target", "diagnosis",
+                             "--solver", "newton", "--standardize", "-o", str(model_path))
+    assert code == 0, err
+    assert "trained on 300 rows x 30 features, classes ['B', 'M']" in out
+    assert f"wrote {model_path}" in out
+    X, y, _ = load_breast_cancer()
+    labels = np.where(y[:300] == 1, "M", "B")
+    scaler = StandardScaler().fit(X[:300])
+    reference = LogisticRegression(solver="newton").fit(scaler.transform(X[:300]), labels)
+    saved = load_model(model_path)
+    np.testing.assert_allclose(saved.model.coef_, reference.coef_, rtol=1e-12)
+
+    predictions = tmp_path / "predictions.csv"
+    code, _, err = run_cli(capsys, "predict", str(model_path), str(cancer_csv), "-o",
+                           str(predictions))
+    assert code == 0, err
+    with open(predictions) as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["prediction", "probability_M"]
+    assert [r[0] for r in rows[1:]] == reference.predict(scaler.transform(X[:300])).tolist()
+    np.testing.assert_allclose([float(r[1]) for r in rows[1:]],
+                               reference.predict_proba(scaler.transform(X[:300]))[:, 1],
+                               atol=1e-6)
+    accuracy = reference.score(scaler.transform(X[:300]), labels)
+    assert f"accuracy on the 'diagnosis' column: {accuracy:.4f} (300 rows)" in err
+
+
+def test_predict_to_stdout_ignores_extra_columns(capsys, tmp_path, cancer_csv):
+    model_path = tmp_path / "model.npz"
+    assert run_cli(capsys, "train", str(cancer_csv), "--target", "diagnosis", "--quiet",
+                   "-o", str(model_path))[0] == 0
+    with open(cancer_csv) as handle:
+        rows = list(csv.reader(handle))
+    shuffled = write_csv(tmp_path / "new.csv", ["id", *rows[0][::-1]],
+                         [[str(i), *r[::-1]] for i, r in enumerate(rows[1:6])])
+    code, out, err = run_cli(capsys, "predict", str(model_path), str(shuffled))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "prediction,probability_M" and len(lines) == 6
+
+
+def test_train_on_the_embedded_file(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "train", str(breast_cancer_path()), "--target", "malignant",
+                           "--standardize", "--quiet", "-o", str(tmp_path / "m"))
+    assert code == 0 and "classes [0, 1]" in out and (tmp_path / "m.npz").exists()
+    accuracy = float(re.search(r"training accuracy (\d\.\d+)", out).group(1))
+    assert accuracy > 0.97
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a,b,y\n1,2,0\n3,x,1\n", r"line 3, column 'b': 'x' is not a number"),
+    ("a,b,y\n1,2,0\n3,4\n", r"line 3: 2 cells, but the header has 3 columns"),
+    ("a,b,y\n1,,0\n3,4,1\n", r"line 2, column 'b': empty cell \(missing value\)"),
+    ("a,b,y\n1,nan,0\n3,4,1\n", r"line 2, column 'b': 'nan' is not a finite number"),
+    ("a,b,y\n1,2,\n3,4,1\n", r"line 2, column 'y': empty label"),
+    ("a,a,y\n1,2,0\n", r"names column\(s\) \['a'\] more than once"),
+    ("a,,y\n1,2,0\n", r"header column 2 has no name"),
+    ("a,b,y\n", r"no data rows"),
+    ("", r"the file is empty"),
+    ("a,b,label\n1,2,0\n3,4,1\n", r"no target column 'y'; the columns are 'a', 'b', 'label'"),
+    ("y\n0\n1\n", r"no feature columns besides the target 'y'"),
+    ("a,y\n1,0\n2,0\n", r"only 1 class \(0\)"),
+    ("a,y\n1,0\n2,0.5\n", r"Unknown label type: continuous"),
+])
+def test_train_csv_errors_name_the_line_and_column(capsys, tmp_path, content, message):
+    data = tmp_path / "data.csv"
+    data.write_text(content)
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "-o",
+                           str(tmp_path / "m.npz"), "--quiet")
+    assert code == 2
+    assert re.search(message, err), err
+    assert err.startswith("tinygrad-lr train: ")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_train_reports_missing_file_and_bad_options(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "train", str(tmp_path / "none.csv"), "--target", "y")
+    assert code == 2 and "none.csv: no such file" in err
+    data = write_csv(tmp_path / "d.csv", ["a", "y"], [[0, 0], [1, 1]])
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--l2", "-1", "--quiet")
+    assert code == 2 and "l2 must be a finite number >= 0" in err
+    with pytest.raises(SystemExit):
+        main(["train", str(data), "--target", "y", "--solver", "lbfgs"])
+    assert "invalid choice: 'lbfgs'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", str(data)])
+    assert "--target" in capsys.readouterr().err
+
+
+def test_train_shows_convergence_warnings(capsys, tmp_path):
+    data = write_csv(tmp_path / "d.csv", ["a", "y"], [[0, 0], [1, 1], [2, 0], [3, 1]])
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--max-iter", "2",
+                           "--quiet", "-o", str(tmp_path / "m.npz"))
+    assert code == 0 and "warning: LogisticRegression did not converge" in err
+
+
+def test_predict_errors(capsys, tmp_path, cancer_csv):
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00\x01 not a model")
+    code, _, err = run_cli(capsys, "predict", str(garbage), str(cancer_csv))
+    assert code == 2 and "not a tinygrad-lr model file" in err
+    model_path = tmp_path / "model.npz"
+    run_cli(capsys, "train", str(cancer_csv), "--target", "diagnosis", "--quiet", "-o",
+            str(model_path))
+    partial = write_csv(tmp_path / "partial.csv", ["mean radius", "diagnosis"], [[1.0, "M"]])
+    code, _, err = run_cli(capsys, "predict", str(model_path), str(partial))
+    assert code == 2 and "no column 'mean texture'" in err
+    code, _, err = run_cli(capsys, "predict", str(tmp_path / "missing.npz"), str(cancer_csv))
+    assert code == 2 and "no such model file" in err
