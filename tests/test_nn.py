@@ -59,6 +59,16 @@ def test_shared_parameter_is_listed_once():
     assert [name for name, _ in net.named_modules()] == ["", "0"]
 
 
+def test_module_traversal():
+    net = TwoLayer()
+    assert [name for name, _ in net.named_children()] == ["fc1", "fc2"]
+    assert list(net.children()) == [net.fc1, net.fc2]
+    assert list(net.modules()) == [net, net.fc1, net.fc2]
+    assert [name for name, _ in net.named_modules(prefix="model")] == [
+        "model", "model.fc1", "model.fc2"]
+    assert [name for name, _ in net.named_parameters(prefix="model")][0] == "model.fc1.weight"
+
+
 def test_linear_matches_numpy_and_pytorch_layout():
     layer = nn.Linear(3, 2, seed=5)
     x = np.random.default_rng(0).normal(size=(4, 3))
@@ -81,6 +91,8 @@ def test_linear_rejects_bad_input_and_arguments():
     layer = nn.Linear(3, 2, seed=0)
     with pytest.raises(ValueError, match=r"in_features=3.*shape \(4, 5\)"):
         layer(np.ones((4, 5)))
+    with pytest.raises(TypeError, match="numeric input, got an array of dtype <U1"):
+        layer(np.array([["a", "b", "c"]]))
     with pytest.raises(ValueError, match="in_features must be a positive int"):
         nn.Linear(0, 2)
     with pytest.raises(ValueError, match="out_features"):

@@ -70,6 +70,7 @@ def test_adam_matches_reference_on_a_quadratic(amsgrad, weight_decay):
         opt.step()
     expected = reference_adam(seen, 0.05, 0.8, 0.99, 1e-6, weight_decay, amsgrad, start)
     np.testing.assert_allclose(w.data, expected, rtol=1e-13)
+    assert opt.state[id(w)]["step"] == 25
 
 
 def test_adam_first_step_moves_by_lr_against_the_gradient_sign():

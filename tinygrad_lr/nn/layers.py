@@ -52,6 +52,8 @@ class Linear(Module):
 
     def forward(self, x) -> Tensor:
         x = _as_tensor(x)
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"Linear needs numeric input, got an array of dtype {x.dtype}")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear(in_features={self.in_features}) got an input of shape {x.shape}; its "
