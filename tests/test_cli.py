@@ -167,9 +167,10 @@ def test_demo_without_viz_module(capsys, tmp_path, monkeypatch):
 
 
 def test_demo_bad_options(capsys, tmp_path):
-    code, _, err = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--lr", "-1",
-                           "--no-progress")
-    assert code == 2 and "lr must be a finite number > 0" in err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--output-dir", str(tmp_path), "--lr", "-1"])
+    assert exit_info.value.code == 2
+    assert "argument --lr: expected a number > 0, got -1" in capsys.readouterr().err
     blocker = tmp_path / "file"
     blocker.write_text("")
     code, _, err = run_cli(capsys, "demo", "--output-dir", str(blocker / "sub"), "--no-progress",
@@ -190,7 +191,8 @@ def write_csv(path, header, rows):
 def cancer_csv(tmp_path):
     """The first 300 rows of the embedded data with text labels."""
     X, y, names = load_breast_cancer()
-    rows = [[repr(float(v)) for v in x] + ["M" if label else "B"] for x, label in zip(X[:300], y[:300])]
+    rows = [[repr(float(v)) for v in x] + ["M" if label else "B"]
+            for x, label in zip(X[:300], y[:300])]
     return write_csv(tmp_path / "train.csv", [*names, "diagnosis"], rows)
 
 
@@ -275,8 +277,17 @@ def test_train_reports_missing_file_and_bad_options(capsys, tmp_path):
     code, _, err = run_cli(capsys, "train", str(tmp_path / "none.csv"), "--target", "y")
     assert code == 2 and "none.csv: no such file" in err
     data = write_csv(tmp_path / "d.csv", ["a", "y"], [[0, 0], [1, 1]])
-    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--l2", "-1", "--quiet")
-    assert code == 2 and "l2 must be a finite number >= 0" in err
+    for option, value, message in (("--l2", "-1", "expected a number >= 0, got -1"),
+                                   ("--max-iter", "0", "expected a positive integer, got 0"),
+                                   ("--batch-size", "x", "expected a positive integer, got 'x'"),
+                                   ("--tol", "nan", "expected a finite number, got 'nan'"),
+                                   ("--lr", "abc", "expected a number, got 'abc'")):
+        with pytest.raises(SystemExit):
+            main(["train", str(data), "--target", "y", option, value])
+        assert f"argument {option}: {message}" in capsys.readouterr().err
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--solver", "newton",
+                           "--batch-size", "1", "--quiet")
+    assert code == 2 and "solver='newton' always uses the full batch" in err
     with pytest.raises(SystemExit):
         main(["train", str(data), "--target", "y", "--solver", "lbfgs"])
     assert "invalid choice: 'lbfgs'" in capsys.readouterr().err

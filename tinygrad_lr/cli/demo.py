@@ -21,6 +21,7 @@ from ..datasets.breast_cancer import TARGET_COLUMN
 from ..models import LogisticRegression, StandardScaler, save_model
 from ..models.derivation import check_batch
 from ..models.logistic_regression import SOLVERS
+from .options import non_negative_float, positive_float, positive_int
 from .progress import ProgressBar
 
 SOURCE = ("Breast Cancer Wisconsin (Diagnostic), UCI Machine Learning Repository; "
@@ -44,11 +45,11 @@ def register(subparsers) -> None:
                         help="where to write the files (default: ./demo-output)")
     parser.add_argument("--solver", choices=SOLVERS, default="gd",
                         help="gd (the lecture's update), sgd, adam or newton (default: gd)")
-    parser.add_argument("--lr", type=float, default=None,
+    parser.add_argument("--lr", type=positive_float, default=None,
                         help="learning rate (default: per solver)")
-    parser.add_argument("--l2", type=float, default=1e-2,
+    parser.add_argument("--l2", type=non_negative_float, default=1e-2,
                         help="L2 penalty on the mean loss (default: 0.01)")
-    parser.add_argument("--max-iter", type=int, default=1000,
+    parser.add_argument("--max-iter", type=positive_int, default=1000,
                         help="maximum epochs (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..models import LogisticRegression, StandardScaler, save_model
 from ..models.logistic_regression import SOLVERS
 from .csv_table import CsvError, label_column, numeric_columns, read_table
+from .options import non_negative_float, positive_float, positive_int
 from .progress import ProgressBar
 
 
@@ -35,14 +36,15 @@ def register(subparsers) -> None:
                         help="model file to write (default: model.npz)")
     parser.add_argument("--solver", choices=SOLVERS, default="gd",
                         help="gd, sgd (momentum), adam or newton (default: gd)")
-    parser.add_argument("--lr", type=float, default=None,
+    parser.add_argument("--lr", type=positive_float, default=None,
                         help="learning rate (default: per solver, see docs)")
-    parser.add_argument("--l2", type=float, default=1e-2,
+    parser.add_argument("--l2", type=non_negative_float, default=1e-2,
                         help="L2 penalty l2/2*||w||^2 on the mean loss (default: 0.01)")
-    parser.add_argument("--max-iter", type=int, default=1000, help="maximum epochs (default: 1000)")
-    parser.add_argument("--batch-size", type=int, default=None,
+    parser.add_argument("--max-iter", type=positive_int, default=1000,
+                        help="maximum epochs (default: 1000)")
+    parser.add_argument("--batch-size", type=positive_int, default=None,
                         help="mini-batch size (default: the full batch)")
-    parser.add_argument("--tol", type=float, default=1e-4,
+    parser.add_argument("--tol", type=non_negative_float, default=1e-4,
                         help="convergence tolerance (default: 1e-4)")
     parser.add_argument("--seed", type=int, default=0, help="seed for mini-batch order")
     parser.add_argument("--standardize", action="store_true",
