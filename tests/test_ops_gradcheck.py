@@ -103,3 +103,12 @@ def test_gradgradcheck_rejects_a_backward_that_is_not_differentiable():
             tg.gradgradcheck(detached_cube_test, [x])
     finally:
         tg.registry.unregister_op("detached_cube_test")
+
+
+@pytest.mark.parametrize("name", [n for n in OP_NAMES if tg.get_op(n).cases is None])
+def test_elementwise_ops_on_zero_dimensional_inputs(name):
+    op = tg.get_op(name)
+    inputs = make_inputs(op, [()] * op.n_inputs, seed=7)
+    out = op(*inputs)
+    assert out.shape == () and isinstance(out.data, np.ndarray)
+    assert tg.gradcheck(op, inputs) and tg.gradgradcheck(op, inputs)

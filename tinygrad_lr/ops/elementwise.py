@@ -61,6 +61,18 @@ def _exp_limit(dtype) -> float:
     return float(np.log(np.finfo(dtype).max)) - 1.0
 
 
+def stable_softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|) for any x, in one buffer (as for sigmoid)."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    out = np.abs(x, out=np.empty_like(x))  # out= keeps 0-d inputs as arrays
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(x, 0)
+    return out
+
+
 @op("sigmoid", label="σ", formula="∂a/∂z = a(1−a)", method=True)
 class sigmoid:
     """The logistic function σ(z) = 1 / (1 + e^-z), stable for any z."""
@@ -133,7 +145,7 @@ class softplus:
     """ln(1 + e^x), stable for any x."""
 
     def forward(x):
-        return np.logaddexp(0, x)
+        return stable_softplus(x)
 
     def backward(grad, out, x):
         return grad * sigmoid(x)

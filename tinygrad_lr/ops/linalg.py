@@ -9,6 +9,8 @@ from ..registry import needs_grad, op
 
 
 def _swap_last_two(x):
+    if x.ndim == 2:
+        return x.T
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
     return x.transpose(axes=tuple(axes))
@@ -47,7 +49,11 @@ class matmul:
             g2 = g2.reshape(g2.shape + (1,))
         grad_a = grad_b = None
         if needs_grad(a):
-            grad_a = sum_to_shape(g2 @ _swap_last_two(b2), a2.shape, "matmul").reshape(a.shape)
+            grad_a = sum_to_shape(g2 @ _swap_last_two(b2), a2.shape, "matmul")
+            if a.ndim == 1:
+                grad_a = grad_a.reshape(a.shape)
         if needs_grad(b):
-            grad_b = sum_to_shape(_swap_last_two(a2) @ g2, b2.shape, "matmul").reshape(b.shape)
+            grad_b = sum_to_shape(_swap_last_two(a2) @ g2, b2.shape, "matmul")
+            if b.ndim == 1:
+                grad_b = grad_b.reshape(b.shape)
         return grad_a, grad_b

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
-from .elementwise import clip, sigmoid
+from .elementwise import clip, sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -49,7 +49,7 @@ def _per_element_grad(grad, a, reduction):
 
 
 def _loss_cases(shape):
-    return [((shape, shape), {"reduction": r}) for r in REDUCTIONS]
+    return [((shape, shape), {"reduction": r}) for r in REDUCTIONS] + [(((), ()), {})]
 
 
 @op("binary_cross_entropy", label="L(a, y)",
@@ -66,9 +66,18 @@ class binary_cross_entropy:
                 f"{np.min(a):.4g} to {np.max(a):.4g}; for raw scores use "
                 "binary_cross_entropy_with_logits"
             )
-        eps = probability_eps(np.asarray(a).dtype)
-        a = np.clip(a, eps, 1 - eps)
-        return reduce_loss(-(y * np.log(a) + (1 - y) * np.log1p(-a)), reduction)
+        a = np.asarray(a)
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+        eps = probability_eps(dtype)
+        log_a = np.clip(a, eps, 1 - eps, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
+        log_1_minus_a = np.log1p(-log_a)
+        np.log(log_a, out=log_a)
+        # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
+        log_a -= log_1_minus_a
+        log_a *= y
+        log_a += log_1_minus_a
+        np.negative(log_a, out=log_a)
+        return reduce_loss(log_a, reduction)
 
     def backward(grad, out, a, y, *, reduction="mean"):
         g = _per_element_grad(grad, a, reduction)
@@ -86,7 +95,9 @@ class binary_cross_entropy_with_logits:
 
     def forward(z, y, *, reduction="mean"):
         check_targets(z, y, "binary_cross_entropy_with_logits: input")
-        return reduce_loss(np.logaddexp(0, z) - y * z, reduction)
+        loss = stable_softplus(z)
+        loss -= np.multiply(y, z)
+        return reduce_loss(loss, reduction)
 
     def backward(grad, out, z, y, *, reduction="mean"):
         g = _per_element_grad(grad, z, reduction)
