@@ -86,3 +86,32 @@ def run_subprocess(module: str, *args: str, timeout: float = 600.0) -> dict:
     if not lines:
         raise RuntimeError(f"benchmark subprocess {' '.join(command[2:])} printed no JSON result")
     return json.loads(lines[-1])
+
+
+def cpu_snapshot() -> tuple[float, float] | None:
+    """(CPU seconds the whole machine has been busy, CPU seconds of this process and its
+    waited-for children), or None where ``/proc/stat`` is missing.
+
+    Two snapshots tell how much of the machine other programs used in between
+    (:func:`other_load`): a run with other load is less trustworthy.
+    """
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    ticks = [int(v) for v in first[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    times = os.times()
+    own = times.user + times.system + times.children_user + times.children_system
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), own
+
+
+def other_load(start, end, seconds: float) -> float | None:
+    """Average number of cores that other programs kept busy between two snapshots.
+
+    >>> other_load((10.0, 4.0), (13.0, 6.0), 2.0)
+    0.5
+    """
+    if start is None or end is None or seconds <= 0:
+        return None
+    return max(0.0, ((end[0] - start[0]) - (end[1] - start[1])) / seconds)

@@ -152,9 +152,12 @@ def summary_line(env: dict, scale_name: str, seconds: float) -> str:
     blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
                      for b in env.get("blas", []) if b.get("internal_api")) or "BLAS unknown"
     openblas = " ".join(f"{k}={v}" for k, v in env.get("openblas_env", {}).items()) or "none"
+    load = env.get("other_load_cores")
+    load_text = "" if load is None else (
+        f"; other programs kept {load:.2f} cores busy on average during the run")
     return (f"Measured {env['timestamp']} on {env['cpu']} ({env['cpus']} CPUs), Python "
             f"{env['python']}, numpy {env['numpy']}, {blas}; BLAS environment: {openblas}; "
-            f"tinygrad_lr at {commit}; scale '{scale_name}', {seconds:.0f} s in all.")
+            f"tinygrad_lr at {commit}; scale '{scale_name}', {seconds:.0f} s in all{load_text}.")
 
 
 def write_results(rows: list[Row], folder: Path, name: str, env: dict, scale_name: str,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from . import report
+from . import memory, report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,10 +127,11 @@ def main(argv=None) -> int:
     scale = QUICK if args.quick else FULL
     published = not args.quick and names == list(WORKLOADS)
 
-    start = time.perf_counter()
+    start, before = time.perf_counter(), memory.cpu_snapshot()
     rows = run_workloads(names, scale)
     seconds = time.perf_counter() - start
     env = report.environment()
+    env["other_load_cores"] = memory.other_load(before, memory.cpu_snapshot(), seconds)
     json_path, md_path = report.write_results(
         rows, args.results, "latest" if published else "partial", env, scale.name, seconds)
     table = report.markdown_table(rows)
