@@ -76,10 +76,11 @@ class LogisticRegression(BaseEstimator):
         l2: strength of the penalty ``l2/2·||w||²`` added to the *mean* cross-entropy (the
             intercept is not penalised). It matches scikit-learn's ``C`` through
             ``C = 1 / (l2 · n_samples)``; ``l2=0`` means no penalty.
-        tol: with the full batch (and for ``'newton'``) training stops once every entry of
-            the gradient of J is at most ``tol`` in absolute value. With mini-batches, whose
-            noisy steps never make the gradient small, it stops once the epoch loss has not
-            improved on its best by more than ``tol·max(1, loss)`` for 5 epochs in a row.
+        tol: with the full batch, training stops once every entry of the gradient of J is
+            at most ``tol`` in absolute value. With mini-batches, whose noisy steps never
+            make the gradient small, it stops once the epoch loss has not improved on its
+            best by more than ``tol·max(1, loss)`` for 5 epochs in a row. ``'newton'`` stops
+            after a step that moved no parameter by more than ``tol·max(1, max|θ|)``.
         random_state: seed (int or ``np.random.Generator``) for the mini-batch order.
         verbose: print the loss after every epoch.
 
@@ -222,16 +223,10 @@ class LogisticRegression(BaseEstimator):
 
         theta = Tensor(np.zeros(d + 1), requires_grad=True, name="theta")
         history: list[float] = []
-        for step_number in range(1, settings["max_iter"] + 2):
+        for step_number in range(1, settings["max_iter"] + 1):
             loss = objective(theta)
             (gradient,) = grad(loss, theta)
             g = gradient.data
-            if history and np.abs(g).max() <= tol:
-                break
-            if step_number > settings["max_iter"]:
-                self._warn(f"Newton's method did not converge in max_iter="
-                           f"{settings['max_iter']} steps (tol={tol})")
-                break
             step = _solve(hessian(objective, theta).data, g)
             decrease = float(g @ step)
             if not decrease > 0:  # not a descent direction: fall back to the gradient
@@ -247,6 +242,13 @@ class LogisticRegression(BaseEstimator):
             theta = Tensor(candidate, requires_grad=True, name="theta")
             history.append(new_loss)
             self._report(step_number, new_loss, callback)
+            # Near the optimum the error left after a Newton step is of the order of the
+            # step squared, so a step this small means the optimum is reached.
+            if length * np.abs(step).max() <= tol * max(1.0, np.abs(candidate).max()):
+                break
+        else:
+            self._warn(f"Newton's method did not converge in max_iter={settings['max_iter']} "
+                       f"steps (tol={tol})")
         return theta.data[:d].reshape(1, d).copy(), theta.data[d:].copy(), history
 
     def _report(self, epoch, loss, callback) -> None:
