@@ -248,6 +248,19 @@ def test_memory_readings_and_peak_reset():
         assert memory.peak_rss() < memory.current_rss() + slack < now
 
 
+def test_cpu_snapshots_see_this_process_work():
+    before = memory.cpu_snapshot()
+    if before is None:
+        pytest.skip("no /proc/stat on this system")
+    deadline = before[1] + 0.05
+    while memory.cpu_snapshot()[1] < deadline:  # burn 50 ms of CPU in this process
+        sum(range(10_000))
+    after = memory.cpu_snapshot()
+    assert after[1] - before[1] >= 0.05
+    assert after[0] - before[0] >= 0.04  # the machine saw (most of) that work
+    assert memory.other_load(before, after, 1.0) >= 0.0
+
+
 def test_run_subprocess_names_a_failing_command():
     with pytest.raises(RuntimeError, match="benchmarks.workloads.chain"):
         memory.run_subprocess("benchmarks.workloads.chain", "--impl", "numpy", "--length", "0")
