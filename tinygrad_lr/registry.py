@@ -117,6 +117,7 @@ class Op:
         self.__name__ = name
         self.n_inputs, self.param_names, self.param_defaults = _read_signature(name, forward)
         self.variadic = self.n_inputs is None
+        self._arity = -1 if self.variadic else self.n_inputs
         self._param_set = frozenset(self.param_names)
         if domain is None:
             domain = REAL
@@ -133,7 +134,7 @@ class Op:
 
     def __call__(self, *args, **params):
         # The hot path of the whole library: keep it to plain loops and attribute reads.
-        if self.variadic or len(args) != self.n_inputs:
+        if len(args) != self._arity:  # also true for every call of a variadic op
             args, params = self._bind(args, params)
         elif params and not self._param_set.issuperset(params):
             self._reject_unknown(params)
