@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,15 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks
 
+# The documentation site in site/: regenerate the tutorial's numbers and pictures and the
+# visualization guide's pictures (both need Graphviz's dot), then build without warnings.
+docs: $(VENV)/.installed
+	$(PY) docs/make_tutorial.py
+	$(PY) docs/make_images.py
+	$(VENV)/bin/mkdocs build --strict
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site
