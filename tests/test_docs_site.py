@@ -108,6 +108,13 @@ def test_doctest_fences_wrap_prompts_and_leave_code_blocks_alone():
         "  ```pycon", "  >>> x", "  1", "  ```"]
 
 
+def test_readme_states_the_number_of_built_in_ops():
+    built_in = [name for name, found in tg.registered_ops().items()
+                if found.forward.__module__.startswith("tinygrad_lr.ops.")]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"numpy arrays, {len(built_in)} built-in ops" in readme
+
+
 def test_readme_and_pages_link_only_to_files_that_exist():
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = page.read_text(encoding="utf-8")
