@@ -72,6 +72,8 @@ def test_example_runs_as_its_header_says(command, tmp_path):
         pytest.skip("no Graphviz renderer: render_graph.py writes DOT only")
     result = run([sys.executable, ROOT / argv[0], *argv[1:]], cwd=tmp_path)
     assert result.stdout.strip(), f"{command} printed nothing"
+    if "--plot" in argv:
+        assert (tmp_path / argv[argv.index("--plot") + 1]).stat().st_size > 10_000
     if argv[0] == "examples/render_graph.py":
         assert {"forward.svg", "backward.svg", "lecture.svg", "steps.html"} <= {
             p.name for p in (tmp_path / "graphs").iterdir()}
