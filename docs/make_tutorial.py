@@ -78,6 +78,8 @@ def parse(page: str) -> list[Segment]:
 
 def run(segments: list[Segment], workdir: Path) -> list[str]:
     """Execute the code blocks in order in ``workdir``; return what each one printed."""
+    import numpy as np
+
     os.environ.setdefault("MPLBACKEND", "Agg")
     namespace = {"__name__": "__tutorial__"}
     outputs = []
@@ -87,7 +89,8 @@ def run(segments: list[Segment], workdir: Path) -> list[str]:
     try:
         for number, segment in enumerate((s for s in segments if s.kind == "code"), 1):
             buffer = io.StringIO()
-            with contextlib.redirect_stdout(buffer):
+            # np.printoptions() restores numpy's print settings, should a block change them.
+            with contextlib.redirect_stdout(buffer), np.printoptions():
                 try:
                     exec(compile(segment.text, f"<tutorial block {number}>", "exec"), namespace)
                 except Exception as error:

@@ -146,6 +146,14 @@ def test_a_failing_block_is_named(tmp_path):
         make_tutorial.run(segments, tmp_path)
 
 
+def test_running_the_page_leaves_numpy_print_options_alone(tmp_path):
+    before = np.get_printoptions()
+    code = "import numpy as np\nnp.set_printoptions(precision=2)\nprint(np.pi * np.ones(1))"
+    segments = make_tutorial.parse(f"```python\n{code}\n```")
+    assert make_tutorial.run(segments, tmp_path) == ["[3.14]"]
+    assert np.get_printoptions() == before
+
+
 # ------------------------------------------------- numbers against closed forms
 A = sigmoid(0.2)  # the lecture's example: z = 0.5·1 + (−0.2)·2 + 0.1 = 0.2, y = 1
 
