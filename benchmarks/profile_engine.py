@@ -12,7 +12,10 @@ Sections:
 - ``gc``: W3's forward with the cyclic garbage collector on and off;
 - ``faults``: page faults and time of one W1 step, engine against numpy (fresh memory
   from the kernel costs more than the arithmetic on arrays of this size);
-- ``memory``: what a deep-chain node holds, and the allocation peak of one W1 step.
+- ``memory``: what a deep-chain node holds, and the allocation peak of one W1 step;
+- ``prototype``: what backward would cost if the rules ran on plain arrays (an experiment
+  written here, not in the engine: it walks the engine's graph with numpy-level rules for
+  the ops W2 and W4 use, checks that the gradients agree, and times both walks).
 """
 
 from __future__ import annotations
@@ -213,9 +216,14 @@ def op_anatomy() -> str:
     loop = per_op.EngineLoop(10_000)
     nodes = per_op.OPS_PER_ITERATION * loop.iterations
     loop.forward()
-    start = time.perf_counter()
-    tg.topological_order([loop.out])
-    sort = time.perf_counter() - start
+    gc.collect()
+    gc.disable()  # as during backward, which pauses the cyclic collector
+    try:
+        start = time.perf_counter()
+        tg.topological_order([loop.out])
+        sort = time.perf_counter() - start
+    finally:
+        gc.enable()
     start = time.perf_counter()
     loop.backward()
     whole = time.perf_counter() - start
@@ -289,9 +297,117 @@ def page_faults_here(n: int, d: int, steps: int) -> str:
     return "\n".join(lines)
 
 
+def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    stretched = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+def _bce_rule(grad, out, a, y, reduction="mean"):
+    clipped = np.clip(a, np.finfo(a.dtype).eps, 1 - np.finfo(a.dtype).eps)
+    return (grad / a.size * (clipped - y) / (clipped * (1 - clipped)), None)
+
+
+ARRAY_RULES = {
+    "mul": lambda grad, out, a, b: (grad * b, grad * a),
+    "add": lambda grad, out, a, b: (grad, grad),
+    "matmul": lambda grad, out, a, b: (grad @ b.T, a.T @ grad),
+    "tanh": lambda grad, out, x: (grad * (1 - out * out),),
+    "sigmoid": lambda grad, out, x: (grad * out * (1 - out),),
+    "binary_cross_entropy": _bce_rule,
+}
+"""The experiment's numpy-level rules (2-D matmul only; enough for W2 and W4)."""
+
+
+def array_backward(output, seed: np.ndarray | None) -> dict:
+    """The engine's walk with :data:`ARRAY_RULES`; returns leaf -> gradient array.
+
+    ``seed`` None means a gradient of ones (for a single-element output).
+    """
+    if seed is None:
+        seed = np.ones_like(output.data)
+    pending, leaves = {output: seed}, {}
+    # Reads the engine's private fields, as the engine's own walk would.
+    for t in reversed(tg.topological_order([output])):
+        grad = pending.pop(t, None)
+        if grad is None:
+            continue
+        if t._op is None:
+            leaves[t] = grad
+            continue
+        inputs = t._inputs
+        arrays = [x.data if isinstance(x, tg.Tensor) else x for x in inputs]
+        rule = ARRAY_RULES[t._op.name]
+        grads = rule(grad, t.data, *arrays, **t._params) if t._params else rule(
+            grad, t.data, *arrays)
+        for parent, g in zip(inputs, grads):
+            if isinstance(parent, tg.Tensor) and parent._requires_grad:
+                if g.shape != parent.data.shape:
+                    g = _unbroadcast(g, parent.data.shape)
+                previous = pending.get(parent)
+                pending[parent] = g if previous is None else previous + g
+    return leaves
+
+
+def _time_backwards(build, leaves, seed, repeats):
+    """Median seconds of the engine's backward and of :func:`array_backward` on fresh graphs;
+    raises if the gradients differ."""
+    engine_times, array_times = [], []
+    for _ in range(repeats):
+        for leaf in leaves:
+            leaf.grad = None
+        out = build()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            out.backward(seed)
+            engine_times.append(time.perf_counter() - start)
+            out = build()
+            start = time.perf_counter()
+            found = array_backward(out, seed)
+            array_times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+    for leaf in leaves:
+        if not np.allclose(found[leaf], leaf.grad.data, rtol=1e-10, atol=1e-12):
+            raise AssertionError("the array-level prototype disagrees with the engine")
+    median = sorted(engine_times)[repeats // 2], sorted(array_times)[repeats // 2]
+    return median
+
+
+def array_rule_prototype() -> str:
+    """Engine backward against the same walk with array-level rules, on W4 and W2."""
+    loop = per_op.EngineLoop(10_000)
+    nodes = per_op.OPS_PER_ITERATION * loop.iterations
+
+    def build_w4():
+        loop.forward()
+        return loop.out
+
+    engine, arrays = _time_backwards(build_w4, [loop.a, loop.b, loop.c0], np.ones(4), 5)
+    lines = ["backward with the engine's Tensor rules against array-level rules (prototype):",
+             f"  W4: {engine / nodes * 1e9:5.0f} ns/node now, {arrays / nodes * 1e9:5.0f} "
+             "ns/node with array rules"]
+    X, y = mlp.two_moons(256)
+    model = mlp.EngineMLP(X, y)
+
+    def build_w2():
+        W1, b1, W2, b2, W3, b3 = model.params
+        a = (((model.X @ W1 + b1).tanh() @ W2 + b2).tanh() @ W3 + b3).sigmoid()
+        return tg.functional.binary_cross_entropy(a, model.y)
+
+    engine, arrays = _time_backwards(build_w2, model.params, None, 301)
+    lines.append(f"  W2: {engine * 1e6:5.1f} µs per backward now, {arrays * 1e6:5.1f} µs "
+                 "with array rules")
+    return "\n".join(lines)
+
+
 SECTIONS = {"W1": profile_w1, "W2": profile_w2, "W3": profile_w3, "W4": profile_w4}
 EXTRA_SECTIONS = {"anatomy": op_anatomy, "gc": gc_effect, "faults": page_faults,
-                  "memory": lambda: chain_memory() + "\n\n" + step_memory()}
+                  "memory": lambda: chain_memory() + "\n\n" + step_memory(),
+                  "prototype": array_rule_prototype}
 
 
 def main(argv=None) -> int:

@@ -399,3 +399,23 @@ def test_profile_command_line_rejects_unknown_sections(capsys):
     with pytest.raises(SystemExit):
         profile_engine.main(["--only", "W9"])
     assert "W9" in capsys.readouterr().err
+
+
+def test_array_rule_prototype_gives_the_engine_gradients():
+    from benchmarks import profile_engine
+
+    loop = per_op.EngineLoop(7)
+    loop.forward()
+    found = profile_engine.array_backward(loop.out, np.ones(4))
+    loop.backward()
+    for leaf in (loop.a, loop.b, loop.c0):
+        np.testing.assert_allclose(found[leaf], leaf.grad.data)
+    X, y = mlp.two_moons(32)
+    model = mlp.EngineMLP(X, y)
+    W1, b1, W2, b2, W3, b3 = model.params
+    a = (((model.X @ W1 + b1).tanh() @ W2 + b2).tanh() @ W3 + b3).sigmoid()
+    loss = mlp.F.binary_cross_entropy(a, model.y)
+    found = profile_engine.array_backward(loss, None)
+    loss.backward()
+    for p in model.params:
+        np.testing.assert_allclose(found[p], p.grad.data, rtol=1e-10, atol=1e-14)
