@@ -245,6 +245,18 @@ def test_second_derivative_is_the_sigmoid_derivative():
     assert values_after(text, "d²L/dz²")[-1] == pytest.approx(A * (1 - A), abs=1e-12)
 
 
+def test_training_set_is_linearly_separable_as_section_9_says(data):
+    optimize = pytest.importorskip("scipy.optimize")
+    X_train, _, y_train, _ = data
+    assert "training set is linearly separable" in PAGE
+    signs = 2 * y_train - 1  # find (w, b) with sign_i · (w·x_i + b) >= 1 for every example
+    rows = -signs[:, None] * np.hstack([X_train, np.ones((len(X_train), 1))])
+    found = optimize.linprog(np.zeros(rows.shape[1]), A_ub=rows, b_ub=-np.ones(len(rows)),
+                             bounds=[(None, None)] * rows.shape[1])
+    assert found.status == 0
+    assert (signs * (X_train @ found.x[:-1] + found.x[-1]) > 0).all()
+
+
 def test_newton_numbers_match_newton_written_in_numpy(data):
     X_train, X_test, y_train, y_test = data
     m, n = X_train.shape
