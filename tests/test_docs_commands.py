@@ -33,7 +33,7 @@ NOT_RUN = {
     "make demo": "it runs `tinygrad-lr demo`, which tests/test_cli.py runs end to end",
     "make docs": "it rewrites tracked files; its steps are tested here and in test_docs_*.py",
     "make bench": "it takes minutes; tests/test_benchmarks.py runs the suite's quick mode",
-    ".venv/bin/python -m benchmarks": "measurements; tests/test_benchmarks.py covers the CLI",
+    "python -m benchmarks": "measurements; tests/test_benchmarks.py covers the CLI",
 }
 
 
@@ -117,6 +117,7 @@ def shell_commands() -> list[tuple[str, str]]:
             if language in ("bash", "sh", "shell", "console"):
                 for line in code.splitlines():
                     command = line.split(" #")[0].strip()
+                    command = command.removeprefix(".venv/bin/")  # the venv's console script
                     if command and not command.startswith("#"):
                         found.append((page.name, command))
     return found
