@@ -16,6 +16,8 @@ def _cell(text) -> str:
 
 
 def _method_names(name: str) -> str:
+    # The registry keeps which Tensor method belongs to which op only in this table; it is
+    # read, never written, here.
     from tinygrad_lr.registry import _ATTACHED_METHODS
 
     methods = sorted(m for m, owner in _ATTACHED_METHODS.items() if owner == name)
