@@ -28,6 +28,12 @@ def backward(output: Tensor, grad=None, retain_graph: bool = False, create_graph
     """Accumulate d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
     Same as ``output.backward(...)``; see :meth:`Tensor.backward`.
+
+    >>> import tinygrad_lr as tg
+    >>> x = tg.Tensor(2.0, requires_grad=True)
+    >>> tg.backward(x * x)
+    >>> x.grad
+    Tensor(4.)
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"backward() needs a Tensor, got {type(output).__name__}")
@@ -127,6 +133,12 @@ def topological_order(outputs) -> list[Tensor]:
     """Tensors that require grad and lead to ``outputs``, each after every tensor made from it.
 
     Leaves come first and ``outputs`` last; backward walks this list from the end.
+
+    >>> import tinygrad_lr as tg
+    >>> x = tg.Tensor(1.0, requires_grad=True, name="x")
+    >>> y = (x * 2).exp()
+    >>> [t.name or t.op.name for t in topological_order([y])]
+    ['x', 'mul', 'exp']
     """
     # Tensors hash by identity, so they serve as their own keys here and in _propagate.
     order: list[Tensor] = []

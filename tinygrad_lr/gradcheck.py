@@ -16,7 +16,12 @@ from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """Raised by :func:`gradcheck` when analytic and numeric derivatives disagree."""
+    """Raised by :func:`gradcheck` when analytic and numeric derivatives disagree.
+
+    >>> import tinygrad_lr as tg
+    >>> issubclass(tg.GradcheckError, AssertionError)
+    True
+    """
 
 
 def _float64_inputs(inputs) -> list:

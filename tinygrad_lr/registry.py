@@ -99,6 +99,11 @@ class Op:
     local derivative as text), ``domain`` (one :class:`Domain` per input), ``cases``
     (shapes and params the op tests use; ``None`` means elementwise with broadcasting),
     ``n_inputs`` (``None`` for ops taking any number of inputs), ``param_names``.
+
+    >>> import tinygrad_lr as tg
+    >>> op = tg.get_op("sum")
+    >>> op.n_inputs, op.param_names, op.label
+    (1, ('axis', 'keepdims'), 'Σ')
     """
 
     def __init__(self, name, forward, backward, *, label=None, formula=None, domain=None,
@@ -330,6 +335,19 @@ def op(name: str, **meta):
     The class body is just a namespace (no ``self``); its docstring becomes the op's doc,
     and an optional ``as_method`` function is attached instead of the default method. All
     keyword arguments are those of :func:`register_op`.
+
+    >>> import numpy as np
+    >>> import tinygrad_lr as tg
+    >>> @tg.op("square_demo", formula="∂x²/∂x = 2x", replace=True)
+    ... class square_demo:
+    ...     "x², elementwise."
+    ...     def forward(x):
+    ...         return np.square(x)
+    ...     def backward(grad, out, x):
+    ...         return grad * 2 * x
+    >>> square_demo(tg.Tensor([3.0])).tolist()
+    [9.0]
+    >>> tg.registry.unregister_op("square_demo")
     """
 
     def register(unit):
@@ -404,7 +422,14 @@ def registered_ops() -> dict[str, Op]:
 
 
 def unregister_op(name: str) -> None:
-    """Remove an op (and the Tensor methods it attached) from the registry."""
+    """Remove an op (and the Tensor methods it attached) from the registry.
+
+    >>> from tinygrad_lr.registry import register_op, registered_ops
+    >>> _ = register_op("temporary_demo", lambda x: x, lambda g, out, x: g, method=True)
+    >>> unregister_op("temporary_demo")
+    >>> "temporary_demo" in registered_ops()
+    False
+    """
     get_op(name)
     del _REGISTRY[name]
     for method_name, owner in list(_ATTACHED_METHODS.items()):

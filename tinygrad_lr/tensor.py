@@ -513,6 +513,10 @@ def arange(*args, dtype=np.float64) -> Tensor:
 
 
 def is_tensor(obj) -> bool:
-    """True if ``obj`` is a Tensor."""
+    """True if ``obj`` is a Tensor.
+
+    >>> is_tensor(Tensor(1.0)), is_tensor(1.0)
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 

@@ -11,7 +11,11 @@ from ..tensor import Tensor
 @op("add", label="+", formula="∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1", method="__add__",
     rmethod="__radd__")
 class add:
-    """a + b, elementwise with broadcasting."""
+    """a + b, elementwise with broadcasting.
+
+    >>> (tg.Tensor([1.0, 2.0]) + 1).tolist()
+    [2.0, 3.0]
+    """
 
     def forward(a, b):
         return a + b
@@ -23,7 +27,11 @@ class add:
 @op("sub", label="−", formula="∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1", method="__sub__",
     rmethod="__rsub__")
 class sub:
-    """a - b, elementwise with broadcasting."""
+    """a - b, elementwise with broadcasting.
+
+    >>> (tg.Tensor([1.0, 2.0]) - tg.Tensor([0.5, 0.5])).tolist()
+    [0.5, 1.5]
+    """
 
     def forward(a, b):
         return a - b
@@ -35,7 +43,11 @@ class sub:
 @op("mul", label="×", formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a", method="__mul__",
     rmethod="__rmul__")
 class mul:
-    """a * b, elementwise with broadcasting."""
+    """a * b, elementwise with broadcasting.
+
+    >>> (tg.Tensor([1.0, 2.0]) * 3).tolist()
+    [3.0, 6.0]
+    """
 
     def forward(a, b):
         return a * b
@@ -47,7 +59,11 @@ class mul:
 @op("div", label="÷", formula="∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²", method="__truediv__",
     rmethod="__rtruediv__", domain=(REAL, POSITIVE))
 class div:
-    """a / b, elementwise with broadcasting."""
+    """a / b, elementwise with broadcasting.
+
+    >>> (1 / tg.Tensor([2.0, 4.0])).tolist()
+    [0.5, 0.25]
+    """
 
     def forward(a, b):
         return a / b
@@ -58,7 +74,11 @@ class div:
 
 @op("neg", label="−x", formula="∂(−x)/∂x = −1", method="__neg__")
 class neg:
-    """-x, elementwise."""
+    """-x, elementwise.
+
+    >>> (-tg.Tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
 
     def forward(x):
         return -x
@@ -70,7 +90,11 @@ class neg:
 @op("pow", label="xʸ", formula="∂(xʸ)/∂x = y·xʸ⁻¹, ∂(xʸ)/∂y = xʸ·ln x", method="__pow__",
     rmethod="__rpow__", domain=(POSITIVE, REAL))
 class pow_:
-    """a ** b, elementwise with broadcasting (a > 0 when b is not a whole number)."""
+    """a ** b, elementwise with broadcasting (a > 0 when b is not a whole number).
+
+    >>> (tg.Tensor([2.0, 3.0]) ** 2).tolist()
+    [4.0, 9.0]
+    """
 
     def forward(a, b):
         return a ** b

@@ -25,7 +25,11 @@ def _matmul_cases(shape):
 @op("matmul", label="@", formula="∂(A@B)/∂A = G@Bᵀ, ∂(A@B)/∂B = Aᵀ@G", method="__matmul__",
     rmethod="__rmatmul__", cases=_matmul_cases)
 class matmul:
-    """Matrix product a @ b, as ``np.matmul`` (1-D, 2-D and batched)."""
+    """Matrix product a @ b, as ``np.matmul`` (1-D, 2-D and batched).
+
+    >>> (tg.Tensor([[1.0, 2.0]]) @ tg.Tensor([3.0, 4.0])).tolist()
+    [11.0]
+    """
 
     def forward(a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:

@@ -56,7 +56,11 @@ def _loss_cases(shape):
     formula="∂L/∂a = −y/a + (1−y)/(1−a)", domain=(UNIT_INTERVAL, UNIT_INTERVAL),
     cases=_loss_cases)
 class binary_cross_entropy:
-    """−(y·log a + (1−y)·log(1−a)) for probabilities a; a is clipped to [ε, 1−ε]."""
+    """−(y·log a + (1−y)·log(1−a)) for probabilities a; a is clipped to [ε, 1−ε].
+
+    >>> round(tg.binary_cross_entropy(tg.Tensor(0.5), 1.0).item(), 6)
+    0.693147
+    """
 
     def forward(a, y, *, reduction="mean"):
         check_targets(a, y, "binary_cross_entropy: input")
@@ -91,7 +95,11 @@ class binary_cross_entropy:
 @op("binary_cross_entropy_with_logits", label="L(z, y)",
     formula="∂L/∂z = σ(z) − y", domain=(REAL, UNIT_INTERVAL), cases=_loss_cases)
 class binary_cross_entropy_with_logits:
-    """Binary cross-entropy of σ(z) against y, computed from the logit z (finite for any z)."""
+    """Binary cross-entropy of σ(z) against y, computed from the logit z (finite for any z).
+
+    >>> round(tg.binary_cross_entropy_with_logits(tg.Tensor(0.0), 1.0).item(), 6)
+    0.693147
+    """
 
     def forward(z, y, *, reduction="mean"):
         check_targets(z, y, "binary_cross_entropy_with_logits: input")

@@ -49,7 +49,11 @@ def _reduce_axis(axis):
 
 @op("sum", label="Σ", formula="∂Σx/∂xᵢ = 1", method=True, cases=reduction_cases)
 class sum_:
-    """Sum over ``axis`` (all axes by default)."""
+    """Sum over ``axis`` (all axes by default).
+
+    >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0).tolist()
+    [4.0, 6.0]
+    """
 
     def forward(x, *, axis=None, keepdims=False):
         return np.sum(x, axis=_reduce_axis(axis), keepdims=keepdims)
@@ -60,7 +64,11 @@ class sum_:
 
 @op("mean", label="mean", formula="∂mean(x)/∂xᵢ = 1/n", method=True, cases=reduction_cases)
 class mean:
-    """Mean over ``axis`` (all axes by default)."""
+    """Mean over ``axis`` (all axes by default).
+
+    >>> tg.Tensor([1.0, 2.0, 6.0]).mean().item()
+    3.0
+    """
 
     def forward(x, *, axis=None, keepdims=False):
         if np.size(x) == 0:
@@ -82,7 +90,11 @@ def _extremum_backward(grad, out, x, axis, keepdims):
 @op("max", label="max", formula="∂max(x)/∂xᵢ = 1 for the largest element", method=True,
     cases=reduction_cases)
 class max_:
-    """Largest element over ``axis`` (all axes by default)."""
+    """Largest element over ``axis`` (all axes by default).
+
+    >>> tg.Tensor([[1.0, 5.0], [3.0, 4.0]]).max(axis=1).tolist()
+    [5.0, 4.0]
+    """
 
     def forward(x, *, axis=None, keepdims=False):
         return np.max(x, axis=_reduce_axis(axis), keepdims=keepdims)
@@ -94,7 +106,11 @@ class max_:
 @op("min", label="min", formula="∂min(x)/∂xᵢ = 1 for the smallest element", method=True,
     cases=reduction_cases)
 class min_:
-    """Smallest element over ``axis`` (all axes by default)."""
+    """Smallest element over ``axis`` (all axes by default).
+
+    >>> tg.Tensor([[1.0, 5.0], [3.0, 4.0]]).min(axis=1).tolist()
+    [1.0, 3.0]
+    """
 
     def forward(x, *, axis=None, keepdims=False):
         return np.min(x, axis=_reduce_axis(axis), keepdims=keepdims)

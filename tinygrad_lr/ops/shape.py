@@ -25,7 +25,11 @@ def _reshape_cases(shape):
 @op("reshape", label="reshape", formula="∂reshape(x)/∂x = reshape⁻¹", method=True,
     cases=_reshape_cases)
 class reshape:
-    """The same elements in a new shape (one entry may be -1)."""
+    """The same elements in a new shape (one entry may be -1).
+
+    >>> tg.Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2).shape
+    (2, 2)
+    """
 
     def forward(x, *, shape):
         return np.reshape(x, shape)
@@ -40,7 +44,11 @@ class reshape:
 @op("transpose", label="transpose", formula="∂xᵀ/∂x = permutation⁻¹", method=True,
     cases=lambda shape: [((shape,), {}), ((shape,), {"axes": tuple(range(len(shape)))[::-1]})])
 class transpose:
-    """Permute the axes (reverse them by default), as ``np.transpose``."""
+    """Permute the axes (reverse them by default), as ``np.transpose``.
+
+    >>> tg.Tensor([[1.0, 2.0]]).transpose().shape
+    (2, 1)
+    """
 
     def forward(x, *, axes=None):
         return np.transpose(x, axes)
@@ -58,7 +66,11 @@ Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes 
 @op("broadcast_to", label="broadcast", formula="∂broadcast(x)/∂x = sum over the new axes",
     method=True, cases=lambda shape: [((shape,), {"shape": (2,) + tuple(shape)})])
 class broadcast_to:
-    """Repeat x along new or length-1 axes to ``shape``, as ``np.broadcast_to``."""
+    """Repeat x along new or length-1 axes to ``shape``, as ``np.broadcast_to``.
+
+    >>> tg.Tensor([1.0, 2.0]).broadcast_to(3, 2).shape
+    (3, 2)
+    """
 
     def forward(x, *, shape):
         return np.broadcast_to(x, shape)
@@ -101,7 +113,11 @@ def _index_cases(shape):
 @op("getitem", label="[ ]", formula="∂x[i]/∂x = 1 at i (repeats add up)",
     method="__getitem__", cases=_index_cases)
 class getitem:
-    """``x[index]`` with numpy's basic and advanced indexing."""
+    """``x[index]`` with numpy's basic and advanced indexing.
+
+    >>> tg.Tensor([1.0, 2.0, 3.0])[[0, 0, 2]].tolist()
+    [1.0, 1.0, 3.0]
+    """
 
     def forward(x, *, index):
         return x[plain_index(index)]
@@ -122,7 +138,11 @@ def _scatter_cases(shape):
 
 @op("scatter_add", label="scatter+", formula="∂scatter(g)/∂g = g[i]", cases=_scatter_cases)
 class scatter_add:
-    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices add up)."""
+    """Zeros of ``shape`` with ``values`` added at ``index`` (repeated indices add up).
+
+    >>> tg.scatter_add(tg.Tensor([1.0, 2.0]), index=[0, 0], shape=(2,)).tolist()
+    [3.0, 0.0]
+    """
 
     def forward(values, *, index, shape):
         index = plain_index(index)
@@ -150,7 +170,11 @@ def _slab(ndim: int, axis: int, where) -> tuple:
 
 @op("concatenate", label="concat", formula="∂concat(x…)/∂xᵢ = its slice", cases=_concat_cases)
 class concatenate:
-    """Join tensors along an existing ``axis`` (pass a list: ``concatenate([a, b], axis=0)``)."""
+    """Join tensors along an existing ``axis`` (pass a list: ``concatenate([a, b], axis=0)``).
+
+    >>> tg.concatenate([tg.ones(1), tg.zeros(2)]).tolist()
+    [1.0, 0.0, 0.0]
+    """
 
     def forward(*inputs, axis=0):
         return np.concatenate(inputs, axis=axis)
@@ -168,7 +192,11 @@ class concatenate:
 @op("stack", label="stack", formula="∂stack(x…)/∂xᵢ = its slab",
     cases=lambda shape: [((shape, shape), {"axis": 0}), ((shape, shape, shape), {"axis": -1})])
 class stack:
-    """Join same-shaped tensors along a new ``axis`` (pass a list: ``stack([a, b])``)."""
+    """Join same-shaped tensors along a new ``axis`` (pass a list: ``stack([a, b])``).
+
+    >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
 
     def forward(*inputs, axis=0):
         return np.stack(inputs, axis=axis)

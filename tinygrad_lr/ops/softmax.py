@@ -25,7 +25,11 @@ def _axis_cases(shape):
 @op("logsumexp", label="logΣexp", formula="∂logΣexp(x)/∂xᵢ = softmax(x)ᵢ", method=True,
     cases=lambda shape: _axis_cases(shape) + [((shape,), {"axis": None, "keepdims": True})])
 class logsumexp:
-    """log(sum(exp(x))) over ``axis`` (all axes by default), without overflow."""
+    """log(sum(exp(x))) over ``axis`` (all axes by default), without overflow.
+
+    >>> round(tg.Tensor([1000.0, 1000.0]).logsumexp().item(), 6)
+    1000.693147
+    """
 
     def forward(x, *, axis=None, keepdims=False):
         if np.size(x) == 0:
@@ -39,10 +43,16 @@ class logsumexp:
 
 @op("softmax", label="softmax", formula="∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)", method=True, cases=_axis_cases)
 class softmax:
-    """exp(x) / sum(exp(x)) along ``axis`` (default: the last), without overflow."""
+    """exp(x) / sum(exp(x)) along ``axis`` (default: the last), without overflow.
+
+    >>> tg.Tensor([1.0, 1.0]).softmax().tolist()
+    [0.5, 0.5]
+    """
 
     def forward(x, *, axis=-1):
-        return np.exp(x - _stable_logsumexp(x, axis, keepdims=True))
+        shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        shifted /= np.sum(shifted, axis=axis, keepdims=True)
+        return shifted
 
     def backward(grad, out, x, *, axis=-1):
         return out * (grad - (grad * out).sum(axis=axis, keepdims=True))
@@ -51,7 +61,11 @@ class softmax:
 @op("log_softmax", label="log softmax", formula="∂log sᵢ/∂xⱼ = δᵢⱼ − sⱼ", method=True,
     cases=_axis_cases)
 class log_softmax:
-    """x - logsumexp(x) along ``axis`` (default: the last), without overflow."""
+    """x - logsumexp(x) along ``axis`` (default: the last), without overflow.
+
+    >>> [round(v, 6) for v in tg.Tensor([0.0, 0.0]).log_softmax().tolist()]
+    [-0.693147, -0.693147]
+    """
 
     def forward(x, *, axis=-1):
         return x - _stable_logsumexp(x, axis, keepdims=True)
