@@ -17,7 +17,15 @@ MODULES = sorted(
 @pytest.mark.parametrize("module_name", MODULES)
 def test_docstring_examples(module_name):
     module = importlib.import_module(module_name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    ops_before = set(tinygrad_lr.registered_ops())
+    try:
+        result = doctest.testmod(
+            module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    finally:
+        # Ops registered by an example (registry.py's cube_demo) must not leak into later
+        # tests, e.g. the docs site's check that its op table equals the registry.
+        for name in set(tinygrad_lr.registered_ops()) - ops_before:
+            tinygrad_lr.registry.unregister_op(name)
     assert result.failed == 0, f"{result.failed} doctest(s) failed in {module_name}"
 
 
