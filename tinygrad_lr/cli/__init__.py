@@ -14,7 +14,13 @@ SUBCOMMANDS = ("demo", "check", "train", "predict", "graph")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
+    """The argument parser with every available subcommand.
+
+    >>> from tinygrad_lr.cli import build_parser
+    >>> args = build_parser().parse_args(["check", "--x1", "3"])
+    >>> args.command, args.x1, args.loss
+    ('check', 3.0, 'sigmoid')
+    """
     parser = argparse.ArgumentParser(
         prog="tinygrad-lr",
         description="Logistic regression on a small reverse-mode autodiff engine.",
@@ -32,7 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
+
+    >>> from tinygrad_lr.cli import main
+    >>> main(["check"])  # prints the table of hand-derived and engine values
+    x1=1  x2=2  w1=0.5  w2=-0.2  b=0.1  y=1
+    ...
+    engine and hand-derived agree (tol 1e-12)
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

@@ -17,7 +17,15 @@ TARGET_COLUMN = "malignant"
 
 
 class Dataset(NamedTuple):
-    """Features ``X`` (n, d), labels ``y`` (n,) and the ``feature_names`` (d)."""
+    """Features ``X`` (n, d), labels ``y`` (n,) and the ``feature_names`` (d).
+
+    A named tuple: read the fields by name, or unpack it as ``X, y, names = ...``.
+
+    >>> from tinygrad_lr.datasets import load_breast_cancer
+    >>> data = load_breast_cancer()
+    >>> data.X.shape, data.y.shape, data.feature_names[:2]
+    ((569, 30), (569,), ('mean radius', 'mean texture'))
+    """
 
     X: np.ndarray
     y: np.ndarray

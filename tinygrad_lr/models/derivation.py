@@ -78,7 +78,14 @@ def backward_example(x, w, b, y) -> dict:
 
 
 def forward_batch(X, w, b, Y) -> dict:
-    """The vectorised forward pass: ``{"Z", "A", "J"}`` with J the mean loss."""
+    """The vectorised forward pass: ``{"Z", "A", "J"}`` with J the mean loss.
+
+    >>> import numpy as np
+    >>> from tinygrad_lr.models.derivation import forward_batch
+    >>> out = forward_batch([[1.0, 2.0], [0.0, -1.0]], [0.5, -0.2], 0.1, np.array([1.0, 0.0]))
+    >>> out["Z"].round(6).tolist(), round(out["J"], 6)
+    ([0.2, 0.3], 0.726247)
+    """
     Z = np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b
     A = sigmoid(Z)
     J = float(np.mean(-(Y * np.log(A) + (1 - Y) * np.log(1 - A))))
@@ -104,7 +111,13 @@ def backward_batch(X, w, b, Y) -> dict:
 
 # ------------------------------------------------------------------ comparison
 class Row(NamedTuple):
-    """One line of a :class:`GradientTable`."""
+    """One line of a :class:`GradientTable`.
+
+    >>> from tinygrad_lr.models.derivation import LECTURE_EXAMPLE, check_example
+    >>> row = check_example(**LECTURE_EXAMPLE)["dz"]
+    >>> row.quantity, row.formula, round(float(row.hand_derived), 6), row.abs_diff < 1e-12
+    ('dz', 'dz = a − y', -0.450166, True)
+    """
 
     quantity: str
     hand_derived: np.ndarray
@@ -118,6 +131,13 @@ class GradientTable:
 
     Iterate over it for the rows; ``max_abs_diff`` is the largest difference; ``str()``
     formats it as a table (arrays are summarised by their largest absolute entry).
+
+    >>> from tinygrad_lr.models.derivation import LECTURE_EXAMPLE, check_example
+    >>> table = check_example(**LECTURE_EXAMPLE, loss="logits")
+    >>> len(table), table["dw2"].formula, table.max_abs_diff < 1e-12
+    (6, 'dw2 = x2·dz', True)
+    >>> print(str(table).splitlines()[1])
+    quantity  formula  hand-derived  engine  abs diff
     """
 
     def __init__(self, rows: list[Row], title: str = "") -> None:

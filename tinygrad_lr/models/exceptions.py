@@ -23,11 +23,29 @@ class NotFittedError(ValueError, AttributeError):
 
 
 class ConvergenceWarning(UserWarning):
-    """Training stopped at ``max_iter`` before meeting ``tol``, or made the loss worse."""
+    """Training stopped at ``max_iter`` before meeting ``tol``, or made the loss worse.
+
+    >>> import warnings
+    >>> from tinygrad_lr.models import LogisticRegression
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LogisticRegression(max_iter=2).fit([[0.0], [1.0], [2.0]], [0, 1, 1])
+    >>> print(caught[0].message)
+    LogisticRegression did not converge in max_iter=2 epochs (tol=0.0001); raise max_iter or lr
+    """
 
 
 class DataConversionWarning(UserWarning):
-    """An input had a different shape or type than expected and was converted."""
+    """An input had a different shape or type than expected and was converted.
+
+    >>> import warnings
+    >>> from tinygrad_lr.models import LogisticRegression
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
+    >>> print(caught[0].message)
+    A column-vector y was passed when a 1d array was expected: y of shape (2, 1) was ...
+    """
 
 
 _COMBINED: dict[type, type] = {}

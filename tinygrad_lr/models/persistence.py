@@ -25,11 +25,30 @@ FORMAT_VERSION = 1
 
 
 class ModelFileError(ValueError):
-    """The file is not a readable tinygrad-lr model (corrupt, foreign or inconsistent)."""
+    """The file is not a readable tinygrad-lr model (corrupt, foreign or inconsistent).
+
+    >>> from tinygrad_lr.models import ModelFileError, load_model
+    >>> try:
+    ...     load_model("no-such-model.npz")
+    ... except ModelFileError as error:
+    ...     print(error)
+    no-such-model.npz: no such model file
+    """
 
 
 class SavedModel(NamedTuple):
-    """What :func:`load_model` returns."""
+    """What :func:`load_model` returns: the model, its scaler (or None), the feature names
+    and the target name; ``predict_input(X)`` applies the saved scaler.
+
+    >>> import os, tempfile
+    >>> from tinygrad_lr.models import LogisticRegression, StandardScaler, load_model, save_model
+    >>> scaler = StandardScaler().fit([[0.0], [10.0]])
+    >>> model = LogisticRegression(solver="newton").fit(scaler.transform([[0.0], [10.0]]), [0, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     saved = load_model(save_model(os.path.join(folder, "m.npz"), model, scaler=scaler))
+    >>> saved.target, saved.predict_input([[5.0], [10.0]]).tolist()
+    (None, [[0.0], [1.0]])
+    """
 
     model: LogisticRegression
     scaler: StandardScaler | None
@@ -109,6 +128,14 @@ def load_model(path) -> SavedModel:
 
     Raises :class:`ModelFileError` naming the problem if the file is missing, is not a
     numpy archive, was not written by tinygrad-lr, or has inconsistent contents.
+
+    >>> import os, tempfile
+    >>> from tinygrad_lr.models import LogisticRegression, load_model, save_model
+    >>> model = LogisticRegression(solver="newton").fit([[0.0], [1.0]], ["no", "yes"])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     saved = load_model(save_model(os.path.join(folder, "m.npz"), model, target="y"))
+    >>> saved.model.predict([[0.9]]).tolist(), saved.target
+    (['yes'], 'y')
     """
     path = Path(path)
     if not path.is_file():

@@ -114,7 +114,14 @@ class Sequential(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer).
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr import nn
+    >>> x = tg.Tensor([1.0, 2.0])
+    >>> nn.Identity()(x) is x
+    True
+    """
 
     def forward(self, x):
         return x

@@ -46,7 +46,13 @@ class Parameter(Tensor):
 
 
 class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(strict=False)`` could not match."""
+    """What ``load_state_dict(strict=False)`` could not match.
+
+    >>> from tinygrad_lr import nn
+    >>> state = {"weight": [[1.0, 2.0]], "scale": 1.0}
+    >>> nn.Linear(2, 1, seed=0).load_state_dict(state, strict=False)
+    IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['scale'])
+    """
 
     missing_keys: list
     unexpected_keys: list

@@ -21,6 +21,13 @@ class Optimizer:
         params: an iterable of tensors (leaves with ``requires_grad=True``), or of dicts
             ``{"params": [...], "lr": ...}`` giving groups their own hyper-parameters.
         defaults: hyper-parameters used where a group does not set them.
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr import optim
+    >>> w, b = tg.Tensor([1.0], requires_grad=True), tg.Tensor(0.0, requires_grad=True)
+    >>> opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    >>> [group["lr"] for group in opt.param_groups], isinstance(opt, optim.Optimizer)
+    ([0.1, 0.5], True)
     """
 
     def __init__(self, params, defaults: dict) -> None:

@@ -29,11 +29,33 @@ Without Graphviz you can still:
 
 
 class RendererNotFoundError(RuntimeError):
-    """An image was asked for, but no program that can draw it is installed."""
+    """An image was asked for, but no program that can draw it is installed.
+
+    Its message says how to install one; DOT text needs none, so it makes a fallback:
+
+    >>> import os, tempfile
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr import viz
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     try:
+    ...         path = viz.render(tg.Tensor(2.0) * 3.0, os.path.join(folder, "graph.png"))
+    ...     except viz.RendererNotFoundError:
+    ...         path = viz.render(tg.Tensor(2.0) * 3.0, os.path.join(folder, "graph.dot"))
+    ...     print(path.stat().st_size > 0)
+    True
+    """
 
 
 class RenderError(RuntimeError):
-    """A renderer is installed but failed on this graph."""
+    """A renderer is installed but failed on this graph.
+
+    >>> from tinygrad_lr.viz.backends import RenderError, render_source
+    >>> try:
+    ...     render_source("digraph { a -> }", "svg")  # not valid DOT
+    ... except RenderError as error:
+    ...     print(type(error).__name__)
+    RenderError
+    """
 
 
 def format_for(path) -> str:
@@ -52,7 +74,15 @@ def format_for(path) -> str:
 
 
 def renderers() -> list[str]:
-    """The renderers installed here, best first: ``"dot"`` (Graphviz), ``"wasm"`` (SVG only)."""
+    """The renderers installed here, best first: ``"dot"`` (Graphviz), ``"wasm"`` (SVG only).
+
+    An empty list means only DOT text can be written (``viz.render(t, "graph.dot")``).
+
+    >>> from tinygrad_lr import viz
+    >>> found = viz.renderers()  # ['dot', 'wasm'] with Graphviz and the [svg] extra installed
+    >>> set(found) <= {"dot", "wasm"}
+    True
+    """
     found = []
     if _dot_available():
         found.append("dot")

@@ -32,7 +32,15 @@ _INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^"}
 
 @dataclass
 class Node:
-    """One tensor of the graph (or, after collapsing, a group of them)."""
+    """One tensor of the graph (or, after collapsing, a group of them).
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.viz import walk
+    >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+    >>> first, last = walk(x.sigmoid()).nodes
+    >>> (first.kind, first.name), (last.kind, last.op, last.formula)
+    (('parameter', 'x'), ('output', 'sigmoid', '∂a/∂z = a(1−a)'))
+    """
 
     id: str
     kind: str
@@ -62,7 +70,16 @@ class Node:
 
 @dataclass
 class Edge:
-    """One use of ``source`` as input ``position`` of ``target`` (``x*x`` gives two edges)."""
+    """One use of ``source`` as input ``position`` of ``target`` (``x*x`` gives two edges).
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.viz import walk
+    >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+    >>> y = x * x
+    >>> y.backward(retain_grads=True)
+    >>> [(e.source, e.target, e.position, float(e.grad)) for e in walk(y).edges]
+    [('n0', 'n1', 0, 3.0), ('n0', 'n1', 1, 3.0)]
+    """
 
     source: str
     target: str
@@ -73,7 +90,17 @@ class Edge:
 
 @dataclass
 class Graph:
-    """Nodes (inputs before consumers) and edges of the graph behind ``outputs``."""
+    """Nodes (inputs before consumers) and edges of the graph behind ``outputs``.
+
+    Made by :func:`walk`; ``len(graph)`` counts the nodes, ``graph.node(id)`` finds one.
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.viz import walk
+    >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+    >>> graph = walk((x * 2.0).sigmoid())
+    >>> len(graph), graph.outputs, graph.node("n0").name, graph.backward_done
+    (3, ('n2',), 'x', False)
+    """
 
     nodes: list[Node]
     edges: list[Edge]

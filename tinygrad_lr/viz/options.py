@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 VIEWS = ("forward", "backward", "lecture")
+"""The layouts ``view=`` accepts: ``"forward"`` (inputs left, output right), ``"backward"``
+(gradient flow, output at the top) and ``"lecture"`` (named tensors with their chain-rule
+formulas)."""
 
 
 @dataclass
@@ -30,6 +33,15 @@ class Options:
         step: draw the backward pass as it stood after ``step`` nodes had been processed
             (0 = before backward); used by the step-through frames.
         highlight: a tensor (or its node id) to outline.
+
+    Fields left at ``None`` take their view's default in ``resolved()``:
+
+    >>> from tinygrad_lr.viz import VIEWS, Options
+    >>> opts = Options(view="backward", precision=3)
+    >>> opts.formulas, opts.resolved().formulas
+    (None, True)
+    >>> [Options(view=view).resolved().rankdir for view in VIEWS]
+    ['LR', 'TB', 'LR']
     """
 
     view: str = "forward"

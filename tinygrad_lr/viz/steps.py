@@ -109,6 +109,15 @@ def step_through_html(tensor, path, title: str | None = None, max_frames: int = 
     Each frame of :func:`backward_frames` is rendered to SVG (this needs a renderer:
     Graphviz, or the ``tinygrad-lr[svg]`` extra) and embedded; Prev/Next buttons and the
     arrow keys move between them. Returns the path written.
+
+    >>> import os, tempfile
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr import viz
+    >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = viz.step_through_html((x * x).sigmoid(), os.path.join(folder, "steps.html"))
+    ...     print(path.name, path.read_text(encoding="utf-8").count('class="frame"'))
+    steps.html 4
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
