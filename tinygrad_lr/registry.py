@@ -18,6 +18,7 @@ Tensor method, and visible to ``backward``, ``gradcheck``, the op test-suite and
     >>> x.cube_demo().backward()
     >>> x.grad
     Tensor(12.)
+    >>> tg.registry.unregister_op("cube_demo")
 
 Conventions for ``forward(*inputs, **params)``: positional parameters are the inputs
 (tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...).
@@ -316,6 +317,7 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
     ...                      replace=True)
     >>> double(tg.Tensor([1.0, 2.0])).tolist()
     [2.0, 4.0]
+    >>> tg.registry.unregister_op("double_demo")
     """
     if name in _REGISTRY and not replace:
         raise ValueError(f"an op named '{name}' is already registered; pass replace=True")

@@ -82,10 +82,11 @@ def forward_batch(X, w, b, Y) -> dict:
 
     >>> import numpy as np
     >>> from tinygrad_lr.models.derivation import forward_batch
-    >>> out = forward_batch([[1.0, 2.0], [0.0, -1.0]], [0.5, -0.2], 0.1, np.array([1.0, 0.0]))
+    >>> out = forward_batch([[1.0, 2.0], [0.0, -1.0]], [0.5, -0.2], 0.1, [1.0, 0.0])
     >>> out["Z"].round(6).tolist(), round(out["J"], 6)
     ([0.2, 0.3], 0.726247)
     """
+    Y = np.asarray(Y, dtype=np.float64)
     Z = np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b
     A = sigmoid(Z)
     J = float(np.mean(-(Y * np.log(A) + (1 - Y) * np.log(1 - A))))
