@@ -178,8 +178,9 @@ def step_memory(n: int = 200_000, d: int = 64) -> str:
     return "\n".join(lines)
 
 
-def op_anatomy() -> str:
-    """Nanoseconds for each layer of one shape-(4,) multiply, forward and backward."""
+def op_anatomy(number: int = 100_000, iterations: int = 10_000) -> str:
+    """Nanoseconds for each layer of one shape-(4,) multiply (best of 5 x ``number`` calls),
+    and W4's backward per node with ``iterations`` multiply-adds."""
     from tinygrad_lr import grad_mode
     from tinygrad_lr.registry import get_op
     from tinygrad_lr.tensor import wrap
@@ -200,20 +201,20 @@ def op_anatomy() -> str:
     ]
     lines = ["one shape-(4,) multiply, best of 5 (ns per call):"]
     for label, stmt in cases:
-        best = min(timeit.repeat(stmt, number=100_000, repeat=5, globals=names)) / 100_000
+        best = min(timeit.repeat(stmt, number=number, repeat=5, globals=names)) / number
         lines.append(f"  {best * 1e9:7.0f} ns  {label}")
     previous = grad_mode.enabled
     grad_mode.enabled = False  # as during a backward without create_graph
     try:
-        best = min(timeit.repeat("mul.backward(grad, out, a, b)", number=100_000, repeat=5,
-                                 globals=names)) / 100_000
+        best = min(timeit.repeat("mul.backward(grad, out, a, b)", number=number, repeat=5,
+                                 globals=names)) / number
     finally:
         grad_mode.enabled = previous
     lines.append(f"  {best * 1e9:7.0f} ns  mul.backward(grad, out, a, b): two Tensor multiplies")
-    best = min(timeit.repeat("a_np * b_np; b_np * a_np", number=100_000, repeat=5,
-                             globals=names)) / 100_000
+    best = min(timeit.repeat("a_np * b_np; b_np * a_np", number=number, repeat=5,
+                             globals=names)) / number
     lines.append(f"  {best * 1e9:7.0f} ns  the same two products in numpy")
-    loop = per_op.EngineLoop(10_000)
+    loop = per_op.EngineLoop(iterations)
     nodes = per_op.OPS_PER_ITERATION * loop.iterations
     loop.forward()
     gc.collect()

@@ -419,3 +419,12 @@ def test_array_rule_prototype_gives_the_engine_gradients():
     loss.backward()
     for p in model.params:
         np.testing.assert_allclose(found[p], p.grad.data, rtol=1e-10, atol=1e-14)
+
+
+def test_anatomy_and_gc_sections_report_every_layer():
+    from benchmarks import profile_engine
+
+    text = profile_engine.op_anatomy(number=200, iterations=50)
+    assert text.count(" ns  ") == 8 and "topological_order" in text
+    gc_text = profile_engine.gc_effect(lengths=(300,))
+    assert "gc on" in gc_text and "gc off" in gc_text and gc_text.count("ns/node") == 4
