@@ -29,7 +29,9 @@ def single_example(x1, x2, w1, w2, b, y, with_logits=False):
 def hand_derived(x1, x2, w1, w2, b, y):
     z = w1 * x1 + w2 * x2 + b
     a = 1 / (1 + np.exp(-z))
-    loss = -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    # L = -(y log a + (1-y) log(1-a)), written with log(1 + e^±z) so that it stays
+    # accurate where a is within rounding of 0 or 1.
+    loss = y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)
     da = -y / a + (1 - y) / (1 - a)
     dz = a - y
     return dict(z=z, a=a, L=loss, da=da, dz=dz, dw1=x1 * dz, dw2=x2 * dz, db=dz)
@@ -55,7 +57,14 @@ def test_lecture_example_matches_hand_derived_formulas():
 def test_single_example_any_values(x1, x2, w1, w2, b, y, with_logits):
     W1, W2, B, z, a, loss = single_example(x1, x2, w1, w2, b, y, with_logits)
     hand = hand_derived(x1, x2, w1, w2, b, y)
-    assert loss.item() == pytest.approx(hand["L"], rel=1e-9, abs=1e-12)
+    if with_logits:
+        assert loss.item() == pytest.approx(hand["L"], rel=1e-9, abs=1e-12)
+    else:
+        # From a probability, log(1-a) can only be as exact as a itself: an error of one
+        # rounding in a moves the loss by about eps / min(a, 1-a).
+        a_value = a.item()
+        conditioning = np.finfo(float).eps / min(a_value, 1 - a_value)
+        assert loss.item() == pytest.approx(hand["L"], rel=1e-9, abs=4 * conditioning)
     if not with_logits:
         assert a.grad.item() == pytest.approx(hand["da"], rel=1e-10, abs=1e-12)
     assert abs(z.grad.item() - hand["dz"]) < 1e-12
