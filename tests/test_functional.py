@@ -116,3 +116,20 @@ def test_functional_exposes_every_registered_op():
     assert "binary_cross_entropy" in dir(F)
     with pytest.raises(AttributeError):
         F.no_such_op  # noqa: B018
+
+
+@pytest.mark.parametrize("z_value", [-40.0, -300.0, -700.0])
+def test_bce_on_sigmoid_keeps_the_gradient_of_confident_wrong_predictions(z_value):
+    z = tg.Tensor(z_value, requires_grad=True)
+    F.binary_cross_entropy(z.sigmoid(), 1.0).backward()
+    assert z.grad.item() == pytest.approx(-1.0, rel=1e-9)  # dz = a − y with a ≈ 0
+
+
+def test_bce_on_sigmoid_loses_the_gradient_only_where_sigmoid_rounds_to_one():
+    z = tg.Tensor([30.0, 40.0], requires_grad=True)
+    F.binary_cross_entropy(z.sigmoid(), [0.0, 0.0], reduction="sum").backward()
+    assert z.grad.data[0] == pytest.approx(1.0, rel=1e-6)  # σ(30) < 1: still exact-ish
+    assert z.grad.data[1] == 0.0  # σ(40) == 1.0 exactly: nothing left to differentiate
+    z2 = tg.Tensor(40.0, requires_grad=True)
+    F.binary_cross_entropy_with_logits(z2, 0.0).backward()
+    assert z2.grad.item() == 1.0  # the fused loss has no such limit

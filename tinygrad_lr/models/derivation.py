@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import functional as F
+from ..ops.losses import probability_bounds
 from ..tensor import Tensor
 
 LECTURE_EXAMPLE = {"x": [1.0, 2.0], "w": [0.5, -0.2], "b": 0.1, "y": 1.0}
@@ -51,6 +52,41 @@ def sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))
 
 
+def clip_probability(a):
+    """``a`` clipped to the interval the loss op uses, so ``log a``, ``1/a`` stay finite.
+
+    >>> float(clip_probability(1.0)) < 1.0
+    True
+    """
+    low, high = probability_bounds(np.float64)
+    return np.clip(np.asarray(a, dtype=np.float64), low, high)
+
+
+def loss_from_logit(z, y):
+    """L(σ(z), y) written with log(1 + e^±z): exact where σ(z) rounds to 0 or 1.
+
+    >>> round(float(loss_from_logit(40.0, 0.0)), 6)
+    40.0
+    """
+    z = np.asarray(z, dtype=np.float64)
+    return y * np.logaddexp(0.0, -z) + (1 - y) * np.logaddexp(0.0, z)
+
+
+def saturated(a, y) -> bool:
+    """True where σ(z) has rounded onto the wrong label's side of the clip interval.
+
+    There the probability form cannot carry ``a − y`` back to z (σ(40) and σ(50) are both
+    exactly 1 in float64), so its engine gradient differs from the formula; the with-logits
+    form does not have this limit.
+
+    >>> saturated(1.0, 0.0), saturated(1.0, 1.0), saturated(0.3, 0.0)
+    (True, False, False)
+    """
+    low, high = probability_bounds(np.float64)
+    a, y = np.asarray(a, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return bool(np.any(((a >= high) & (y < 1)) | ((a <= low) & (y > 0))))
+
+
 def forward_example(x, w, b, y) -> dict:
     """The lecture's forward pass for one example: ``{"z", "a", "L"}``.
 
@@ -59,7 +95,8 @@ def forward_example(x, w, b, y) -> dict:
     """
     z = float(np.dot(w, x) + b)
     a = float(sigmoid(z))
-    return {"z": z, "a": a, "L": -(y * np.log(a) + (1 - y) * np.log(1 - a))}
+    clipped = clip_probability(a)
+    return {"z": z, "a": a, "L": float(-(y * np.log(clipped) + (1 - y) * np.log1p(-clipped)))}
 
 
 def backward_example(x, w, b, y) -> dict:
@@ -72,7 +109,8 @@ def backward_example(x, w, b, y) -> dict:
     (-0.450166, [-0.450166, -0.900332])
     """
     a = forward_example(x, w, b, y)["a"]
-    da = -y / a + (1 - y) / (1 - a)
+    clipped = clip_probability(a)
+    da = float(-y / clipped + (1 - y) / (1 - clipped))
     dz = a - y
     return {"da": da, "dz": dz, "dw": np.asarray(x, dtype=np.float64) * dz, "db": dz}
 
@@ -89,7 +127,8 @@ def forward_batch(X, w, b, Y) -> dict:
     Y = np.asarray(Y, dtype=np.float64)
     Z = np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b
     A = sigmoid(Z)
-    J = float(np.mean(-(Y * np.log(A) + (1 - Y) * np.log(1 - A))))
+    clipped = clip_probability(A)
+    J = float(np.mean(-(Y * np.log(clipped) + (1 - Y) * np.log1p(-clipped))))
     return {"Z": Z, "A": A, "J": J}
 
 
@@ -105,7 +144,8 @@ def backward_batch(X, w, b, Y) -> dict:
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     A = forward_batch(X, w, b, Y)["A"]
-    dA = -Y / A + (1 - Y) / (1 - A)
+    clipped = clip_probability(A)
+    dA = -Y / clipped + (1 - Y) / (1 - clipped)
     dZ = A - Y
     return {"dA": dA, "dZ": dZ, "dw": X.T @ dZ / len(X), "db": float(np.mean(dZ))}
 
@@ -141,9 +181,10 @@ class GradientTable:
     quantity  formula  hand-derived  engine  abs diff
     """
 
-    def __init__(self, rows: list[Row], title: str = "") -> None:
+    def __init__(self, rows: list[Row], title: str = "", note: str = "") -> None:
         self.rows = list(rows)
         self.title = title
+        self.note = note
 
     def __iter__(self):
         return iter(self.rows)
@@ -160,7 +201,7 @@ class GradientTable:
     @property
     def max_abs_diff(self) -> float:
         """The largest absolute difference between hand-derived and engine values."""
-        return max(row.abs_diff for row in self.rows)
+        return float(np.max([row.abs_diff for row in self.rows]))  # NaN stays NaN
 
     def __str__(self) -> str:
         def show(value) -> str:
@@ -188,6 +229,8 @@ class GradientTable:
                 lines.append("  forward")
             lines.append(join(line))
         lines.append(f"max abs diff: {self.max_abs_diff:.1e}")
+        if self.note:
+            lines.append(self.note)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -263,14 +306,16 @@ def check_example(x, w, b, y, loss: str = "sigmoid") -> GradientTable:
     rows = [_row("z", forward["z"], z.data, "z = w·x + b")]
     if loss == "sigmoid":
         rows.append(_row("a", forward["a"], a.data, "a = σ(z)"))
-    rows.append(_row("L", forward["L"], L.data, "L = −(y log a + (1−y) log(1−a))"))
+    hand_loss = forward["L"] if loss == "sigmoid" else loss_from_logit(forward["z"], y)
+    rows.append(_row("L", hand_loss, L.data, "L = −(y log a + (1−y) log(1−a))"))
     if loss == "sigmoid":
         rows.append(_row("da", hand["da"], a.grad.data, "da = −y/a + (1−y)/(1−a)"))
     rows.append(_row("dz", hand["dz"], z.grad.data, "dz = a − y"))
     for i, weight in enumerate(weights, 1):
         rows.append(_row(f"dw{i}", hand["dw"][i - 1], weight.grad.data, f"dw{i} = x{i}·dz"))
     rows.append(_row("db", hand["db"], bias.grad.data, "db = dz"))
-    return GradientTable(rows, title=f"one example, loss form '{loss}'")
+    return GradientTable(rows, title=f"one example, loss form '{loss}'",
+                         note=_saturation_note(loss, forward["a"], y))
 
 
 def check_batch(X, w, b, Y, loss: str = "sigmoid") -> GradientTable:
@@ -311,10 +356,23 @@ def check_batch(X, w, b, Y, loss: str = "sigmoid") -> GradientTable:
     rows = [_row("Z", forward["Z"], Z.data, "Z = X·w + b")]
     if loss == "sigmoid":
         rows.append(_row("A", forward["A"], A.data, "A = σ(Z)"))
-    rows.append(_row("J", forward["J"], J.data, "J = mean(L(A, Y))"))
+    hand_cost = forward["J"]
+    if loss == "logits":
+        hand_cost = float(np.mean(loss_from_logit(forward["Z"], Y)))
+    rows.append(_row("J", hand_cost, J.data, "J = mean(L(A, Y))"))
     if loss == "sigmoid":
         rows.append(_row("dA", hand["dA"], m * A.grad.data, "dA = −Y/A + (1−Y)/(1−A)"))
     rows.append(_row("dZ", hand["dZ"], m * Z.grad.data, "dZ = A − Y"))
     rows.append(_row("dw", hand["dw"], weight.grad.data, "dw = Xᵀ·dZ / m"))
     rows.append(_row("db", hand["db"], bias.grad.data, "db = mean(dZ)"))
-    return GradientTable(rows, title=f"{m} examples, loss form '{loss}'")
+    return GradientTable(rows, title=f"{m} examples, loss form '{loss}'",
+                         note=_saturation_note(loss, forward["A"], Y))
+
+
+def _saturation_note(loss: str, a, y) -> str:
+    if loss != "sigmoid" or not saturated(a, y):
+        return ""
+    return ("note: σ(z) rounded to exactly 1 (z > 36.7) or below the smallest float (z < −708) "
+            "against its label; there a probability cannot carry dz = a − y back to z "
+            "(the engine's gradient is right for the rounded a). The 'logits' form has no "
+            "such limit.")

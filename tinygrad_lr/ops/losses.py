@@ -39,9 +39,18 @@ def check_targets(prediction, target, what: str) -> None:
         )
 
 
-def probability_eps(dtype) -> float:
-    """How far from 0 and 1 probabilities are clipped so logs stay finite."""
-    return float(np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64).eps)
+def probability_bounds(dtype) -> tuple[float, float]:
+    """The interval probabilities are clipped to, so that logs and quotients stay finite.
+
+    Below, the smallest normal number: σ(z) keeps its relative accuracy down to there, so
+    the gradient of a confident wrong prediction stays right. Above, 1 − ε: nothing
+    between it and 1 is representable.
+
+    >>> probability_bounds("float64")
+    (2.2250738585072014e-308, 0.9999999999999998)
+    """
+    info = np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64)
+    return float(info.tiny), float(1 - info.eps)
 
 
 def _per_element_grad(grad, a, reduction):
@@ -56,7 +65,7 @@ def _loss_cases(shape):
     formula="∂L/∂a = −y/a + (1−y)/(1−a)", domain=(UNIT_INTERVAL, UNIT_INTERVAL),
     cases=_loss_cases)
 class binary_cross_entropy:
-    """−(y·log a + (1−y)·log(1−a)) for probabilities a; a is clipped to [ε, 1−ε].
+    """−(y·log a + (1−y)·log(1−a)) for probabilities a, clipped away from 0 and 1.
 
     >>> round(tg.binary_cross_entropy(tg.Tensor(0.5), 1.0).item(), 6)
     0.693147
@@ -72,8 +81,8 @@ class binary_cross_entropy:
             )
         a = np.asarray(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-        eps = probability_eps(dtype)
-        log_a = np.clip(a, eps, 1 - eps, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
+        low, high = probability_bounds(dtype)
+        log_a = np.clip(a, low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
         log_1_minus_a = np.log1p(-log_a)
         np.log(log_a, out=log_a)
         # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
@@ -85,8 +94,8 @@ class binary_cross_entropy:
 
     def backward(grad, out, a, y, *, reduction="mean"):
         g = _per_element_grad(grad, a, reduction)
-        eps = probability_eps(a.dtype)
-        clipped = clip(a, min=eps, max=1 - eps)
+        low, high = probability_bounds(a.dtype)
+        clipped = clip(a, min=low, max=high)
         grad_a = g * (-y / clipped + (1 - y) / (1 - clipped)) if needs_grad(a) else None
         grad_y = g * ((1 - clipped).log() - clipped.log()) if needs_grad(y) else None
         return grad_a, grad_y
