@@ -82,7 +82,7 @@ def test_registration_errors():
     with pytest.raises(ValueError, match="identifier"):
         register_op("not a name", np.exp, lambda g, out, x: g)
     with pytest.raises(ValueError, match="that name is taken"):
-        register_op("shape_test", np.exp, lambda g, out, x: g, method="shape")
+        register_op("shape_test", lambda x: x, lambda g, out, x: g, method="shape")
     with pytest.raises(TypeError, match="both forward and backward"):
         @tg.op("half_test")
         class half_test:
@@ -111,3 +111,26 @@ def test_builtin_ops_use_the_public_registry():
     assert len(ops) >= 35
     for name in ("add", "mul", "matmul", "sigmoid", "binary_cross_entropy", "getitem"):
         assert ops[name] is get_op(name) and getattr(tg, name) is ops[name]
+
+
+def test_mis_shaped_rules_are_rejected_at_registration():
+    with pytest.raises(TypeError, match=r"cannot be called as backward\(grad, out, x1\)"):
+        register_op("badsig_test", lambda x: x, lambda grad, x: grad)
+    with pytest.raises(TypeError, match=r"backward\(grad, out, x1, \*, axis\)"):
+        register_op("badparam_test", lambda x, *, axis=0: x, lambda grad, out, x: grad)
+    with pytest.raises(TypeError, match="without self"):
+        @tg.op("self_test")
+        class self_test:
+            def forward(self, x):
+                return x
+
+            def backward(self, grad, out, x):
+                return grad
+    assert not {"badsig_test", "badparam_test", "self_test"} & set(tg.registered_ops())
+
+
+def test_none_and_complex_data_are_rejected_clearly():
+    with pytest.raises(TypeError, match="from None"):
+        tg.Tensor(None)
+    with pytest.raises(TypeError, match="real floating-point"):
+        tg.Tensor(np.array([1 + 2j]), requires_grad=True)

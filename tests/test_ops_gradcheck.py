@@ -99,7 +99,7 @@ def test_gradgradcheck_rejects_a_backward_that_is_not_differentiable():
     try:
         x = tg.Tensor([0.5, 2.0], requires_grad=True)
         assert tg.gradcheck(detached_cube_test, [x])
-        with pytest.raises(tg.GradcheckError):
+        with pytest.raises(tg.GradcheckError, match="second derivatives.*tensor operations"):
             tg.gradgradcheck(detached_cube_test, [x])
     finally:
         tg.registry.unregister_op("detached_cube_test")

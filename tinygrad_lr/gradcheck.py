@@ -150,5 +150,12 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
                 for g, w in zip(grads, wanted)]
         return concatenate(flat)
 
-    return gradcheck(first_derivative, xs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    try:
+        return gradcheck(first_derivative, xs, eps=eps, atol=atol, rtol=rtol,
+                         raise_exception=raise_exception)
+    except GradcheckError as error:
+        raise GradcheckError(
+            f"second derivatives: {error}. If first derivatives pass, a backward rule is "
+            "probably computed with numpy arrays (e.g. x.data) instead of tensor operations, "
+            "so its result cannot be differentiated again"
+        ) from None

@@ -122,6 +122,7 @@ class Op:
         self.__doc__ = doc or getattr(forward, "__doc__", None) or f"The '{name}' op."
         self.__name__ = name
         self.n_inputs, self.param_names, self.param_defaults = _read_signature(name, forward)
+        _check_backward_signature(name, backward, self.n_inputs, self.param_names)
         self.variadic = self.n_inputs is None
         self._arity = -1 if self.variadic else self.n_inputs
         self._param_set = frozenset(self.param_names)
@@ -214,6 +215,9 @@ class Op:
 
 
 def _read_signature(name, forward):
+    if _first_parameter(forward) == "self":
+        raise TypeError(f"op '{name}': forward and backward are plain functions in the class "
+                        "body, without self")
     n_inputs = 0
     variadic = False
     names, defaults = [], {}
@@ -233,6 +237,32 @@ def _read_signature(name, forward):
     if variadic and n_inputs:
         raise TypeError(f"op '{name}': a variadic forward takes only *inputs")
     return (None if variadic else n_inputs), tuple(names), defaults
+
+
+def _first_parameter(function):
+    return next(iter(inspect.signature(function).parameters), None)
+
+
+def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
+    """Catch a mis-shaped rule at registration rather than at the first backward."""
+    try:
+        signature = inspect.signature(backward)
+    except (TypeError, ValueError):  # some builtins have no signature: trust them
+        return
+    if _first_parameter(backward) == "self":
+        raise TypeError(f"op '{name}': forward and backward are plain functions in the class "
+                        "body, without self")
+    inputs = "*inputs" if n_inputs is None else ", ".join(f"x{i}" for i in range(1, n_inputs + 1))
+    settings = f", *, {', '.join(param_names)}" if param_names else ""
+    expected = f"backward(grad, out, {inputs}{settings})"
+    try:
+        signature.bind(None, None, *([None] * (n_inputs or 2)),
+                       **{param: None for param in param_names})
+    except TypeError:
+        raise TypeError(
+            f"op '{name}': backward{signature} cannot be called as {expected}: it receives "
+            "the incoming gradient, the output tensor, then the op's inputs and settings"
+        ) from None
 
 
 _PLAIN_NUMBERS = frozenset({float, int, bool})

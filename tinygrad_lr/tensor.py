@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-_FLOATING_KINDS = "fc"
+_FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
 
 
 class Tensor:
@@ -114,7 +114,7 @@ class Tensor:
             )
         if requires_grad and self.data.dtype.kind not in _FLOATING_KINDS:
             raise TypeError(
-                f"only floating-point tensors can require grad, but this tensor has dtype "
+                f"only real floating-point tensors can require grad, but this tensor has dtype "
                 f"{self.data.dtype}; create it with dtype=float64 (or float32)"
             )
         self._requires_grad = bool(requires_grad)
@@ -403,6 +403,8 @@ class _HookHandle:
 
 def _from_python(data, dtype):
     """Python numbers and (nested) lists become float64 unless a dtype is given."""
+    if data is None:
+        raise TypeError("cannot make a Tensor from None")
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
     try:
