@@ -5,13 +5,21 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test lint bench docs clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+# The demo needs only the package and its demo extra; the tests need everything.
+$(VENV)/.demo-installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet -e ".[demo]"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.demo-installed
 	$(VENV)/bin/tinygrad-lr demo
 
 test: $(VENV)/.installed
