@@ -8,7 +8,7 @@ from ..registry import POSITIVE, REAL, needs_grad, op
 from ..tensor import Tensor
 
 
-@op("add", label="+", formula="∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1", method="__add__",
+@op("add", label="+", formula="∂(u+v)/∂u = 1, ∂(u+v)/∂v = 1", method="__add__",
     rmethod="__radd__")
 class add:
     """a + b, elementwise with broadcasting.
@@ -24,7 +24,7 @@ class add:
         return grad, grad
 
 
-@op("sub", label="−", formula="∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1", method="__sub__",
+@op("sub", label="−", formula="∂(u−v)/∂u = 1, ∂(u−v)/∂v = −1", method="__sub__",
     rmethod="__rsub__")
 class sub:
     """a - b, elementwise with broadcasting.
@@ -40,7 +40,7 @@ class sub:
         return grad, (-grad if needs_grad(b) else None)
 
 
-@op("mul", label="×", formula="∂(a·b)/∂a = b, ∂(a·b)/∂b = a", method="__mul__",
+@op("mul", label="×", formula="∂(u·v)/∂u = v, ∂(u·v)/∂v = u", method="__mul__",
     rmethod="__rmul__")
 class mul:
     """a * b, elementwise with broadcasting.
@@ -56,7 +56,7 @@ class mul:
         return (grad * b if needs_grad(a) else None), (grad * a if needs_grad(b) else None)
 
 
-@op("div", label="÷", formula="∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²", method="__truediv__",
+@op("div", label="÷", formula="∂(u/v)/∂u = 1/v, ∂(u/v)/∂v = −u/v²", method="__truediv__",
     rmethod="__rtruediv__", domain=(REAL, POSITIVE))
 class div:
     """a / b, elementwise with broadcasting.
@@ -87,7 +87,7 @@ class neg:
         return -grad
 
 
-@op("pow", label="xʸ", formula="∂(xʸ)/∂x = y·xʸ⁻¹, ∂(xʸ)/∂y = xʸ·ln x", method="__pow__",
+@op("pow", label="^", formula="∂(uᵛ)/∂u = v·uᵛ⁻¹, ∂(uᵛ)/∂v = uᵛ·ln u", method="__pow__",
     rmethod="__rpow__", domain=(POSITIVE, REAL))
 class pow_:
     """a ** b, elementwise with broadcasting (a > 0 when b is not a whole number).

@@ -226,7 +226,7 @@ def _pick(grad, a, b, take_a):
             grad * (1 - share) if needs_grad(b) else None)
 
 
-@op("maximum", label="max", formula="∂max(a,b)/∂a = 1 where a > b (½ at ties)", method=True)
+@op("maximum", label="max", formula="∂max(u,v)/∂u = 1 where u > v (½ at ties)", method=True)
 class maximum:
     """The elementwise larger of a and b, with broadcasting.
 
@@ -241,7 +241,7 @@ class maximum:
         return _pick(grad, a, b, np.greater)
 
 
-@op("minimum", label="min", formula="∂min(a,b)/∂a = 1 where a < b (½ at ties)", method=True)
+@op("minimum", label="min", formula="∂min(u,v)/∂u = 1 where u < v (½ at ties)", method=True)
 class minimum:
     """The elementwise smaller of a and b, with broadcasting.
 
@@ -256,7 +256,7 @@ class minimum:
         return _pick(grad, a, b, np.less)
 
 
-@op("where", label="where", formula="∂where(c,a,b)/∂a = c, ∂/∂b = 1 − c",
+@op("where", label="where", formula="∂where(c,u,v)/∂u = c, ∂/∂v = 1 − c",
     domain=(BOOLEAN, REAL, REAL))
 class where:
     """Take a where ``condition`` holds and b elsewhere, with broadcasting.

@@ -22,7 +22,7 @@ def _matmul_cases(shape):
             (((n,), (n,)), {}), (((2, 3, n), (n, 2)), {}), (((1, 2, n), (3, n, 2)), {})]
 
 
-@op("matmul", label="@", formula="∂(A@B)/∂A = G@Bᵀ, ∂(A@B)/∂B = Aᵀ@G", method="__matmul__",
+@op("matmul", label="@", formula="∂(U@V)/∂U = G@Vᵀ, ∂(U@V)/∂V = Uᵀ@G", method="__matmul__",
     rmethod="__rmatmul__", cases=_matmul_cases)
 class matmul:
     """Matrix product a @ b, as ``np.matmul`` (1-D, 2-D and batched).
