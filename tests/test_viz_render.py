@@ -157,7 +157,7 @@ def test_cli_graph_writes_each_view(tmp_path, capsys):
 
 
 def test_cli_graph_errors(tmp_path, capsys, no_dot, no_wasm):
-    assert cli_main(["graph", "-o", str(tmp_path / "g.png")]) == 1
+    assert cli_main(["graph", "-o", str(tmp_path / "g.png")]) == 2
     assert "brew install graphviz" in capsys.readouterr().err
     assert cli_main(["graph", "-o", str(tmp_path / "g.txt")]) == 2
     assert cli_main(["graph", "--y", "3", "-o", str(tmp_path / "g.dot")]) == 2
@@ -184,3 +184,14 @@ def test_example_script_writes_every_picture(tmp_path):
         assert names == ["backward.svg", "forward.svg", "lecture.svg", "steps.html"]
     else:
         assert names == ["backward.dot", "forward.dot", "lecture.dot"]
+
+
+def test_png_without_dot_but_with_the_svg_renderer_points_to_svg(tmp_path, capsys, no_dot):
+    from tinygrad_lr.viz import wasm
+
+    if not wasm.available():
+        pytest.skip("the pip-only SVG renderer is not installed")
+    assert cli_main(["graph", "-o", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert "ask for a .svg file" in err and 'pip install "tinygrad-lr[svg]"' not in err
+    assert cli_main(["graph", "-o", str(tmp_path / "g.svg")]) == 0

