@@ -41,6 +41,13 @@ def _float64_inputs(inputs) -> list:
     return copies
 
 
+def _positions_to_check(xs, caller: str) -> list:
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError(f"{caller}: no input has requires_grad=True, so there is nothing to check")
+    return checked
+
+
 def _output(fn, xs) -> Tensor:
     out = fn(*xs)
     if not isinstance(out, Tensor):
@@ -73,9 +80,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     True
     """
     xs = _float64_inputs(inputs)
-    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    checked = _positions_to_check(xs, "gradcheck")
     out = _output(fn, xs)
     analytic = {i: np.zeros((out.size, xs[i].size)) for i in checked}
     if out.requires_grad:
@@ -129,9 +134,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float 
     True
     """
     xs = _float64_inputs(inputs)
-    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    checked = _positions_to_check(xs, "gradgradcheck")
     out = _output(fn, xs)
     if grad_outputs is None:
         v = Tensor(np.random.default_rng(seed).standard_normal(out.shape))

@@ -70,19 +70,8 @@ class Tensor:
             array = _from_python(data, dtype)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor name must be a str, got {type(name).__name__}")
-        self.data = array
-        self.grad = None
-        self._requires_grad = False
+        _fill(self, array)
         self.name = name
-        self._op = None
-        self._inputs = ()
-        self._params = None
-        self._hooks = None
-        self._retains_grad = False
-        self._released = False
-        self._visit = None
-        self._edge_grads = None
-        self._trace = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -370,6 +359,12 @@ _new = object.__new__
 def wrap(array: np.ndarray) -> Tensor:
     """A tensor around an array the library just computed: no checks, no copy (hot path)."""
     t = _new(Tensor)
+    _fill(t, array)
+    return t
+
+
+def _fill(t: Tensor, array: np.ndarray) -> None:
+    """Every slot's starting value: a leaf holding ``array``, no grad, no graph."""
     t.data = array
     t.grad = None
     t._requires_grad = False
@@ -383,7 +378,6 @@ def wrap(array: np.ndarray) -> Tensor:
     t._visit = None
     t._edge_grads = None
     t._trace = None
-    return t
 
 
 class _HookHandle:
