@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from ..models.derivation import LECTURE_EXAMPLE, check_example
+from .options import non_negative_float
 
 _DEFAULTS = {"x1": LECTURE_EXAMPLE["x"][0], "x2": LECTURE_EXAMPLE["x"][1],
              "w1": LECTURE_EXAMPLE["w"][0], "w2": LECTURE_EXAMPLE["w"][1],
@@ -34,7 +35,7 @@ def register(subparsers) -> None:
     parser.add_argument("--loss", choices=("sigmoid", "logits"), default="sigmoid",
                         help="'sigmoid': a = sigmoid(z) then L(a, y), the lecture's graph; "
                              "'logits': the fused L(z, y) used in training (default: sigmoid)")
-    parser.add_argument("--tol", type=float, default=1e-12,
+    parser.add_argument("--tol", type=non_negative_float, default=1e-12,
                         help="exit with status 1 if any difference exceeds this "
                              "(default: 1e-12)")
     parser.set_defaults(func=run)

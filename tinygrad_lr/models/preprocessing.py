@@ -42,7 +42,7 @@ class StandardScaler(BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """Return a standardized copy of ``X``."""
-        check_is_fitted(self, "transform", attribute="mean_")
+        check_is_fitted(self, "transform", attribute="mean_", fit_call="fit(X)")
         X = check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)
         return (X - self.mean_) / self.scale_
 
@@ -52,7 +52,7 @@ class StandardScaler(BaseEstimator):
 
     def inverse_transform(self, X) -> np.ndarray:
         """Undo :meth:`transform`."""
-        check_is_fitted(self, "inverse_transform", attribute="mean_")
+        check_is_fitted(self, "inverse_transform", attribute="mean_", fit_call="fit(X)")
         X = check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)
         return X * self.scale_ + self.mean_
 

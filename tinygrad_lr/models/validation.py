@@ -163,10 +163,11 @@ def encode_binary(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, (labels == classes[1]).astype(np.float64)
 
 
-def check_is_fitted(estimator, method: str, attribute: str = "coef_") -> None:
+def check_is_fitted(estimator, method: str, attribute: str = "coef_",
+                    fit_call: str = "fit(X, y)") -> None:
     """Raise :class:`NotFittedError` naming ``method`` if ``estimator`` has not been fitted."""
     if not hasattr(estimator, attribute):
         raise sklearn_compatible(NotFittedError)(
-            f"this {type(estimator).__name__} is not fitted yet: call fit(X, y) before "
+            f"this {type(estimator).__name__} is not fitted yet: call {fit_call} before "
             f"{method}()"
         )
