@@ -91,8 +91,11 @@ def test_check_options_change_the_example(capsys):
 def test_check_errors_and_mismatch_status(capsys):
     code, _, err = run_cli(capsys, "check", "--y", "2")
     assert code == 2 and "y must lie in [0, 1]" in err
-    code, _, err = run_cli(capsys, "check", "--tol", "-1")
-    assert code == 1 and "MISMATCH" in err
+    code, out, err = run_cli(capsys, "check", "--w1", "40", "--y", "0")
+    assert code == 1 and "MISMATCH" in err and "'logits' form" in out
+    with pytest.raises(SystemExit):
+        main(["check", "--tol", "-1"])
+    assert "expected a number >= 0" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["check", "--x1", "abc"])
     assert "invalid float value: 'abc'" in capsys.readouterr().err
