@@ -75,11 +75,6 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @staticmethod
-    def _wrap(array: np.ndarray) -> Tensor:
-        """Make a tensor around an array the library just computed (no checks, no copy)."""
-        return wrap(array)
-
     # ----------------------------------------------------------------- grad flags
     @property
     def requires_grad(self) -> bool:
@@ -147,7 +142,7 @@ class Tensor:
         >>> (x * 3).detach().requires_grad
         False
         """
-        out = Tensor._wrap(self.data)
+        out = wrap(self.data)
         out.name = self.name
         return out
 
@@ -313,7 +308,7 @@ class Tensor:
             other = other.data
         elif not isinstance(other, (numbers.Number, np.ndarray, np.generic, list, tuple)):
             return NotImplemented
-        return Tensor._wrap(np.asarray(ufunc(self.data, other)))
+        return wrap(np.asarray(ufunc(self.data, other)))
 
     def __lt__(self, other):
         return self._compare(other, np.less)
@@ -338,7 +333,7 @@ class Tensor:
             other = other.data
         elif not isinstance(other, (bool, np.bool_, np.ndarray)):
             return NotImplemented
-        return Tensor._wrap(np.asarray(ufunc(self.data, other)))
+        return wrap(np.asarray(ufunc(self.data, other)))
 
     def __and__(self, other):
         return self._logical(other, np.logical_and)
@@ -350,7 +345,7 @@ class Tensor:
     __ror__ = __or__
 
     def __invert__(self):
-        return Tensor._wrap(np.logical_not(self.data))
+        return wrap(np.logical_not(self.data))
 
 
 _new = object.__new__
