@@ -159,16 +159,6 @@ def test_demo_falls_back_to_dot_without_a_renderer(capsys, tmp_path, monkeypatch
     assert (tmp_path / "graph.dot").read_text().startswith("digraph")
 
 
-def test_demo_without_viz_module(capsys, tmp_path, monkeypatch):
-    import tinygrad_lr
-
-    monkeypatch.setitem(sys.modules, "tinygrad_lr.viz", None)
-    monkeypatch.delattr(tinygrad_lr, "viz", raising=False)
-    code, out, _ = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--no-progress",
-                           "--solver", "newton")
-    assert code == 0 and "computation graph skipped" in out
-
-
 def test_demo_bad_options(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--output-dir", str(tmp_path), "--lr", "-1"])

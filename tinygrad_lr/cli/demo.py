@@ -140,12 +140,8 @@ def write_loss_curve(model, path: Path, solver: str) -> str:
 
 def write_graph(model, X, y, out: Path) -> str:
     """Render the trained model's loss graph: an SVG if a renderer exists, else DOT text."""
-    try:
-        from .. import viz
-    except ModuleNotFoundError as error:
-        if not (error.name or "").startswith("tinygrad_lr"):
-            raise
-        return "computation graph skipped: tinygrad_lr.viz is not available"
+    from .. import viz
+
     loss = viz.backprop(model.objective(X, y))
     try:
         path = viz.render(loss, out / "graph.svg", title="trained logistic regression")

@@ -314,9 +314,11 @@ class LogisticRegression(BaseEstimator):
             )
         model = nn.Linear(self.n_features_in_, 1)
         model.load_state_dict({"weight": self.coef_, "bias": self.intercept_})
-        targets = (labels == self.classes_[1]).astype(np.float64)
-        return penalized_loss(model(Tensor(X, name="X")).reshape(-1), targets, model.weight,
-                              float(self.l2))
+        targets = Tensor((labels == self.classes_[1]).astype(np.float64), name="y")
+        objective = penalized_loss(model(Tensor(X, name="X")).reshape(-1), targets,
+                                   model.weight, float(self.l2))
+        objective.name = "J"
+        return objective
 
     # ------------------------------------------------------ scikit-learn hooks
     def __sklearn_is_fitted__(self) -> bool:
