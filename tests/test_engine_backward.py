@@ -241,3 +241,46 @@ def test_topological_order_puts_inputs_before_outputs():
     c = b + a
     order = tg.topological_order([c])
     assert order.index(a) < order.index(b) < order.index(c)
+
+
+def test_hook_changing_the_gradient_shape_is_an_error_naming_the_hook():
+    t = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="t")
+    t.register_hook(lambda g: 5.0)
+    with pytest.raises(ValueError, match=r"tensor 't' changed the gradient's shape from \(3,\)"):
+        (t * 2).sum().backward()
+    u = tg.Tensor([1.0, 2.0], requires_grad=True)
+    u.register_hook(lambda g: g.data * 0 + 7)  # arrays are fine when the shape is kept
+    (u * 2).sum().backward()
+    assert u.grad.tolist() == [7.0, 7.0]
+
+
+def test_grad_for_an_intermediate_target_leaves_its_graph_usable():
+    a = tg.Tensor([1.0, 2.0], requires_grad=True)
+    h = a * a
+    y = (h * 3).sum()
+    (dh,) = tg.grad(y, h)
+    assert dh.tolist() == [3.0, 3.0]
+    h.sum().backward()  # h's own backward was not run (or released) by grad()
+    assert a.grad.tolist() == [2.0, 4.0]
+    b = tg.Tensor([1.0, 2.0], requires_grad=True)
+    g = b * b
+    dg, db = tg.grad((g * 3).sum(), [g, b])
+    assert dg.tolist() == [3.0, 3.0] and db.tolist() == [6.0, 12.0]
+
+
+def test_a_later_pass_without_retain_grads_drops_stale_intermediate_gradients():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    y1, y2 = (h * h).sum(), (h * 3.0).sum()
+    y1.backward(retain_grads=True, retain_graph=True)
+    assert h.grad.tolist() == [4.0, 8.0] and h.edge_grads is not None
+    y2.backward()
+    assert h.grad is None and h.edge_grads is None
+
+
+def test_grad_names_its_own_argument_in_errors():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="needs grad_outputs="):
+        tg.grad(x * 2, x)
+    with pytest.raises(ValueError, match=r"grad_outputs has shape \(3,\)"):
+        tg.grad(x * 2, x, grad_outputs=np.ones(3))

@@ -168,3 +168,25 @@ def test_methods_and_functions_agree():
         x.sum(axes=1)
     with pytest.raises(TypeError, match="extra positional"):
         x.sum(1, True, 3)
+
+
+def test_transpose_with_negative_axes_differentiates():
+    x = tg.Tensor(np.arange(24.0).reshape(2, 3, 4) / 24, requires_grad=True)
+    assert tg.gradcheck(lambda t: t.transpose(-1, 0, 1) * np.arange(24.0).reshape(4, 2, 3), [x])
+    assert tg.gradcheck(lambda t: t.transpose(axes=(-1, 0, -2)), [x])
+
+
+def test_reducing_a_zero_dimensional_tensor_over_axis_zero():
+    for method in ("max", "min", "sum"):  # numpy itself refuses mean(axis=0) of a 0-d array
+        a = tg.Tensor(2.0, requires_grad=True)
+        getattr(a, method)(axis=0).backward()
+        assert a.grad.item() == 1.0, method
+
+
+def test_losses_keep_float32_gradients_with_float64_targets():
+    z = tg.Tensor(np.array([0.5, -1.0], np.float32), requires_grad=True)
+    targets = np.array([1.0, 0.0])
+    for loss in (tg.binary_cross_entropy_with_logits(z, targets),
+                 tg.binary_cross_entropy(z.sigmoid(), targets)):
+        assert loss.dtype == np.float32
+        assert tg.grad(loss, z)[0].dtype == np.float32

@@ -232,3 +232,12 @@ def test_loss_modules_match_closed_forms():
     assert "reduction='mean'" in repr(nn.MSELoss())
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
+
+
+def test_slicing_a_sequential_keeps_keys_and_parameter_names():
+    net = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    part = net[2:]
+    assert [p.name for p in net.parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert list(part.state_dict()) == ["2.weight", "2.bias"]
+    x = tg.Tensor(np.ones((4, 3)))
+    np.testing.assert_allclose(part(x).data, net[2](x).data)

@@ -166,3 +166,14 @@ def test_bad_arguments_are_named():
         optim.SGD([np.ones(2)], lr=0.1)
     with pytest.raises(ValueError, match=r"unknown hyper-parameter\(s\) \['momentum'\]"):
         optim.Adam([{"params": [w], "momentum": 0.9}])
+
+
+def test_sgd_keeps_float32_parameters_with_numpy_hyperparameters():
+    w = nn.Parameter(np.array([1.0, 2.0], np.float32))
+    opt = optim.SGD([w], lr=np.float64(0.1), momentum=np.float64(0.9),
+                    weight_decay=np.float64(0.01))
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    assert w.dtype == np.float32

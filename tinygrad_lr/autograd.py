@@ -42,7 +42,7 @@ def backward(output: Tensor, grad=None, retain_graph: bool = False, create_graph
             "backward() was called on a tensor that does not require grad: none of its "
             "inputs had requires_grad=True (or it was computed under no_grad())"
         )
-    seed = _seed_gradient(output, grad, "backward()")
+    seed = _seed_gradient(output, grad, "backward()", "grad")
     _propagate([output], [seed], targets=None, retain_graph=retain_graph or create_graph,
                create_graph=create_graph, retain_grads=retain_grads)
 
@@ -87,7 +87,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             raise ValueError(
                 f"grad(): got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
             )
-    seeds = [_seed_gradient(o, g, "grad()") for o, g in zip(outputs, grad_outputs)]
+    seeds = [_seed_gradient(o, g, "grad()", "grad_outputs") for o, g in zip(outputs, grad_outputs)]
     if retain_graph is None:
         retain_graph = create_graph
     found = _propagate(list(outputs), seeds, targets=inputs, retain_graph=retain_graph,
@@ -171,6 +171,9 @@ def _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> 
     if targets is not None:
         order = _only_towards(order, targets)
         wanted = set(targets)
+        # A target's own backward runs only if another target lies below it: grad(y, h)
+        # must leave h's graph untouched for later use.
+        on_the_way = set(order)
     pending: dict[Tensor, Tensor] = {}
     for out, seed in zip(outputs, seeds):
         _accumulate(pending, out, seed, create_graph)
@@ -185,19 +188,39 @@ def _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> 
             t._visit = visit
             visit += 1
             if t._hooks:
-                for hook in list(t._hooks):
-                    replaced = hook(g)
-                    if replaced is not None:
-                        g = replaced if isinstance(replaced, Tensor) else Tensor(replaced)
+                g = _run_hooks(t, g)
             if targets is not None:
                 if t in wanted:
                     found[t] = g
+                    if not any(p in on_the_way for p in t._inputs if isinstance(p, Tensor)):
+                        continue
             elif t._op is None or t._retains_grad or retain_grads:
                 _store_grad(t, g, create_graph)
+            else:
+                t.grad = None  # a gradient kept by an earlier pass would now be stale
             if t._op is None:
                 continue
             _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, anomaly)
     return found
+
+
+def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
+    for hook in list(t._hooks):
+        replaced = hook(g)
+        if replaced is None:
+            continue
+        if not isinstance(replaced, Tensor):
+            replaced = Tensor(np.asarray(replaced, dtype=g.dtype))
+        if replaced.shape != g.shape:
+            owner = repr(t.name) if t.name else (f"made by op '{t._op.name}'" if t._op
+                                                  else "(a leaf)")
+            raise ValueError(
+                f"hook {getattr(hook, '__name__', hook)!r} on tensor {owner} changed the "
+                f"gradient's shape from {g.shape} to {replaced.shape}; a hook must return a "
+                "gradient of the same shape"
+            )
+        g = replaced
+    return g
 
 
 @contextlib.contextmanager
@@ -232,6 +255,7 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             f"{len(inputs)} input(s)"
         )
     edges = [] if retain_grads else None
+    t._edge_grads = None  # set again below only when this pass keeps them
     for position, (parent, pg) in enumerate(zip(inputs, grads)):
         if not (isinstance(parent, Tensor) and parent._requires_grad):
             if edges is not None:
@@ -284,18 +308,18 @@ def _only_towards(order: list, targets) -> list:
     return kept
 
 
-def _seed_gradient(output: Tensor, grad, caller: str) -> Tensor:
+def _seed_gradient(output: Tensor, grad, caller: str, argument: str) -> Tensor:
     if grad is None:
         if output.data.size != 1:
             raise RuntimeError(
-                f"{caller} on a tensor of shape {output.shape} needs grad= (a gradient of the "
-                "same shape); only single-element tensors get the implicit gradient 1"
+                f"{caller} on a tensor of shape {output.shape} needs {argument}= (a gradient "
+                "of the same shape); only single-element tensors get the implicit gradient 1"
             )
         return wrap(np.ones_like(output.data))
     grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
     if grad.shape != output.shape:
         raise ValueError(
-            f"{caller}: grad has shape {grad.shape} but the output has shape {output.shape}"
+            f"{caller}: {argument} has shape {grad.shape} but the output has shape {output.shape}"
         )
     return grad
 

@@ -104,7 +104,11 @@ class Sequential(Module):
     def __getitem__(self, index):
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
+            # Keep the original keys and leave the parameters' names alone: the slice is a
+            # view of this network, not a new owner of its layers.
+            part = Sequential()
+            part._modules.update((key, self._modules[key]) for key in list(self._modules)[index])
+            return part
         try:
             return modules[index]
         except IndexError:

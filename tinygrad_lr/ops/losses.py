@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
+from ..tensor import Tensor
 from .elementwise import clip, sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -53,6 +54,13 @@ def probability_bounds(dtype) -> tuple[float, float]:
     return float(info.tiny), float(1 - info.eps)
 
 
+def _in_dtype_of(y, like):
+    """Targets in the prediction's dtype, so a float32 graph gets float32 gradients."""
+    if isinstance(y, Tensor) and y.dtype != like.dtype and like.dtype.kind == "f":
+        return y.astype(like.dtype)
+    return y
+
+
 def _per_element_grad(grad, a, reduction):
     return grad / np.size(a) if reduction == "mean" else grad
 
@@ -94,6 +102,7 @@ class binary_cross_entropy:
 
     def backward(grad, out, a, y, *, reduction="mean"):
         g = _per_element_grad(grad, a, reduction)
+        y = _in_dtype_of(y, a)
         low, high = probability_bounds(a.dtype)
         clipped = clip(a, min=low, max=high)
         grad_a = g * (-y / clipped + (1 - y) / (1 - clipped)) if needs_grad(a) else None
@@ -118,6 +127,7 @@ class binary_cross_entropy_with_logits:
 
     def backward(grad, out, z, y, *, reduction="mean"):
         g = _per_element_grad(grad, z, reduction)
+        y = _in_dtype_of(y, z)
         grad_z = g * (sigmoid(z) - y) if needs_grad(z) else None
         grad_y = g * -z if needs_grad(y) else None
         return grad_z, grad_y

@@ -83,6 +83,8 @@ class mean:
 def _extremum_backward(grad, out, x, axis, keepdims):
     """The gradient goes to the elements equal to the extremum, shared equally at ties."""
     winners = x.data == np.reshape(out.data, kept_shape(x.shape, axis))
+    if x.ndim == 0:  # a 0-d "reduction" is the identity
+        return grad * 1
     share = winners / winners.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
     return spread_back(grad, x.shape, axis, keepdims) * share.astype(grad.dtype)
 

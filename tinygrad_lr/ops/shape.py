@@ -54,7 +54,9 @@ class transpose:
         return np.transpose(x, axes)
 
     def backward(grad, out, x, *, axes=None):
-        return grad.transpose(axes=None if axes is None else tuple(np.argsort(axes)))
+        if axes is None:
+            return grad.transpose()
+        return grad.transpose(axes=tuple(np.argsort([a % x.ndim for a in axes])))
 
     def as_method(self, *axes_args, axes=None):
         return transpose(self, axes=_shape_from_args(axes_args) if axes_args else axes)

@@ -51,4 +51,5 @@ class SGD(Optimizer):
                 buffer = momentum * buffer + (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buffer
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        p.data = p.data - group["lr"] * grad
+        # Hyper-parameters may be numpy float64 scalars: keep the parameter's own dtype.
+        p.data = (p.data - group["lr"] * grad).astype(p.dtype, copy=False)
