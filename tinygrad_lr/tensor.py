@@ -163,8 +163,9 @@ class Tensor:
     def register_hook(self, hook):
         """Call ``hook(grad)`` with the gradient arriving at this tensor during backward.
 
-        If the hook returns a tensor, it replaces the gradient. Returns a handle whose
-        ``remove()`` unregisters the hook.
+        If the hook returns a tensor (or array) of the same shape, it replaces the gradient;
+        another shape is a ValueError naming the hook. Returns a handle whose ``remove()``
+        unregisters the hook.
 
         >>> import tinygrad_lr as tg
         >>> x = tg.Tensor(1.0, requires_grad=True)
@@ -191,7 +192,9 @@ class Tensor:
             create_graph: record the backward pass itself, so gradients can be
                 differentiated again (implies ``retain_graph``).
             retain_grads: also keep ``.grad`` on every intermediate tensor and the gradient
-                sent along every edge (what rendered graphs show).
+                sent along every edge (what rendered graphs show). Without it, intermediate
+                tensors this pass visits drop what an earlier pass kept, so no gradient on
+                them is ever stale.
 
         >>> import tinygrad_lr as tg
         >>> x = tg.Tensor(3.0, requires_grad=True)
