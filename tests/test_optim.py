@@ -177,3 +177,35 @@ def test_sgd_keeps_float32_parameters_with_numpy_hyperparameters():
         (w * w).sum().backward()
         opt.step()
     assert w.dtype == np.float32
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: optim.Adam(ps, lr=0.05, amsgrad=True)])
+def test_state_dict_round_trip_resumes_training_exactly(make):
+    def train(opt, w, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            ((w - 3.0) ** 2).sum().backward()
+            opt.step()
+
+    w_straight = nn.Parameter(np.array([1.0, -2.0]))
+    train(make([w_straight]), w_straight, 6)
+
+    w_first = nn.Parameter(np.array([1.0, -2.0]))
+    opt_first = make([w_first])
+    train(opt_first, w_first, 3)
+    saved = opt_first.state_dict()
+    w_resumed = nn.Parameter(w_first.data)
+    opt_resumed = make([w_resumed])
+    opt_resumed.load_state_dict(saved)
+    train(opt_resumed, w_resumed, 3)
+    np.testing.assert_allclose(w_resumed.data, w_straight.data, rtol=0, atol=1e-15)
+
+
+def test_load_state_dict_rejects_a_different_layout():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    saved = optim.SGD([a, b], lr=0.1).state_dict()
+    with pytest.raises(ValueError, match=r"groups of \[2\] parameters, this optimizer has \[1\]"):
+        optim.SGD([a], lr=0.1).load_state_dict(saved)
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        optim.SGD([a], lr=0.1).load_state_dict({"x": 1})

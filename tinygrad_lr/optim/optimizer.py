@@ -119,6 +119,72 @@ class Optimizer:
                              self._state.setdefault(id(p), {}))
         return loss
 
+    def state_dict(self) -> dict:
+        """The optimizer's state as plain data, PyTorch's layout: parameters become indices.
+
+        ``{"state": {index: {buffer: array}}, "param_groups": [{..., "params": [index]}]}``,
+        indices counting the parameters across groups in order. Arrays are copies.
+
+        >>> import tinygrad_lr as tg
+        >>> from tinygrad_lr import optim
+        >>> w = tg.Tensor([1.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> opt.state_dict()["state"][0]["momentum_buffer"].tolist()
+        [2.0]
+        """
+        index, groups = 0, []
+        for group in self.param_groups:
+            indices = list(range(index, index + len(group["params"])))
+            index += len(indices)
+            groups.append({**{k: v for k, v in group.items() if k != "params"},
+                           "params": indices})
+        state = {}
+        for position, p in enumerate(self._all_params()):
+            if id(p) in self._state:
+                state[position] = {key: (value.copy() if isinstance(value, np.ndarray)
+                                         else value)
+                                   for key, value in self._state[id(p)].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what :meth:`state_dict` returned (same parameter layout required).
+
+        >>> import tinygrad_lr as tg
+        >>> from tinygrad_lr import optim
+        >>> w = tg.Tensor([1.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> saved = opt.state_dict(); saved["param_groups"][0]["lr"] = 0.5
+        >>> opt.load_state_dict(saved); opt.param_groups[0]["lr"]
+        0.5
+        """
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not isinstance(groups, list) or "state" not in state_dict:
+            raise ValueError("load_state_dict() needs a dict with 'state' and 'param_groups'")
+        sizes = [len(g["params"]) for g in self.param_groups]
+        saved_sizes = [len(g.get("params", ())) for g in groups]
+        if sizes != saved_sizes:
+            raise ValueError(
+                f"load_state_dict(): the saved state has groups of {saved_sizes} parameters, "
+                f"this optimizer has {sizes}"
+            )
+        params = self._all_params()
+        for position in state_dict["state"]:
+            if not 0 <= int(position) < len(params):
+                raise ValueError(f"load_state_dict(): no parameter {position}")
+        for group, saved in zip(self.param_groups, groups):
+            updated = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            self._check_hyperparameters(updated)
+            group.update(updated)
+        self._state = {
+            id(params[int(position)]): {key: (np.array(value) if isinstance(value, np.ndarray)
+                                              else value) for key, value in buffers.items()}
+            for position, buffers in state_dict["state"].items()
+        }
+
+    def _all_params(self) -> list:
+        return [p for group in self.param_groups for p in group["params"]]
+
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
         raise NotImplementedError
 
