@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import numbers
 
 import numpy as np
@@ -10,7 +11,7 @@ from .. import grad_mode
 from ..tensor import Tensor
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base class: holds ``param_groups`` (dicts with ``"params"`` and hyper-parameters)
     and ``state`` (per-parameter buffers, keyed by the parameter).
 
@@ -185,8 +186,10 @@ class Optimizer:
     def _all_params(self) -> list:
         return [p for group in self.param_groups for p in group["params"]]
 
+    @abc.abstractmethod
     def _update(self, p: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
-        raise NotImplementedError
+        """Replace ``p.data`` using ``grad`` (an array in p's dtype), the group's
+        hyper-parameters and this parameter's ``state`` buffers."""
 
     def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
