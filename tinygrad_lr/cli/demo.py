@@ -59,6 +59,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     """Run the demo; exit status 1 if the gradient check fails, 2 on bad options."""
     started = time.perf_counter()
+    out = args.output_dir
+    try:  # before training, so a bad folder fails fast
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"tinygrad-lr demo: cannot create {out}: {error}", file=sys.stderr)
+        return 2
     X, y, feature_names = load_breast_cancer()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2,
                                                         random_state=args.seed)
@@ -94,12 +100,6 @@ def run(args) -> int:
         worst = max(worst, table.max_abs_diff)
         print(table, end="\n\n")
 
-    out = args.output_dir
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(f"tinygrad-lr demo: cannot create {out}: {error}", file=sys.stderr)
-        return 2
     print(f"files in {out}/:")
     print("  " + write_loss_curve(model, out / "loss_curve.png", args.solver))
     print("  " + write_graph(model, X_train_std, y_train, out))

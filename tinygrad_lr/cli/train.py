@@ -79,7 +79,8 @@ def run(args) -> int:
         print(f"tinygrad-lr train: {error}", file=sys.stderr)
         return 2
     for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+        hint = "" if args.standardize else " (--standardize scales the features for you)"
+        print(f"warning: {warning.message}{hint}", file=sys.stderr)
     print(f"trained on {len(X)} rows x {len(features)} features, classes "
           f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_} "
           f"{'steps' if args.solver == 'newton' else 'epochs'}, {seconds:.2f} s)")
