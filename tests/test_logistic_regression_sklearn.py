@@ -3,19 +3,11 @@
 import numpy as np
 import pytest
 
-from tinygrad_lr.datasets import load_breast_cancer, train_test_split
-from tinygrad_lr.models import LogisticRegression, StandardScaler
+from tinygrad_lr.models import LogisticRegression
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
 
 
-@pytest.fixture(scope="module")
-def cancer():
-    """Standardized with statistics of the training part; fixed 80/20 split."""
-    X, y, _ = load_breast_cancer()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
 
 def sklearn_reference(X, y, l2):
