@@ -203,13 +203,13 @@ def op_anatomy(number: int = 100_000, iterations: int = 10_000) -> str:
     for label, stmt in cases:
         best = min(timeit.repeat(stmt, number=number, repeat=5, globals=names)) / number
         lines.append(f"  {best * 1e9:7.0f} ns  {label}")
-    previous = grad_mode.enabled
-    grad_mode.enabled = False  # as during a backward without create_graph
+    previous = grad_mode.state.enabled
+    grad_mode.state.enabled = False  # as during a backward without create_graph
     try:
         best = min(timeit.repeat("mul.backward(grad, out, a, b)", number=number, repeat=5,
                                  globals=names)) / number
     finally:
-        grad_mode.enabled = previous
+        grad_mode.state.enabled = previous
     lines.append(f"  {best * 1e9:7.0f} ns  mul.backward(grad, out, a, b): two Tensor multiplies")
     best = min(timeit.repeat("a_np * b_np; b_np * a_np", number=number, repeat=5,
                              globals=names)) / number

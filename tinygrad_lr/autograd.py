@@ -178,7 +178,7 @@ def _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> 
     for out, seed in zip(outputs, seeds):
         _accumulate(pending, out, seed, create_graph)
     found: dict[Tensor, Tensor] = {}
-    anomaly = grad_mode.anomaly
+    anomaly = grad_mode.state.anomaly
     visit = 0
     with grad_mode.set_grad_enabled(create_graph):
         for t in reversed(order):

@@ -1,27 +1,48 @@
 """Switches that change how the engine records: gradient recording and anomaly detection.
 
-The flags are plain module attributes because the op dispatcher reads them on every call.
+Both switches are per thread, as in PyTorch: a ``no_grad()`` block, or the recording-off
+switch a ``backward()`` makes for itself, affects only the thread that entered it. They
+live on one object, :data:`state`; the op dispatcher reads ``state.enabled`` on every call.
+
+>>> import threading
+>>> import tinygrad_lr as tg
+>>> seen = []
+>>> with tg.no_grad():
+...     worker = threading.Thread(target=lambda: seen.append(tg.is_grad_enabled()))
+...     worker.start(); worker.join()
+...     seen.append(tg.is_grad_enabled())
+>>> seen  # the new thread starts with recording on; this one has it off
+[True, False]
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 
-enabled = True
-"""Whether ops record the graph that ``backward`` walks."""
 
-anomaly = False
-"""Whether ops check every forward and backward value for NaN/inf."""
+class ModeState(threading.local):
+    """The switches of the current thread. Class-level values are what a new thread sees."""
+
+    enabled = True
+    """Whether ops record the graph that ``backward`` walks."""
+
+    anomaly = False
+    """Whether ops check every forward and backward value for NaN/inf."""
+
+
+state = ModeState()
+"""The current thread's switches (``state.enabled``, ``state.anomaly``)."""
 
 
 @contextlib.contextmanager
 def _set(name: str, value: bool):
-    previous = globals()[name]
-    globals()[name] = value
+    previous = getattr(state, name)
+    setattr(state, name, value)
     try:
         yield
     finally:
-        globals()[name] = previous
+        setattr(state, name, previous)
 
 
 def no_grad():
@@ -69,7 +90,7 @@ def is_grad_enabled() -> bool:
     >>> tg.is_grad_enabled()
     True
     """
-    return enabled
+    return state.enabled
 
 
 def detect_anomaly():

@@ -166,12 +166,12 @@ class Op:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         result = wrap(out)
-        if record and grad_mode.enabled:
+        if record and grad_mode.state.enabled:
             result._requires_grad = True
             result._op = self
             result._inputs = args
             result._params = params or None
-        if grad_mode.anomaly:
+        if grad_mode.state.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
                 result._trace = _user_frame()
