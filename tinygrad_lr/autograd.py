@@ -316,7 +316,14 @@ def _seed_gradient(output: Tensor, grad, caller: str, argument: str) -> Tensor:
                 "of the same shape); only single-element tensors get the implicit gradient 1"
             )
         return wrap(np.ones_like(output.data))
-    grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=output.dtype))
+    if not isinstance(grad, Tensor):
+        values = np.asarray(grad) if not isinstance(grad, (str, bytes)) else None
+        if values is None or values.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{caller}: {argument} must be a Tensor or an array of numbers shaped like the "
+                f"output {output.shape}, got {type(grad).__name__} {grad!r:.60}"
+            )
+        grad = Tensor(values.astype(output.dtype, copy=False))
     if grad.shape != output.shape:
         raise ValueError(
             f"{caller}: {argument} has shape {grad.shape} but the output has shape {output.shape}"

@@ -156,15 +156,17 @@ class Op:
                 arrays.append(arg)
             else:
                 return self(*_as_operands(args, self.name), **params)
+        if params and "axis" in params:
+            check_axis(self.name, params["axis"], arrays)
         try:
             out = self.forward(*arrays, **params)
-        except (ValueError, IndexError) as error:
-            shapes = ", ".join(str(np.shape(a)) for a in arrays)
-            raise type(error)(
-                f"{self.name}: cannot apply to inputs of shapes {shapes}: {error}"
-            ) from None
+        except (ValueError, IndexError, TypeError, OverflowError) as error:
+            raise _forward_error(self.name, arrays, error) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        dtype = out.dtype
+        if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+            out = _float64_from_integers(self, out, arrays, params)
         result = wrap(out)
         if record and grad_mode.state.enabled:
             result._requires_grad = True
@@ -267,6 +269,7 @@ def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
 
 _PLAIN_NUMBERS = frozenset({float, int, bool})
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
+_FLOAT64 = np.dtype(np.float64)
 
 
 class OperandTypeError(TypeError):
@@ -274,7 +277,11 @@ class OperandTypeError(TypeError):
 
 
 def _as_operands(values, op_name) -> tuple:
-    """Numbers stay numbers (so float32 tensors stay float32); arrays become constant tensors."""
+    """Numbers stay numbers (so float32 tensors stay float32); arrays become constant tensors.
+
+    A list or tuple holding tensors is stacked into one tensor, as numpy stacks
+    ``np.mean([a, b])``: the tensors keep their gradients instead of becoming a constant.
+    """
     converted = []
     for position, value in enumerate(values):
         if isinstance(value, Tensor):
@@ -283,13 +290,113 @@ def _as_operands(values, op_name) -> tuple:
             # numpy scalars would otherwise promote float32 arrays to float64 (NEP 50).
             converted.append(value.item() if isinstance(value, np.generic) else value)
         elif isinstance(value, (np.ndarray, list, tuple)):
-            converted.append(Tensor(value))
+            converted.append(_array_operand(value, op_name, position))
         else:
             raise OperandTypeError(
                 f"{op_name}() input {position} must be a Tensor, a number or an array, "
                 f"got {type(value).__name__}"
             )
     return tuple(converted)
+
+
+def _array_operand(value, op_name: str, position: int) -> Tensor:
+    if isinstance(value, np.ndarray) and value.dtype.kind == "O":
+        value = value.tolist()  # an object array may hold tensors: treat it as the list it is
+    if not isinstance(value, np.ndarray) and _holds_tensor(value):
+        try:
+            return _stack_nested(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{op_name}() input {position} is a list of tensors, which is stacked into one "
+                f"tensor (as numpy does), but they do not stack: {error}"
+            ) from None
+    try:
+        return Tensor(value)
+    except TypeError as error:
+        raise OperandTypeError(f"{op_name}() input {position}: {error}") from None
+
+
+def _holds_tensor(items) -> bool:
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _holds_tensor(x))
+               for x in items)
+
+
+def _stack_nested(items) -> Tensor:
+    """``[[a, b], [c, 1.0]]`` as one differentiable tensor (numbers take the tensors' dtype)."""
+    dtype = _first_tensor(items).dtype
+    parts = [_stack_nested(x) if isinstance(x, (list, tuple)) else
+             x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=dtype)) for x in items]
+    if not parts:
+        raise ValueError("an empty list inside the list has no shape")
+    return get_op("stack")(*parts)
+
+
+def _first_tensor(items):
+    for x in items:
+        if isinstance(x, Tensor):
+            return x
+        if isinstance(x, (list, tuple)):
+            found = _first_tensor(x)
+            if found is not None:
+                return found
+    return None
+
+
+def check_axis(op_name: str, axis, arrays) -> None:
+    """Refuse an ``axis`` setting that is not None, an int or a sequence of ints.
+
+    Every op with an ``axis`` setting gets this check, before numpy sees the value; numpy
+    itself then reports an axis beyond the input's dimensions (with the op's name).
+
+    >>> import tinygrad_lr as tg
+    >>> tg.Tensor([1.0, 2.0]).sum(axis=1.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: sum(): axis must be None, an int or a tuple of ints, got float 1.5
+    """
+    if axis is None:
+        return
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = max((np.ndim(a) for a in arrays), default=0)
+    for item in items:
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
+            raise TypeError(
+                f"{op_name}(): axis must be None, an int or a tuple of ints, got "
+                f"{type(item).__name__} {item!r}"
+            )
+        if abs(int(item)) > ndim + 1:  # also what numpy could not even convert (10**20)
+            raise ValueError(
+                f"{op_name}(): axis {item} is out of range for an input of {ndim} dimension(s)"
+            )
+
+
+def _forward_error(op_name: str, arrays, error: Exception) -> Exception:
+    """The forward's error again, saying which op failed on which inputs."""
+    huge = [i for i, a in enumerate(arrays)
+            if isinstance(a, int) and not isinstance(a, bool) and abs(a) > 2 ** 63]
+    if isinstance(error, OverflowError) and huge:
+        return OverflowError(
+            f"{op_name}(): input {huge[0]} is an integer with {len(str(abs(arrays[huge[0]])))} "
+            "digits, too large for any array dtype (float64 ends near 1.8e308)"
+        )
+    shapes = ", ".join(str(np.shape(a)) for a in arrays)
+    message = f"{op_name}: cannot apply to inputs of shapes {shapes}: {error}"
+    try:
+        return type(error)(message)
+    except TypeError:  # an exception class with its own constructor arguments
+        base = next(b for b in (IndexError, ValueError, TypeError, OverflowError)
+                    if isinstance(error, b))
+        return base(message)
+
+
+def _float64_from_integers(op: Op, out: np.ndarray, arrays, params) -> np.ndarray:
+    """The promotion rule: with no floating-point array among the inputs, a floating result
+    is computed in float64 (numpy would give float16 for uint8/int8/bool, float32 for int16)."""
+    if any(isinstance(a, np.ndarray) and a.dtype.kind in "fc" for a in arrays):
+        return out  # float16/float32 inputs keep their precision
+    widened = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in arrays]
+    again = np.asarray(op.forward(*widened, **params))
+    return again if again.dtype.kind == "f" else out
 
 
 def needs_grad(value) -> bool:

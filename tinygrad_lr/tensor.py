@@ -15,7 +15,10 @@ import numbers
 
 import numpy as np
 
+from . import grad_mode as _grad_mode
+
 _FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
+_NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: never strings, objects or dates
 
 
 class Tensor:
@@ -63,11 +66,17 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         if isinstance(data, np.ndarray):
-            array = data if dtype is None else data.astype(dtype, copy=False)
+            if data.dtype.kind == "O":
+                data = data.tolist()  # numbers (or tensors) boxed as objects: read them as a list
+                array = _from_python(data, dtype)
+            else:
+                array = data if dtype is None else data.astype(dtype, copy=False)
         elif isinstance(data, np.generic):
             array = np.asarray(data, dtype=dtype)
         else:
             array = _from_python(data, dtype)
+        if array.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(_not_numbers(array.dtype))
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor name must be a str, got {type(name).__name__}")
         _fill(self, array)
@@ -394,12 +403,24 @@ class _HookHandle:
 
 
 def _from_python(data, dtype):
-    """Python numbers and (nested) lists become float64 unless a dtype is given."""
+    """Python numbers and (nested) lists become float64 unless a dtype is given.
+
+    Text is refused, even text that reads as a number (``Tensor('1.5')``): a Tensor holds
+    numbers, and parsing is the caller's decision.
+    """
     if data is None:
         raise TypeError("cannot make a Tensor from None")
+    if isinstance(data, (str, bytes)):
+        raise TypeError(
+            f"cannot make a Tensor from the {type(data).__name__} {data!r}: a Tensor holds "
+            "numbers; convert the text first, e.g. Tensor(float(text))"
+        )
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
     try:
+        probe = np.asarray(data)
+        if probe.dtype.kind in "USO":
+            _refuse_text(probe)
         array = np.asarray(data, dtype=np.float64 if dtype is None else dtype)
     except (TypeError, ValueError) as error:
         raise TypeError(
@@ -408,12 +429,41 @@ def _from_python(data, dtype):
     return array
 
 
+def _refuse_text(probe: np.ndarray) -> None:
+    if probe.dtype.kind in "US":
+        raise TypeError(_not_numbers(probe.dtype))
+    for item in probe.flat:  # an object array: numbers of other types are fine, text is not
+        if isinstance(item, (str, bytes)):
+            raise TypeError(f"it holds the text {item!r}; a Tensor holds numbers")
+        if item is None:  # numpy would read None as NaN
+            raise TypeError("it holds None; a Tensor holds numbers (write float('nan') for NaN)")
+
+
+def _not_numbers(dtype) -> str:
+    what = {"U": "strings", "S": "bytes", "O": "Python objects", "V": "structured records",
+            "M": "dates", "m": "time spans"}.get(dtype.kind, "non-numbers")
+    return (f"a Tensor holds numbers, but this data has dtype {dtype} ({what}); convert it "
+            "to a numeric array first, e.g. np.asarray(values, dtype=float)")
+
+
 def _unwrap_nested(items):
-    return [
-        _unwrap_nested(x) if isinstance(x, (list, tuple)) else (x.data if isinstance(x, Tensor)
-                                                                else x)
-        for x in items
-    ]
+    """Tensors inside a list are read as their values, which is fine for constants; for a
+    tensor that requires grad it would silently drop the graph, so that is refused."""
+    out = []
+    for x in items:
+        if isinstance(x, (list, tuple)):
+            out.append(_unwrap_nested(x))
+        elif isinstance(x, Tensor):
+            if x._requires_grad and _grad_mode.state.enabled:
+                raise TypeError(
+                    "Tensor() copies values, so a tensor inside the list would lose its "
+                    "gradient; use tg.stack([...]) to build a tensor that keeps the graph "
+                    "(or .detach() the elements for a constant)"
+                )
+            out.append(x.data)
+        else:
+            out.append(x)
+    return out
 
 
 def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:

@@ -51,9 +51,10 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x) -> Tensor:
+        dtype = x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
+        if dtype.kind not in "biuf":
+            raise TypeError(f"Linear needs numeric input, got an array of dtype {dtype}")
         x = _as_tensor(x)
-        if x.dtype.kind not in "biuf":
-            raise TypeError(f"Linear needs numeric input, got an array of dtype {x.dtype}")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear(in_features={self.in_features}) got an input of shape {x.shape}; its "

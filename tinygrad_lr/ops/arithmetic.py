@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..registry import POSITIVE, REAL, needs_grad, op
 from ..tensor import Tensor
+from .elementwise import where
 
 
 @op("add", label="+", formula="∂(u+v)/∂u = 1, ∂(u+v)/∂v = 1", method="__add__",
@@ -104,7 +107,28 @@ class pow_:
         if needs_grad(a):
             # x**0 is constant; the general rule would give 0 * inf at x = 0.
             constant_power = isinstance(b, (int, float)) and b == 0
-            grad_a = grad * 0 if constant_power else grad * b * a ** (b - 1)
+            if constant_power:
+                grad_a = grad * 0
+            elif isinstance(b, Tensor) and (b.data == 0).any():
+                # The same where a tensor exponent holds zeros: a slope of 0 there.
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_a = grad * b * a ** (b - 1)
+                grad_a = where(b.data == 0, 0.0, grad_a)
+            else:
+                grad_a = grad * b * a ** (b - 1)
         if needs_grad(b):
-            grad_b = grad * out * (a.log() if isinstance(a, Tensor) else math.log(a))
+            # ln a is -inf at a zero base and NaN at a negative one (no real logarithm), for a
+            # number base as for a tensor one; the 0 * -inf products are replaced just below.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * out * _log_of_base(a)
+            # 0 ** y is flat (0 or 1) for y >= 0: its slope in y is 0, not 0 * log 0 = NaN.
+            flat = np.equal(a.data if isinstance(a, Tensor) else a, 0) & (b.data >= 0)
+            if flat.any():
+                grad_b = where(flat, 0.0, grad_b)
         return grad_a, grad_b
+
+
+def _log_of_base(a):
+    if isinstance(a, Tensor):
+        return a.log()
+    return math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
