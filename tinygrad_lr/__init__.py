@@ -9,8 +9,15 @@
 [0.25, 0.5]
 
 Every registered op is available here by name (``tg.exp``, ``tg.matmul``, ``tg.softmax``),
-as is any op you register with :func:`op`.
+as is any op you register with :func:`op`. Every submodule is an attribute too, imported
+the first time it is used, so ``import tinygrad_lr`` stays quick:
+
+>>> tg.nn.Linear(2, 1, seed=0).weight.shape
+(1, 2)
 """
+
+import importlib
+import importlib.util
 
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
@@ -46,8 +53,21 @@ def __getattr__(name: str):
     found = registered_ops().get(name)
     if found is not None:
         return found
+    if _is_submodule(name):
+        return importlib.import_module(f"{__name__}.{name}")  # also sets it as an attribute
     raise AttributeError(f"module 'tinygrad_lr' has no attribute '{name}'")
 
 
+def _is_submodule(name: str) -> bool:
+    """``tg.nn``, ``tg.functional``, ``tg.viz`` ...: any module of the package except the
+    command-line entry point (``__main__``) and private ones."""
+    if name.startswith("_"):
+        return False
+    return importlib.util.find_spec(f"{__name__}.{name}") is not None
+
+
 def __dir__():
-    return sorted(set(globals()) | set(registered_ops()))
+    import pkgutil
+
+    submodules = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    return sorted(set(globals()) | set(registered_ops()) | submodules)
