@@ -19,9 +19,10 @@ the first time it is used, so ``import tinygrad_lr`` stays quick:
 import importlib
 import importlib.util
 
+from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (np.exp(t), np.sum(t) ...)
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
-from .derivatives import hessian, jacobian
+from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .registry import Domain, Op, get_op, needs_grad, op, register_op, registered_ops
@@ -42,10 +43,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "detect_anomaly",
-    "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian", "is_grad_enabled",
-    "is_tensor", "jacobian", "needs_grad", "no_grad", "ones", "ones_like", "op", "rand", "randn",
-    "register_op", "registered_ops", "set_grad_enabled", "sum_to_shape", "tensor",
-    "topological_order", "zeros", "zeros_like",
+    "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian", "hvp",
+    "is_grad_enabled", "is_tensor", "jacobian", "jvp", "needs_grad", "no_grad", "ones",
+    "ones_like", "op", "rand", "randn", "register_op", "registered_ops", "set_grad_enabled",
+    "sum_to_shape", "tensor", "topological_order", "vhp", "vjp", "zeros", "zeros_like",
 ]
 
 

@@ -58,7 +58,9 @@ class Tensor:
         "__weakref__",
     )
 
-    # Lets ndarray-on-the-left (``array * tensor``) hand the operation to the Tensor.
+    # numpy's override protocols: ``tinygrad_lr.numpy_dispatch`` replaces these on import with
+    # methods that run numpy's functions as registered ops (``np.exp(t)``, ``array * t``).
+    # Until then, None hands ``array * tensor`` to the Tensor's reflected operator.
     __array_ufunc__ = None
     __array_priority__ = 1000
 
