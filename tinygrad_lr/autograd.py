@@ -337,3 +337,13 @@ def _as_tuple(value, what: str) -> tuple:
         if not isinstance(t, Tensor):
             raise TypeError(f"grad(): {what}[{position}] is a {type(t).__name__}, not a Tensor")
     return items
+
+
+def __getattr__(name: str):
+    # ``tg.autograd.functional.jacobian`` as in PyTorch: the functional API lives in
+    # derivatives.py, which imports this module, hence the late import.
+    if name == "functional":
+        from . import derivatives
+
+        return derivatives
+    raise AttributeError(f"module 'tinygrad_lr.autograd' has no attribute '{name}'")
