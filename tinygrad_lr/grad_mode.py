@@ -34,6 +34,15 @@ class ModeState(threading.local):
 state = ModeState()
 """The current thread's switches (``state.enabled``, ``state.anomaly``)."""
 
+anomaly_blocks = 0
+"""How many ``detect_anomaly()`` blocks are open, in all threads together.
+
+Reading a thread-local attribute costs several times a module attribute, so the dispatcher
+reads ``state.anomaly`` only while this count is non-zero: turn anomaly mode on with
+:func:`detect_anomaly`, not by assigning ``state.anomaly``."""
+
+_count_lock = threading.Lock()
+
 
 @contextlib.contextmanager
 def _set(name: str, value: bool):
@@ -106,4 +115,17 @@ def detect_anomaly():
     ...
     FloatingPointError: op 'log' produced nan in its forward value; the tensor was created at ...
     """
-    return _set("anomaly", True)
+    return _anomaly_block()
+
+
+@contextlib.contextmanager
+def _anomaly_block():
+    global anomaly_blocks
+    with _count_lock:
+        anomaly_blocks += 1
+    try:
+        with _set("anomaly", True):
+            yield
+    finally:
+        with _count_lock:
+            anomaly_blocks -= 1

@@ -164,16 +164,17 @@ class Op:
             raise _forward_error(self.name, arrays, error) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        dtype = out.dtype
-        if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-            out = _float64_from_integers(self, out, arrays, params)
+        if not record:  # (a tensor that requires grad is floating, so nothing to promote)
+            dtype = out.dtype
+            if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+                out = _float64_from_integers(self, out, arrays, params)
         result = wrap(out)
         if record and grad_mode.state.enabled:
             result._requires_grad = True
             result._op = self
             result._inputs = args
             result._params = params or None
-        if grad_mode.state.anomaly:
+        if grad_mode.anomaly_blocks and grad_mode.state.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
                 result._trace = _user_frame()
