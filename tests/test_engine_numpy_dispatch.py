@@ -57,6 +57,8 @@ def test_dtype_is_applied_by_a_differentiable_cast():
     total.backward()
     assert t.grad.tolist() == [1.0, 1.0]
     assert np.sqrt(t, dtype=np.float32).dtype == np.float32
+    cast = np.astype(t, np.float32)  # an op whose own setting is dtype
+    assert cast.op.name == "astype" and cast.dtype == np.float32
     with pytest.raises(TypeError, match=r"numpy\.sum\(\): dtype=int64 is not supported"):
         np.sum(t, dtype=np.int64)
 

@@ -212,8 +212,8 @@ def _split(caller, target: Op, signature, bound):
             if key == "out":
                 if value is not None:
                     raise _refuse_out(caller)
-            elif key == "dtype":
-                dtype = value
+            elif key == "dtype" and "dtype" not in target.param_names:
+                dtype = value  # applied below by casting the inputs
             elif setting in target.param_names or not _is_default(value, default):
                 params[setting] = value  # numpy's defaults for options the op lacks are dropped
     unknown = sorted(set(params) - set(target.param_names))
