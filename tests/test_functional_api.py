@@ -172,3 +172,10 @@ def test_bad_vectors_are_named():
 def test_the_functional_api_is_also_tg_autograd_functional():
     functional = tg.autograd.functional
     assert functional.vjp is tg.vjp and functional.hessian is tg.hessian
+
+
+def test_a_list_is_one_input_and_outputs_must_be_tensors():
+    jac = tg.jacobian(lambda x: x * x, [1.0, 3.0])  # an array of numbers, as before
+    assert jac.tolist() == [[2.0, 0.0], [0.0, 6.0]]
+    with pytest.raises(TypeError, match=r"jacobian\(\): func must return a Tensor or a tuple"):
+        tg.jacobian(lambda x: [x, x], tg.ones(2))

@@ -44,8 +44,9 @@ def _as_input(x, position=None) -> Tensor:
 
 
 def _inputs(inputs) -> tuple[tuple, bool]:
-    """The inputs as a tuple of leaves, and whether the caller gave a tuple."""
-    if isinstance(inputs, (tuple, list)):
+    """The inputs as a tuple of leaves, and whether the caller gave a tuple (a list is one
+    input, an array of numbers, as in earlier versions and in PyTorch)."""
+    if isinstance(inputs, tuple):
         if not inputs:
             raise ValueError("inputs is an empty tuple: there is nothing to differentiate by")
         return tuple(_as_input(x, i) for i, x in enumerate(inputs)), True
@@ -54,12 +55,12 @@ def _inputs(inputs) -> tuple[tuple, bool]:
 
 def _call(func, xs, is_tuple, caller) -> tuple[tuple, bool]:
     result = func(*xs) if is_tuple else func(xs[0])
-    outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    outputs = result if isinstance(result, tuple) else (result,)
     for position, y in enumerate(outputs):
         if not isinstance(y, Tensor):
             raise TypeError(f"{caller}(): func must return a Tensor or a tuple of Tensors, "
                             f"but output {position} is a {type(y).__name__}")
-    return outputs, isinstance(result, (tuple, list))
+    return outputs, isinstance(result, tuple)
 
 
 def _vectors(v, like: tuple, caller: str, what: str) -> tuple:
