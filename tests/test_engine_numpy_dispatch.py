@@ -131,6 +131,23 @@ def test_ops_registered_later_are_found_by_their_numpy_name():
             unregister_op(name)
 
 
+def test_a_numpy_function_taking_star_arrays_runs_the_op_on_each():
+    owned = "atleast_2d" not in registered_ops()
+    if owned:  # np.atleast_2d(*arys): a numpy signature with *arrays
+        register_op("atleast_2d", lambda x: np.atleast_2d(x),
+                    lambda g, out, x: g.reshape(x.shape))
+    try:
+        x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        single = np.atleast_2d(x)
+        assert single.shape == (1, 2) and single.op.name == "atleast_2d"
+        first, second = np.atleast_2d(x, x * 3)
+        (first.sum() + second.sum()).backward()
+        assert x.grad.tolist() == [4.0, 4.0]
+    finally:
+        if owned:
+            unregister_op("atleast_2d")
+
+
 def _ptp_backward(g, x, axis):
     data = x.data
     top = (data == data.max(axis=axis, keepdims=True)).astype(float)

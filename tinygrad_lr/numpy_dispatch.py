@@ -162,6 +162,11 @@ def array_function(self, func, types, args, kwargs):
         bound = signature.bind(*args, **kwargs)
     except TypeError as error:
         raise TypeError(f"{caller}(): {error}") from None
+    first = next(iter(signature.parameters.values()))
+    if not target.variadic and first.kind is first.VAR_POSITIONAL and len(args) > 1 \
+            and target.n_inputs == 1:
+        # np.atleast_2d(a, b): numpy applies the function to each array in turn
+        return tuple(array_function(self, func, types, (a,), kwargs) for a in args)
     inputs, params = _split(caller, target, signature, bound)
     if inputs is None:  # numpy does something else with these arguments (np.where(c))
         return _on_the_data(func, args, kwargs)
@@ -190,6 +195,12 @@ def _split(caller, target: Op, signature, bound):
             inputs = inputs[1:]
             rest = [target.param_names[0]] + rest
         inputs = (inputs,) if not isinstance(inputs, tuple) else inputs
+    elif signature.parameters[names[0]].kind is inspect.Parameter.VAR_POSITIONAL:
+        inputs = tuple(arguments.get(names[0], ()))  # np.atleast_2d(*arys)
+        if len(inputs) != target.n_inputs:
+            raise TypeError(f"{caller}(): the op '{target.name}' takes {target.n_inputs} "
+                            f"input(s) per call, got {len(inputs)}")
+        rest = names[1:]
     else:
         slots = names[: target.n_inputs]
         if any(s not in arguments or arguments[s] is None for s in slots[1:]):
