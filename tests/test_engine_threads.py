@@ -153,3 +153,27 @@ def test_anomaly_mode_in_one_thread_does_not_check_another():
 
     run_together(anomalous, plain)
     assert np.isnan(produced[0])
+
+
+def test_the_counts_behind_the_shortcut_stay_exact():
+    base = grad_mode.threads_without_grad  # 0 unless a thread died with recording off
+    w = tg.Tensor(1.0, requires_grad=True)
+    recorded = []
+
+    def switch_off_by_assignment():
+        grad_mode.state.enabled = False  # not through no_grad(): still honoured
+        recorded.append((w * 2).requires_grad)
+        grad_mode.state.enabled = True
+        recorded.append((w * 2).requires_grad)
+
+    with tg.no_grad():
+        with tg.no_grad():
+            assert grad_mode.threads_without_grad == base + 1  # one thread, however deep
+        run_together(switch_off_by_assignment)
+        assert grad_mode.threads_without_grad == base + 1
+    assert recorded == [False, True]
+    assert grad_mode.threads_without_grad == base
+    (w * w).backward()  # backward switches recording off for itself, then back on
+    assert grad_mode.threads_without_grad == base
+    with tg.detect_anomaly():
+        assert grad_mode.threads_with_anomaly >= 1

@@ -22,7 +22,11 @@ import threading
 
 
 class ModeState(threading.local):
-    """The switches of the current thread. Class-level values are what a new thread sees."""
+    """The switches of the current thread. Class-level values are what a new thread sees.
+
+    Every assignment also updates the module's counts of threads that have switched away
+    from the defaults (:data:`threads_without_grad`, :data:`threads_with_anomaly`).
+    """
 
     enabled = True
     """Whether ops record the graph that ``backward`` walks."""
@@ -30,18 +34,44 @@ class ModeState(threading.local):
     anomaly = False
     """Whether ops check every forward and backward value for NaN/inf."""
 
+    def __setattr__(self, name: str, value) -> None:
+        global threads_without_grad, threads_with_anomaly
+        if name not in ("enabled", "anomaly"):
+            return super().__setattr__(name, value)
+        value = bool(value)
+        with _count_lock:
+            before = getattr(self, name)
+            if name == "enabled" and before != value:
+                threads_without_grad += -1 if value else 1
+            elif name == "anomaly" and before != value:
+                threads_with_anomaly += 1 if value else -1
+            super().__setattr__(name, value)
+
 
 state = ModeState()
 """The current thread's switches (``state.enabled``, ``state.anomaly``)."""
 
-anomaly_blocks = 0
-"""How many ``detect_anomaly()`` blocks are open, in all threads together.
+threads_without_grad = 0
+"""How many threads have recording switched off right now (``no_grad``, a ``backward``).
 
 Reading a thread-local attribute costs several times a module attribute, so the dispatcher
-reads ``state.anomaly`` only while this count is non-zero: turn anomaly mode on with
-:func:`detect_anomaly`, not by assigning ``state.anomaly``."""
+reads ``state.enabled`` only while this count is non-zero; ``ModeState`` keeps it exact on
+every assignment. (A thread that ends with recording off leaves it one too high, which only
+costs that read.)"""
+
+threads_with_anomaly = 0
+"""How many threads have anomaly detection on right now; the same shortcut for
+``state.anomaly``."""
 
 _count_lock = threading.Lock()
+
+
+def __getattr__(name: str):
+    # ``grad_mode.enabled`` and ``grad_mode.anomaly`` (the old module flags) still read this
+    # thread's switches.
+    if name in ("enabled", "anomaly"):
+        return getattr(state, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextlib.contextmanager
@@ -115,17 +145,4 @@ def detect_anomaly():
     ...
     FloatingPointError: op 'log' produced nan in its forward value; the tensor was created at ...
     """
-    return _anomaly_block()
-
-
-@contextlib.contextmanager
-def _anomaly_block():
-    global anomaly_blocks
-    with _count_lock:
-        anomaly_blocks += 1
-    try:
-        with _set("anomaly", True):
-            yield
-    finally:
-        with _count_lock:
-            anomaly_blocks -= 1
+    return _set("anomaly", True)

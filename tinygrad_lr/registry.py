@@ -169,12 +169,12 @@ class Op:
             if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
                 out = _float64_from_integers(self, out, arrays, params)
         result = wrap(out)
-        if record and grad_mode.state.enabled:
+        if record and (not grad_mode.threads_without_grad or grad_mode.state.enabled):
             result._requires_grad = True
             result._op = self
             result._inputs = args
             result._params = params or None
-        if grad_mode.anomaly_blocks and grad_mode.state.anomaly:
+        if grad_mode.threads_with_anomaly and grad_mode.state.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
                 result._trace = _user_frame()
