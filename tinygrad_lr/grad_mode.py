@@ -65,13 +65,9 @@ threads_with_anomaly = 0
 
 _count_lock = threading.Lock()
 
-
-def __getattr__(name: str):
-    # ``grad_mode.enabled`` and ``grad_mode.anomaly`` (the old module flags) still read this
-    # thread's switches.
-    if name in ("enabled", "anomaly"):
-        return getattr(state, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# No module ``__getattr__`` here (for the old ``grad_mode.enabled``): CPython does not
+# specialize attribute reads on a module that has one, and the dispatcher reads
+# ``grad_mode.threads_without_grad`` on every op.
 
 
 @contextlib.contextmanager
