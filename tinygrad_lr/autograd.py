@@ -241,9 +241,10 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
     if t._released:
         raise RuntimeError(_SECOND_BACKWARD.format(op=op.name))
     inputs = t._inputs
-    params = t._params or {}
+    params = t._params
     try:
-        grads = op.backward(g, t, *inputs, **params)
+        # (an empty **params costs every node a dict; most ops have no settings)
+        grads = op.backward(g, t, *inputs, **params) if params else op.backward(g, t, *inputs)
     except FloatingPointError as error:  # raised by detect_anomaly inside the rule
         where = f" (tensor created at {t._trace})" if t._trace else ""
         raise FloatingPointError(f"in the backward of op '{op.name}'{where}: {error}") from None
@@ -274,7 +275,10 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
         if edges is not None:
             edges.append(pg)
-        _accumulate(pending, parent, pg, create_graph)
+        if create_graph or parent in pending:
+            _accumulate(pending, parent, pg, create_graph)
+        else:
+            pending[parent] = pg  # the first gradient to arrive (inlined: once per edge)
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.
