@@ -5,6 +5,7 @@ with :func:`tinygrad_lr.composite`."""
 from . import (  # noqa: F401
     arithmetic,
     comparison,
+    cumulative,
     elementwise,
     exponential,
     linalg,
@@ -13,5 +14,6 @@ from . import (  # noqa: F401
     rounding,
     shape,
     softmax,
+    statistics,
     trigonometric,
 )
