@@ -5,6 +5,7 @@ with :func:`tinygrad_lr.composite`."""
 from . import (  # noqa: F401
     arithmetic,
     comparison,
+    contractions,
     cumulative,
     elementwise,
     exponential,
