@@ -12,12 +12,14 @@ Every registered op is available here by name (``tg.exp``, ``tg.matmul``, ``tg.s
 as is any op you register with :func:`op`.
 """
 
+from . import linalg  # noqa: F401  (tg.linalg)
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
 from .composite import composite
 from .derivatives import hessian, jacobian
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.reshaping import array_split, hsplit, split, vsplit
 from .registry import Domain, Op, get_op, needs_grad, op, register_op, registered_ops
 from .tensor import (
     Tensor,
@@ -35,12 +37,11 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "composite",
-    "detect_anomaly",
-    "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian", "is_grad_enabled",
-    "is_tensor", "jacobian", "needs_grad", "no_grad", "ones", "ones_like", "op", "rand", "randn",
-    "register_op", "registered_ops", "set_grad_enabled", "sum_to_shape", "tensor",
-    "topological_order", "zeros", "zeros_like",
+    "Domain", "GradcheckError", "Op", "Tensor", "arange", "array_split", "backward", "composite",
+    "detect_anomaly", "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian",
+    "hsplit", "is_grad_enabled", "is_tensor", "jacobian", "needs_grad", "no_grad", "ones",
+    "ones_like", "op", "rand", "randn", "register_op", "registered_ops", "set_grad_enabled",
+    "split", "sum_to_shape", "tensor", "topological_order", "vsplit", "zeros", "zeros_like",
 ]
 
 
