@@ -1,8 +1,9 @@
 """Rounding and remainders: floor, ceil, round, rint, trunc (zero gradient) and remainder/mod.
 
 The rounding functions are steps: their derivative is 0 wherever it exists (everywhere but
-at the jumps), as in numpy-based autodiff libraries. Each is a primitive with that rule;
-the remainder is then the composition a − floor(a/b)·b, so its gradient is free.
+at the jumps). floor and round are the primitives with that rule; ceil, trunc and rint are
+written with them, and the remainder is the composition a − floor(a/b)·b, so its gradient
+is free.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 
 from ..composite import composite
 from ..registry import Domain, op
+from .elementwise import sign
 
 AWAY_FROM_INTEGERS = Domain("x ∈ ℝ, steps at the integers", avoid=(-2, -1, 0, 1, 2))
 AWAY_FROM_HALVES = Domain("x ∈ ℝ, steps halfway between integers", avoid=(-1.5, -0.5, 0.5, 1.5))
@@ -32,49 +34,26 @@ class floor:
         return grad * 0
 
 
-@op("ceil", label="⌈x⌉", formula=ZERO_GRADIENT, method=True, domain=AWAY_FROM_INTEGERS)
-class ceil:
+@composite("ceil", formula="⌈x⌉ = −⌊−x⌋", numpy=np.ceil, method=True,
+           domain=AWAY_FROM_INTEGERS)
+def ceil(x):
     """The smallest integer ≥ x, elementwise (zero gradient).
 
     >>> tg.Tensor([-1.5, 1.5]).ceil().tolist()
     [-1.0, 2.0]
     """
-
-    def forward(x):
-        return np.ceil(x)
-
-    def backward(grad, out, x):
-        return grad * 0
+    return -floor(-x)
 
 
-@op("trunc", label="trunc", formula=ZERO_GRADIENT, method=True, domain=AWAY_FROM_INTEGERS)
-class trunc:
+@composite("trunc", formula="trunc x = sign(x)·⌊|x|⌋", numpy=np.trunc, method=True,
+           domain=AWAY_FROM_INTEGERS)
+def trunc(x):
     """x rounded towards zero, elementwise (zero gradient).
 
     >>> tg.Tensor([-1.5, 1.5]).trunc().tolist()
     [-1.0, 1.0]
     """
-
-    def forward(x):
-        return np.trunc(x)
-
-    def backward(grad, out, x):
-        return grad * 0
-
-
-@op("rint", label="rint", formula=ZERO_GRADIENT, method=True, domain=AWAY_FROM_HALVES)
-class rint:
-    """x rounded to the nearest integer, halves to even, elementwise (zero gradient).
-
-    >>> tg.Tensor([0.5, 1.5, 2.6]).rint().tolist()
-    [0.0, 2.0, 3.0]
-    """
-
-    def forward(x):
-        return np.rint(x)
-
-    def backward(grad, out, x):
-        return grad * 0
+    return sign(x) * floor(abs(x))
 
 
 @op("round", label="round", formula=ZERO_GRADIENT, method=True, domain=AWAY_FROM_HALVES,
@@ -91,6 +70,17 @@ class round_:
 
     def backward(grad, out, x, *, decimals=0):
         return grad * 0
+
+
+@composite("rint", formula="rint x = round(x)", numpy=np.rint, method=True,
+           domain=AWAY_FROM_HALVES)
+def rint(x):
+    """x rounded to the nearest integer, halves to even, elementwise (zero gradient).
+
+    >>> tg.Tensor([0.5, 1.5, 2.6]).rint().tolist()
+    [0.0, 2.0, 3.0]
+    """
+    return round_(x)
 
 
 @composite("remainder", formula="remainder(u, v) = u − ⌊u/v⌋·v", numpy=np.remainder,
