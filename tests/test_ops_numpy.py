@@ -161,3 +161,17 @@ def test_a_composite_renders_as_one_node(tmp_path):
     source = viz.to_dot(x.var(ddof=1), formulas=True)
     assert "var ddof=1" in source and "Σ(x − x̄)² / (n − ddof)" in source
     assert source.count(" -> ") == 1  # x → var, nothing inside it
+
+
+def test_norms_std_and_hypot_have_a_zero_subgradient_at_zero():
+    for f in (lambda t: tg.linalg.norm(t), lambda t: tg.norm(t, ord=3, axis=0),
+              lambda t: t.std(), lambda t: tg.hypot(t, 0.0).sum(),
+              lambda t: tg.norm(t.reshape(1, 2), ord="fro")):
+        x = tg.Tensor([0.0, 0.0], requires_grad=True)
+        (g,) = tg.grad(f(x), x, create_graph=True)
+        np.testing.assert_array_equal(g.data, [0.0, 0.0])
+        (h,) = tg.grad(g.sum(), x, allow_unused=True)
+        assert h is None or np.isfinite(h.data).all()
+    x = tg.Tensor([3.0, 3.0, 3.0], requires_grad=True)
+    x.std(ddof=1).backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])

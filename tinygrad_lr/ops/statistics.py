@@ -13,9 +13,18 @@ import numpy as np
 
 from ..composite import composite
 from ..registry import KINK_AT_ZERO
-from .elementwise import sqrt
+from .elementwise import sqrt, where
 from .reductions import _reduce_axis, kept_shape, normalize_axes, reduction_cases
 from .shape import concatenate
+
+
+def sqrt_or_zero(total):
+    """√total, whose gradient is 0 (a subgradient, as PyTorch's norm) where total = 0 instead
+    of 0·∞ = NaN: the norm of a zero vector, the std of equal values, hypot(0, 0)."""
+    zero = total.data == 0
+    if not zero.any():
+        return sqrt(total)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, total)))
 
 
 def product_over_last_axis(x):
@@ -98,12 +107,12 @@ def _std_forward(x, *, axis=None, ddof=0, keepdims=False):
 def std(x, *, axis=None, ddof=0, keepdims=False):
     """Standard deviation over ``axis``, dividing by n − ``ddof``, as ``np.std``.
 
-    Its gradient (x − x̄)/((n − ddof)·std) is infinite where all reduced elements are equal.
+    Its gradient is (x − x̄)/((n − ddof)·std), and 0 where all reduced elements are equal.
 
     >>> tg.Tensor([1.0, 3.0]).std().item()
     1.0
     """
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt_or_zero(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 _MATRIX_ORDERS_NOT_SUPPORTED = (2, -2, "nuc")
@@ -167,7 +176,8 @@ def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
 
     Vector orders: None/2, 1, any p, inf, −inf, 0 (the count of non-zeros, zero gradient).
     Matrix orders (a 2-D input with axis=None, or a pair of axes): None/'fro', 1, −1, inf,
-    −inf; the spectral and nuclear norms (2, −2, 'nuc') are not differentiated here.
+    −inf; the spectral and nuclear norms (2, −2, 'nuc') are not differentiated here. At the
+    zero vector the gradient is 0 (a subgradient), as in PyTorch.
 
     >>> tg.norm(tg.Tensor([3.0, -4.0])).item()
     5.0
@@ -178,14 +188,14 @@ def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
     if matrix:
         rows, cols = axes
         if ord in (None, "fro"):
-            out = sqrt((x * x).sum(axis=axes, keepdims=True))
+            out = sqrt_or_zero((x * x).sum(axis=axes, keepdims=True))
         else:
             summed, over = (rows, cols) if ord in (1, -1) else (cols, rows)
             sums = abs(x).sum(axis=summed, keepdims=True)
             out = sums.max(axis=over, keepdims=True) if ord > 0 else sums.min(
                 axis=over, keepdims=True)
     elif ord is None or ord == 2:
-        out = sqrt((x * x).sum(axis=axes, keepdims=True))
+        out = sqrt_or_zero((x * x).sum(axis=axes, keepdims=True))
     elif ord == math.inf:
         out = abs(x).max(axis=axes, keepdims=True)
     elif ord == -math.inf:
@@ -196,7 +206,9 @@ def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
     elif ord == 1:
         out = abs(x).sum(axis=axes, keepdims=True)
     else:
-        out = (abs(x) ** ord).sum(axis=axes, keepdims=True) ** (1 / ord)
+        total = (abs(x) ** ord).sum(axis=axes, keepdims=True)
+        zero = total.data == 0  # the zero vector: subgradient 0, not 0·∞
+        out = where(zero, 0.0, where(zero, 1.0, total) ** (1 / ord))
     if keepdims:
         return out
     return out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in axes))

@@ -14,6 +14,7 @@ from ..composite import composite
 from ..registry import NONZERO, REAL, Domain, needs_grad, op
 from ..tensor import Tensor
 from .elementwise import exp, log, sqrt, where
+from .statistics import sqrt_or_zero
 
 OPEN_UNIT = Domain("−1 < x < 1", -0.9, 0.9)
 ABOVE_ONE = Domain("x > 1", 1.2, 3.0)
@@ -127,10 +128,12 @@ class arctan2:
 def hypot(a, b):
     """√(a² + b²), elementwise with broadcasting (the value without overflow, as numpy).
 
+    At a = b = 0 the gradient is 0 (a subgradient), not NaN.
+
     >>> tg.hypot(tg.Tensor([3.0]), 4.0).tolist()
     [5.0]
     """
-    return sqrt(a * a + b * b)
+    return sqrt_or_zero(a * a + b * b)
 
 
 @composite("sinh", formula="sinh x = (eˣ − e⁻ˣ)/2", numpy=np.sinh, method=True)
