@@ -37,12 +37,14 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Domain", "GradcheckError", "Op", "Tensor", "arange", "array_split", "backward", "composite",
-    "detect_anomaly", "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian",
-    "hsplit", "is_grad_enabled", "is_tensor", "jacobian", "needs_grad", "no_grad", "ones",
-    "ones_like", "op", "rand", "randn", "register_op", "registered_ops", "set_grad_enabled",
-    "split", "sum_to_shape", "tensor", "topological_order", "vsplit", "zeros", "zeros_like",
+    "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "detect_anomaly",
+    "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian", "is_grad_enabled",
+    "is_tensor", "jacobian", "needs_grad", "no_grad", "ones", "ones_like", "op", "rand", "randn",
+    "register_op", "registered_ops", "set_grad_enabled", "sum_to_shape", "tensor",
+    "topological_order", "zeros", "zeros_like",
 ]
+# Composite ops, and the split family (functions returning several tensors, so not ops).
+__all__ += ["array_split", "composite", "hsplit", "split", "vsplit"]
 
 
 def __getattr__(name: str):
