@@ -112,7 +112,12 @@ def det(a):
 
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
-SlogdetResult.__doc__ = "What :func:`slogdet` returns: ``(sign, logabsdet)``, as numpy's."
+SlogdetResult.__doc__ = """What :func:`slogdet` returns: ``(sign, logabsdet)``, as numpy's.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.linalg.slogdet(tg.Tensor([[2.0]])).sign
+    Tensor(1.)
+    """
 
 
 def slogdet(a) -> SlogdetResult:
