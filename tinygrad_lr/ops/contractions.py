@@ -174,8 +174,17 @@ def _tensordot_cases(shape):
             (((), (2,)), {"axes": 0})]
 
 
+def _tensordot_forward(a, b, *, axes=2):
+    a_axes, b_axes = _axes_pair(axes, np.ndim(a))
+    for name, picked, ndim in (("first", a_axes, np.ndim(a)), ("second", b_axes, np.ndim(b))):
+        if len(picked) > ndim or any(not -ndim <= i < ndim for i in picked):
+            raise ValueError(f"tensordot: axes={axes!r} do not fit the {name} input, which has "
+                             f"{ndim} dimension(s)")
+    return np.tensordot(a, b, axes=axes)
+
+
 @composite("tensordot", formula="tensordot(u, v) = Σ over the paired axes of u·v (an einsum)",
-           numpy=lambda a, b, *, axes=2: np.tensordot(a, b, axes=axes), cases=_tensordot_cases)
+           numpy=_tensordot_forward, cases=_tensordot_cases)
 def tensordot(a, b, *, axes=2):
     """Sum products over ``axes`` (the last N of a with the first N of b, or explicit lists).
 

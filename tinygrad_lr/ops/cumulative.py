@@ -16,10 +16,7 @@ from .shape import concatenate
 
 
 def _axis_cases(shape):
-    cases = [((shape,), {})]
-    if shape:
-        cases += [((shape,), {"axis": 0}), ((shape,), {"axis": -1})]
-    return cases
+    return [((shape,), {}), ((shape,), {"axis": 0}), ((shape,), {"axis": -1})]
 
 
 def _along(ndim: int, axis: int, part: slice) -> tuple:
@@ -61,10 +58,8 @@ def cumprod(x, *, axis=None):
     >>> x.grad.tolist()
     [1.0, 8.0, 0.0]
     """
-    if axis is None:
-        x, axis = x.reshape(-1), 0
-    if x.ndim == 0:
-        raise ValueError(f"cumprod: axis {axis} is out of range for a 0-d input")
+    if axis is None or x.ndim == 0:  # numpy treats a 0-d input as one element
+        x, axis = x.reshape(-1), 0 if axis is None else axis
     axis %= x.ndim
     length, shift = x.shape[axis], 1
     while shift < length:
