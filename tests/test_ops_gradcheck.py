@@ -112,3 +112,19 @@ def test_elementwise_ops_on_zero_dimensional_inputs(name):
     out = op(*inputs)
     assert out.shape == () and isinstance(out.data, np.ndarray)
     assert tg.gradcheck(op, inputs) and tg.gradgradcheck(op, inputs)
+
+
+@pytest.mark.parametrize("name", [n for n in OP_NAMES if tg.get_op(n).cases is not None])
+def test_every_case_of_every_op_is_gradchecked(name):
+    # hypothesis samples a few cases per op; this walks all of them once, so no setting
+    # (a ddof, an ord, an einsum pattern) is left to chance.
+    op = tg.get_op(name)
+    for base in [(), (2, 3)]:
+        for position, (shapes, params) in enumerate(op.cases(base)):
+            inputs = make_inputs(op, shapes, seed=position)
+
+            def fn(*xs, params=params):
+                return op(*xs, **params)
+
+            assert tg.gradcheck(fn, inputs), (shapes, params)
+            assert tg.gradgradcheck(fn, inputs), (shapes, params)

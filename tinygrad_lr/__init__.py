@@ -19,12 +19,15 @@ the first time it is used, so ``import tinygrad_lr`` stays quick:
 import importlib
 import importlib.util
 
+from . import linalg  # noqa: F401  (tg.linalg)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (np.exp(t), np.sum(t) ...)
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
+from .composite import composite
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.reshaping import array_split, hsplit, split, vsplit
 from .registry import Domain, Op, get_op, needs_grad, op, register_op, registered_ops
 from .tensor import (
     Tensor,
@@ -48,6 +51,8 @@ __all__ = [
     "ones_like", "op", "rand", "randn", "register_op", "registered_ops", "set_grad_enabled",
     "sum_to_shape", "tensor", "topological_order", "vhp", "vjp", "zeros", "zeros_like",
 ]
+# Composite ops, and the split family (functions returning several tensors, so not ops).
+__all__ += ["array_split", "composite", "hsplit", "split", "vsplit"]
 
 
 def __getattr__(name: str):

@@ -1,4 +1,22 @@
 """The built-in ops. Each module registers its ops through the public registry on import,
-exactly as a user's op would."""
+exactly as a user's op would: primitives with :func:`tinygrad_lr.op`, compositions of them
+with :func:`tinygrad_lr.composite`."""
 
-from . import arithmetic, elementwise, linalg, losses, reductions, shape, softmax  # noqa: F401
+from . import (  # noqa: F401
+    arithmetic,
+    comparison,
+    contractions,
+    cumulative,
+    decompositions,
+    elementwise,
+    exponential,
+    linalg,
+    losses,
+    reductions,
+    reshaping,
+    rounding,
+    shape,
+    softmax,
+    statistics,
+    trigonometric,
+)

@@ -157,6 +157,21 @@ class abs_:
         return grad * np.sign(x.data)
 
 
+def _abs_method(self) -> Tensor:
+    """|x|, elementwise: the same as ``abs(x)`` and ``tg.abs(x)``.
+
+    >>> import tinygrad_lr as tg
+    >>> tg.Tensor([-1.5, 2.0]).abs().tolist()
+    [1.5, 2.0]
+    """
+    return abs_(self)
+
+
+_abs_method.__name__ = "abs"
+_abs_method.__qualname__ = "Tensor.abs"
+Tensor.abs = _abs_method
+
+
 @op("sign", label="sign", formula="∂sign(x)/∂x = 0 (x ≠ 0)", method=True, domain=NONZERO)
 class sign:
     """-1, 0 or 1 by the sign of x; its gradient is zero.
