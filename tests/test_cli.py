@@ -438,10 +438,12 @@ def test_predict_into_a_closed_pipe_exits_quietly(tmp_path):
     """`predict ... | head -1` used to report '[Errno 32] Broken pipe' with exit status 2."""
     rows = [[f"{x:.4f}", int(x > 0)] for x in np.linspace(-3, 3, 20_000)]
     data = write_csv(tmp_path / "big.csv", ["x", "y"], rows)
-    model_path = tmp_path / "model.npz"
-    subprocess.run([sys.executable, "-m", "tinygrad_lr", "train", str(data), "--target", "y",
-                    "--solver", "newton", "--quiet", "-o", str(model_path)], check=True,
-                   capture_output=True)
+    from model_files import fake_fitted
+
+    from tinygrad_lr.models import save_model
+
+    model_path = save_model(tmp_path / "model.npz", fake_fitted([0, 1], 1),
+                            feature_names=["x"], target="y")
     child = subprocess.Popen([sys.executable, "-m", "tinygrad_lr", "predict", str(model_path),
                               str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout.readline() == b"prediction,probability_1\n"

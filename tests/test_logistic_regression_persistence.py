@@ -523,3 +523,18 @@ def test_save_model_says_what_it_got(tmp_path):
     with pytest.raises(ValueError, match="either a Pipeline or scaler=, not both"):
         save_model(tmp_path / "m.npz", fitted_pipeline.fit(X, y), scaler=StandardScaler())
     assert os.listdir(tmp_path) == []
+
+
+def test_a_name_of_255_bytes_still_saves(tmp_path):
+    path = tmp_path / ("a" * 251 + ".npz")
+    save_model(path, fake_fitted([0, 1], 2))
+    assert load_model(path).model.coef_.shape == (1, 2) and os.listdir(tmp_path) == [path.name]
+
+
+def test_feature_names_recorded_by_fit_are_the_default(tmp_path):
+    model = fake_fitted([0, 1], 2)
+    model.feature_names_in_ = np.array(["height", "weight"], dtype=object)
+    assert load_model(save_model(tmp_path / "m.npz", model)).feature_names == ["height",
+                                                                                "weight"]
+    given = save_model(tmp_path / "g.npz", model, feature_names=["p", "q"])
+    assert load_model(given).feature_names == ["p", "q"]

@@ -247,7 +247,8 @@ def _model_and_scaler(model, scaler):
             f"StandardScaler + LogisticRegression; got {_describe(model)}"
         )
     _check_fitted(model, "")
-    return model, scaler, None
+    names = getattr(model, "feature_names_in_", None)
+    return model, scaler, None if names is None else list(names)
 
 
 def _check_fitted(model, where: str) -> None:
@@ -346,7 +347,9 @@ def _create_temporary(path: Path):
     with the permissions a plain ``open(path, "w")`` would give."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        # keep the temporary within the 255 bytes a file name may have
+        name = path.name.encode()[:240].decode(errors="ignore")
+        temporary = path.with_name(f".{name}.{secrets.token_hex(4)}.tmp")
         try:
             return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:
