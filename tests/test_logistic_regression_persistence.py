@@ -2,6 +2,7 @@
 atomically, and every kind of bad file gives a ModelFileError naming the problem (never
 unpickling anything). Fuzzing, killed saves and zip bombs: tests/test_model_files_hostile.py."""
 
+import builtins
 import json
 import os
 import pickle
@@ -563,3 +564,17 @@ def test_a_deeply_nested_npy_header_is_named(tmp_path):
     bad.write_bytes(build_zip({**members_of(good), "coef.npy": coef}))
     with pytest.raises(ModelFileError, match="'coef.npy' has an unreadable .npy header"):
         load_model(bad)
+
+
+def test_an_unreadable_file_says_so(tmp_path, monkeypatch):
+    path = save_model(tmp_path / "m.npz", fake_fitted([0, 1], 2))
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(path):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(ModelFileError, match=r"cannot read the model file \(Permission denied\)"):
+        load_model(path)

@@ -412,7 +412,11 @@ def load_model(path) -> SavedModel:
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
-        with open(path, "rb") as handle:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise ModelFileError(f"{path}: cannot read the model file ({error.strerror})") from None
+    try:
+        with handle:
             magic = handle.read(6)
             if magic == np.lib.format.MAGIC_PREFIX:
                 raise ModelFileError(f"{path}: a single numpy array, not a tinygrad-lr model")
