@@ -24,6 +24,7 @@ STYLES = {
     GROUP: ("#ececec", "#666666", "", "collapsed group"),
 }
 HIGHLIGHT = "#c0392b"
+UPDATE_COLOR = "#1e6b35"
 
 
 def graph_header(opts: Options) -> list[str]:
@@ -210,7 +211,8 @@ def _graph_label(graph: Graph, opts: Options, state: _BackwardState) -> str:
         rows.append(f'<FONT POINT-SIZE="14"><B>{html(opts.title)}</B></FONT>')
     if opts.legend:
         rows.extend(f'<FONT COLOR="{NOTE_COLOR}">{html(n)}</FONT>' for n in notes(graph, opts))
-        rows.append(legend({n.kind for n in graph.nodes}))
+        rows.append(legend({n.kind for n in graph.nodes},
+                           grads=opts.grads and graph.backward_done))
     if not rows:
         return ""
     body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
@@ -233,12 +235,18 @@ def notes(graph: Graph, opts: Options) -> list[str]:
     return found
 
 
-def legend(kinds) -> str:
-    """A one-row legend with a swatch for each node kind in the picture."""
+def legend(kinds, grads: bool = False, update: bool = False) -> str:
+    """A one-row legend: a swatch for each node kind in the picture, and what the colours of
+    text mean (red: a gradient; green: the update step)."""
     cells = []
     for kind, (fill, border, _, text) in STYLES.items():
         if kind in kinds:
             cells.append(f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1">'
                          f'<FONT POINT-SIZE="9">{html(text)}</FONT></TD>')
+    for shown, color, text in ((grads, GRAD_COLOR, "red text: a gradient (dv = ∂L/∂v)"),
+                               (update, UPDATE_COLOR, "green: the update w := w − α·dw")):
+        if shown:
+            cells.append(f'<TD BORDER="0"><FONT POINT-SIZE="9" COLOR="{color}">'
+                         f"{html(text)}</FONT></TD>")
     return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2"><TR>'
             + "".join(cells) + "</TR></TABLE>")

