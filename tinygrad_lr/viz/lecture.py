@@ -22,6 +22,7 @@ from .dot import (
     UPDATE_COLOR,
     graph_header,
     legend,
+    note_text,
     table,
 )
 from .graph import INPUT, OP, OUTPUT, PARAMETER, infix_symbol
@@ -105,13 +106,13 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
             rows.append(f'<FONT COLOR="{NOTE_COLOR}">Gradients of intermediate tensors were '
                         "not kept: run backward(retain_grads=True) to see them.</FONT>")
         for note in board.notes():
-            rows.append(f'<FONT COLOR="{NOTE_COLOR}">{html(note)}</FONT>')
+            rows.append(note_text(note))
         kinds = {graph.node(i).kind for i in board.boxes}
         grads = opts.grads and (graph.backward_done or pending)
         update = frame is not None and (frame.lr is not None or frame.update_legend)
         rows.append(legend(kinds, grads=grads, update=update))
     if rows:
-        body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+        body = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{r}</TD></TR>' for r in rows)
         lines.append(f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1">{body}</TABLE>>')
     for node_id in board.boxes:
         lines.append(board.node_line(node_id, opts, frame))
@@ -126,6 +127,7 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
             grad = board.grad_value(source)
             if term and grad is not None and uses[source] == 1:
                 term += f" = {_fmt(grad, opts.precision)}"
+                term += " (stale)" if graph.stale else ""
             label = f" [label={quote(' ' + term + ' ')}]" if term else ""
         lines.append(f"{source} -> {target}{label}")
     return lines
@@ -242,11 +244,13 @@ class _Board:
     def notes(self) -> list[str]:
         """Lines the legend adds for this board."""
         if self.batch is None:
-            return []
+            return list(self.graph.notes)
         _, a, z, m = self.batch
         za, aa = self.symbol(z), self.symbol(a)
-        return [f"m = {m} examples. As in the lecture, d{za} and d{aa} hold one derivative per "
-                f"example (d{za} = m·∂J/∂{za}); the parameters' d-values are ∂J/∂w."]
+        loss = self.symbol(self.batch[0])
+        return [*self.graph.notes,
+                f"m = {m} examples. As in the lecture, d{za} and d{aa} hold one derivative per "
+                f"example (d{za} = m·∂{loss}/∂{za}); the parameters' d-values are ∂{loss}/∂w."]
 
     def _vector_term(self, node_id) -> str | None:
         """``(1/m)·Xᵀ·dZ``, ``(1/m)·X·dZᵀ`` or ``(1/m)·Σ dZ``: what Z sends to a parameter."""
@@ -490,7 +494,8 @@ class _Board:
         rows = []
         if n.op is None:
             # A no-break space: SVG viewers drop a plain space after the bold run.
-            rows.append(f"<B>{html(sym)}</B>\u00a0= {html(_fmt(n.value, p))}")
+            changed = " (changed after the forward pass)" if n.changed else ""
+            rows.append(f"<B>{html(sym)}</B>\u00a0= {html(_fmt(n.value, p) + changed)}")
         else:
             text, _ = self.expression(node_id)
             if len(text) > MAX_FORMULA:
@@ -507,6 +512,8 @@ class _Board:
         if opts.grads and n.kind != OUTPUT and n.requires_grad and (
                 self.graph.backward_done or pending):
             text = self.grad_text(node_id, p, self.grad_known(node_id, frame) and not pending)
+            if self.graph.stale and not text.endswith("?"):
+                text += " (stale)"
             rows.append(f'<FONT COLOR="{GRAD_COLOR}">{html(text)}</FONT>')
         if frame is not None and frame.lr is not None and n.kind == PARAMETER:
             rule, _, numbers = self.update_text(node_id, frame.lr, p).partition(" = ")

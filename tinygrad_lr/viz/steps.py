@@ -28,7 +28,7 @@ from .api import backprop, to_dot
 from .backends import node_sizes, render_source
 from .dot import wrap
 from .graph import walk
-from .labels import format_array, html
+from .labels import format_array
 from .options import make_options
 
 
@@ -263,7 +263,7 @@ class StepThrough:
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{_html.escape(self.html(), quote=True)}" '
                 'style="width:100%;height:640px;border:1px solid #ccc" '
-                f'title="{html(self.title)}"></iframe>')
+                f'title="{_html.escape(self.title)}"></iframe>')
 
 
 def step_through(tensor, title: str | None = None, max_frames: int = 300,
@@ -440,9 +440,9 @@ def page(frames: list[Frame], svgs: list[str], title: str) -> str:
     """
     blocks = "\n".join(
         f'<figure class="frame" id="step-{f.step}" data-kind="{f.kind}" '
-        f'data-caption="{html(f.caption)}">{svg}</figure>' for f, svg in zip(frames, svgs)
+        f'data-caption="{_html.escape(f.caption)}">{svg}</figure>' for f, svg in zip(frames, svgs)
     )
-    values = {"title": html(title), "frames": blocks, "count": json.dumps(len(frames))}
+    values = {"title": _html.escape(title), "frames": blocks, "count": json.dumps(len(frames))}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _TEMPLATE)
 
 
