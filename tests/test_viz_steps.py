@@ -125,6 +125,8 @@ def measured(tmp_path_factory):
     pages["batch"] = viz.step_through(batch_graph()[0], view="lecture", lr=LR).html()
     backward = viz.lecture_example(backward=False)["L"]
     pages["backward"] = viz.step_through(backward, view="backward").html()
+    forward = viz.lecture_example(backward=False)["L"]
+    pages["forward"] = viz.step_through(forward, view="forward").html()
     folder = tmp_path_factory.mktemp("chromium")
     harness = folder / "harness.html"
     harness.write_text(HARNESS % {"pages": json.dumps(pages).replace("</", "<\\/"),
@@ -161,7 +163,7 @@ def number(text):
 
 @needs_browser
 def test_every_frame_fits_the_window_and_no_box_moves(measured):
-    assert len(measured) == 8
+    assert len(measured) == 10
     for key, frames in measured.items():
         first = frames[0]
         for k, frame in enumerate(frames):
