@@ -93,7 +93,7 @@ def lecture_builder(t):
 # (page, frame, width, height) of every screenshot the guide shows.
 SCREENSHOTS = [("lecture_steps.html", 0, 1366, 768), ("lecture_steps.html", 5, 1366, 768),
                ("lecture_steps.html", 9, 1366, 768), ("lecture_steps.html", 6, 1920, 1080),
-               ("descent_steps.html", 11, 1366, 768)]
+               ("descent_steps.html", 11, 1366, 768), ("batch_steps.html", 8, 1366, 768)]
 
 
 def screenshots() -> None:
@@ -148,6 +148,8 @@ def main() -> int:
     descent = viz.gradient_descent(lecture_builder(viz.lecture_example(backward=False)),
                                    lr=0.5, iterations=3)
     print("wrote", descent.save(OUT / "descent_steps.html"))
+    print("wrote", viz.step_through_html(batch_board(), OUT / "batch_steps.html",
+                                         view="lecture", lr=0.1))
     screenshots()
     return 0
 

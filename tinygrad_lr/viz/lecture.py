@@ -514,12 +514,13 @@ class _Board:
             text = self.grad_text(node_id, p, self.grad_known(node_id, frame) and not pending)
             if self.graph.stale and not text.endswith("?"):
                 text += " (stale)"
-            rows.append(f'<FONT COLOR="{GRAD_COLOR}">{html(text)}</FONT>')
+            for line in _split_long(text):
+                rows.append(f'<FONT COLOR="{GRAD_COLOR}">{html(line)}</FONT>')
         if frame is not None and frame.lr is not None and n.kind == PARAMETER:
             rule, _, numbers = self.update_text(node_id, frame.lr, p).partition(" = ")
             rows.append(f'<FONT COLOR="{UPDATE_COLOR}"><B>{html(rule)}</B></FONT>')
-            if numbers:
-                rows.append(f'<FONT COLOR="{UPDATE_COLOR}"><B>= {html(numbers)}</B></FONT>')
+            for line in _split_long(f"= {numbers}") if numbers else []:
+                rows.append(f'<FONT COLOR="{UPDATE_COLOR}"><B>{html(line)}</B></FONT>')
         if opts.formulas and n.formula:
             rows.append(f'<FONT POINT-SIZE="9" COLOR="{NOTE_COLOR}">{html(n.formula)}</FONT>')
         kind = n.kind if n.kind in STYLES else OP
@@ -534,6 +535,15 @@ class _Board:
         elif n.kind == OUTPUT:
             attrs.append("penwidth=2")
         return f"{node_id} [{', '.join(attrs)}]"
+
+
+def _split_long(text: str, limit: int = 44) -> list[str]:
+    """A long ``dZ = A − Y = [numbers]`` row as two (formula, then ``= [numbers]``), so a
+    board of arrays stays narrow enough to scale up on a projector."""
+    if len(text) <= limit or " = " not in text:
+        return [text]
+    formula, _, numbers = text.rpartition(" = ")
+    return [formula, f"= {numbers}"]
 
 
 def _in_names(text: str, names: dict) -> str:
