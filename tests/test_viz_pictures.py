@@ -154,3 +154,18 @@ def test_cli_png_dpi(tmp_path):
     assert cli_main(["graph", "--view", "lecture", "--dpi", "200", "-o", str(out)]) == 0
     width = struct.unpack(">I", out.read_bytes()[16:20])[0]
     assert width > 1500
+
+
+def test_frames_without_any_renderer_are_still_made(monkeypatch, tmp_path):
+    from tinygrad_lr.viz import backends
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setattr(wasm, "available", lambda: False)
+    frames = viz.backward_frames(viz.lecture_example(backward=False)["L"], view="lecture",
+                                 lr=0.1)
+    assert len(frames) == 10 and "fixedsize" not in frames[0].dot
+    with pytest.raises(viz.RendererNotFoundError):
+        backends.node_sizes(frames[0].dot)
+    page = viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture")
+    with pytest.raises(viz.RendererNotFoundError):
+        page.html()

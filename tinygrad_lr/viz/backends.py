@@ -186,14 +186,26 @@ def write(source: str, path, dpi=None) -> Path:
 
 def node_sizes(source: str) -> dict:
     """Each node's laid-out ``(width, height)`` in inches, from Graphviz's plain output."""
+    plain = None
     try:
         import graphviz
-
-        plain = graphviz.pipe("dot", "plain", source.encode("utf-8"), quiet=True)
-    except Exception:  # no graphviz package or program: the WebAssembly build, if present
+    except ImportError:
+        graphviz = None
+    if graphviz is not None:
+        try:
+            plain = graphviz.pipe("dot", "plain", source.encode("utf-8"), quiet=True)
+        except graphviz.ExecutableNotFound:
+            pass
+        except graphviz.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode("utf-8", "replace").strip()
+            raise RenderError(f"Graphviz 'dot' failed on this graph: {stderr}") from None
+    if plain is None:
         if not wasm.available():
-            raise RendererNotFoundError("measuring boxes needs a renderer") from None
-        plain = wasm.render(source, "plain")
+            raise RendererNotFoundError("measuring the boxes of a picture needs a renderer")
+        try:
+            plain = wasm.render(source, "plain")
+        except wasm.WasmRenderError as error:
+            raise RenderError(str(error)) from error
     sizes = {}
     for line in plain.decode("utf-8", "replace").splitlines():
         parts = line.split()

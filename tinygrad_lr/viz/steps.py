@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..tensor import Tensor
 from .api import backprop, to_dot
-from .backends import node_sizes, render_source
+from .backends import RendererNotFoundError, node_sizes, render_source
 from .dot import wrap
 from .graph import walk
 from .labels import format_array
@@ -178,7 +178,7 @@ def same_layout(frames: list[Frame]) -> list[Frame]:
         return frames
     try:
         sizes = [node_sizes(f.dot) for f in frames]
-    except Exception:  # no renderer here: DOT text stays usable
+    except RendererNotFoundError:  # no renderer here: the DOT text stays usable
         return frames
     largest = {}
     for found in sizes:
