@@ -3,12 +3,17 @@
     python docs/make_images.py
 
 Needs the Graphviz ``dot`` program (PNG output). Every picture is drawn from a graph built
-here, so the documentation always shows what the code draws today.
+here, so the documentation always shows what the code draws today. The screenshots of the
+step-through pages (as a projector shows them, at 1366×768 and 1920×1080) need Chromium;
+without it they are left as they are.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +60,64 @@ def mlp(layers=2, width=3, seed=0):
     return viz.backprop(loss)
 
 
+def batch_board(columns: bool = False):
+    """The lecture's m-example graph: Z = X@w + b (rows), or Z = wᵀX + b (columns)."""
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, -1.0], [0.0, -2.0]])
+    Y = np.array([1.0, 0.0, 1.0, 0.0])
+    b = tg.Tensor(0.1, requires_grad=True, name="b")
+    if columns:
+        w = tg.Tensor([[0.5], [-0.2]], requires_grad=True, name="w")
+        Z = w.T @ tg.Tensor(X.T, name="X") + b
+        Y = Y[None, :]
+    else:
+        w = tg.Tensor([0.5, -0.2], requires_grad=True, name="w")
+        Z = tg.Tensor(X, name="X") @ w + b
+    A = Z.sigmoid()
+    J = F.binary_cross_entropy(A, tg.Tensor(Y, name="Y"))
+    Z.name, A.name, J.name = "Z", "A", "J"
+    return viz.backprop(J)
+
+
+def lecture_builder(t):
+    """Rebuilds the lecture graph from the current w1, w2, b (for gradient descent)."""
+    def build():
+        z = t["w1"] * t["x1"] + t["w2"] * t["x2"] + t["b"]
+        a = z.sigmoid()
+        z.name, a.name = "z", "a"
+        loss = F.binary_cross_entropy(a, t["y"])
+        loss.name = "L"
+        return loss
+    return build
+
+
+# (page, frame, width, height) of every screenshot the guide shows.
+SCREENSHOTS = [("lecture_steps.html", 0, 1366, 768), ("lecture_steps.html", 5, 1366, 768),
+               ("lecture_steps.html", 9, 1366, 768), ("lecture_steps.html", 6, 1920, 1080),
+               ("descent_steps.html", 11, 1366, 768), ("batch_steps.html", 8, 1366, 768)]
+
+
+def screenshots() -> None:
+    """Chromium screenshots of the step-through pages, one per entry of SCREENSHOTS."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("no chromium: the step-through screenshots are left as they are")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        for page, frame, width, height in SCREENSHOTS:
+            text = (OUT / page).read_text(encoding="utf-8")
+            shown = Path(scratch) / f"frame{frame}.html"
+            shown.write_text(text.replace(
+                "</body>", f"<script>window.stepThrough.show({frame});</script></body>"),
+                encoding="utf-8")
+            name = OUT / f"{Path(page).stem}_{frame}_{width}x{height}.png"
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--hide-scrollbars", "--no-first-run",
+                            f"--user-data-dir={Path(scratch) / 'profile'}",
+                            f"--screenshot={name}", f"--window-size={width},{height}",
+                            shown.as_uri()], check=True, capture_output=True, timeout=120)
+            print("wrote", name)
+
+
 def main() -> int:
     if "dot" not in viz.renderers():
         print("docs/make_images.py needs the Graphviz 'dot' program", file=sys.stderr)
@@ -74,6 +137,20 @@ def main() -> int:
         print("wrote", viz.render(tensor, OUT / name, **options))
     frames = viz.backward_frames(viz.lecture_example(backward=False)["L"])
     print("wrote", frames[3].render(OUT / "lecture_step3.png"))
+    board = viz.backward_frames(viz.lecture_example(backward=False)["L"], view="lecture",
+                                lr=0.1)
+    print("wrote", board[-1].render(OUT / "lecture_update.png", dpi=110))
+    print("wrote", viz.render(batch_board(), OUT / "batch_board.png", view="lecture"))
+    print("wrote", viz.render(batch_board(columns=True), OUT / "batch_board_columns.png",
+                              view="lecture"))
+    print("wrote", viz.step_through_html(viz.lecture_example(backward=False)["L"],
+                                         OUT / "lecture_steps.html", view="lecture", lr=0.1))
+    descent = viz.gradient_descent(lecture_builder(viz.lecture_example(backward=False)),
+                                   lr=0.5, iterations=3)
+    print("wrote", descent.save(OUT / "descent_steps.html"))
+    print("wrote", viz.step_through_html(batch_board(), OUT / "batch_steps.html",
+                                         view="lecture", lr=0.1))
+    screenshots()
     return 0
 
 

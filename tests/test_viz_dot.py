@@ -32,7 +32,8 @@ def labels(source):
     found = {}
     for node_id, label in re.findall(r"^\t(n\d+) \[label=<(.*?)>, fillcolor", source, re.M):
         text = re.sub(r"</TR>", "\n", label)
-        found[node_id] = re.sub(r"<[^>]+>", "", text).replace("&amp;", "&").strip()
+        text = re.sub(r"<[^>]+>", "", text).replace("&amp;", "&").replace("\u00a0", " ")
+        found[node_id] = text.strip()
     return found
 
 

@@ -152,7 +152,7 @@ def test_cli_graph_writes_each_view(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 200
     assert cli_main(["graph", "--view", "lecture", "--w1", "1.5", "-o",
                      str(tmp_path / "w.dot")]) == 0
-    assert "w1</B> = 1.5" in (tmp_path / "w.dot").read_text(encoding="utf-8")
+    assert "w1</B>\u00a0= 1.5" in (tmp_path / "w.dot").read_text(encoding="utf-8")
     assert "wrote" in capsys.readouterr().out
 
 

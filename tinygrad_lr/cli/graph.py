@@ -1,17 +1,47 @@
 """``tinygrad-lr graph``: draw the lecture's logistic-regression graph to a file.
 
     tinygrad-lr graph                          # graph.svg, forward view with grads
-    tinygrad-lr graph --view lecture -o board.png
+    tinygrad-lr graph --view lecture -o board.png --dpi 200
     tinygrad-lr graph --view backward -o backward.pdf
-    tinygrad-lr graph --view steps -o steps.html   # step-through page
+    tinygrad-lr graph --view steps -o steps.html   # the board, step by step, and the update
+    tinygrad-lr graph --view steps --iterations 5 --lr 0.5 -o descent.html
 """
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
 from pathlib import Path
 
 VIEWS = ("forward", "backward", "lecture", "steps")
+
+
+def finite_float(text: str) -> float:
+    """A finite number (NaN and infinity would draw a board of NaN).
+
+    >>> finite_float("0.5")
+    0.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return value
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+        return value
+    return parse
 
 
 def register(subparsers) -> None:
@@ -22,7 +52,9 @@ def register(subparsers) -> None:
         description=(
             "Build the single-example logistic-regression graph z = w1*x1 + w2*x2 + b, "
             "a = sigmoid(z), L = L(a, y), run backward, and draw it. The file's suffix "
-            "picks the format: .svg .png .pdf .dot (and .html for --view steps)."
+            "picks the format: .svg .png .pdf .dot (and .html for --view steps, a page "
+            "stepping through the lecture's board: forward, backward and the update "
+            "w := w - lr*dw)."
         ),
     )
     parser.add_argument("--view", choices=VIEWS, default="forward",
@@ -31,7 +63,7 @@ def register(subparsers) -> None:
                         help="file to write (default: graph.svg, or graph_steps.html)")
     for name, default in (("x1", 1.0), ("x2", 2.0), ("y", 1.0), ("w1", 0.5), ("w2", -0.2),
                           ("b", 0.1)):
-        parser.add_argument(f"--{name}", type=float, default=default,
+        parser.add_argument(f"--{name}", type=finite_float, default=default,
                             help=f"value of {name} (default: {default})")
     parser.add_argument("--no-backward", action="store_true",
                         help="draw the forward pass only (no gradients)")
@@ -39,6 +71,12 @@ def register(subparsers) -> None:
                         help="significant digits of numbers (default: 4)")
     parser.add_argument("--formulas", action="store_true",
                         help="show each op's local derivative (always on in the backward view)")
+    parser.add_argument("--lr", type=_positive(float), default=0.1,
+                        help="learning rate α of the update step in --view steps (default: 0.1)")
+    parser.add_argument("--iterations", type=_positive(int), default=1,
+                        help="gradient-descent iterations on the --view steps page (default: 1)")
+    parser.add_argument("--dpi", type=_positive(float), default=None,
+                        help="resolution of a .png (default: Graphviz's 96; 200 for slides)")
     parser.set_defaults(func=run)
 
 
@@ -51,8 +89,8 @@ def run(args) -> int:
         return 2
     steps = args.view == "steps"
     output = args.output or Path("graph_steps.html" if steps else "graph.svg")
-    tensors = viz.lecture_example(x1=args.x1, x2=args.x2, y=args.y, w1=args.w1, w2=args.w2,
-                                  b=args.b, backward=not (args.no_backward or steps))
+    values = {k: getattr(args, k) for k in ("x1", "x2", "y", "w1", "w2", "b")}
+    tensors = viz.lecture_example(**values, backward=not (args.no_backward or steps))
     loss = tensors["L"]
     options = {"precision": args.precision}
     if args.formulas:
@@ -63,9 +101,19 @@ def run(args) -> int:
                 print("tinygrad-lr graph: --view steps shows the backward pass; drop "
                       "--no-backward", file=sys.stderr)
                 return 2
-            written = viz.step_through_html(loss, output, **options)
+            if args.dpi is not None:
+                print("tinygrad-lr graph: --dpi is for .png pictures, not the steps page",
+                      file=sys.stderr)
+                return 2
+            if args.iterations > 1:
+                page = viz.gradient_descent(_lecture_builder(tensors), lr=args.lr,
+                                            iterations=args.iterations, **options)
+                written = page.save(output)
+            else:
+                written = viz.step_through_html(loss, output, view="lecture", lr=args.lr,
+                                                **options)
         else:
-            written = viz.render(loss, output, view=args.view, **options)
+            written = viz.render(loss, output, view=args.view, dpi=args.dpi, **options)
     except viz.RendererNotFoundError as error:
         print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o graph.dot)", file=sys.stderr)
         return 2
@@ -74,3 +122,20 @@ def run(args) -> int:
         return 2
     print(f"wrote {written}")
     return 0
+
+
+def _lecture_builder(tensors):
+    """A function rebuilding the lecture's graph from the current w1, w2, b."""
+    import tinygrad_lr as tg
+
+    def build():
+        t = tensors
+        z = t["w1"] * t["x1"] + t["w2"] * t["x2"] + t["b"]
+        z.name = "z"
+        a = z.sigmoid()
+        a.name = "a"
+        loss = tg.binary_cross_entropy(a, t["y"])
+        loss.name = "L"
+        return loss
+
+    return build

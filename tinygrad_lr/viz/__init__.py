@@ -22,12 +22,20 @@ from .collapse import collapse
 from .graph import Edge, Graph, Node, walk
 from .lecture import lecture_example
 from .options import VIEWS, Options
-from .steps import backward_frames, step_through_html
+from .steps import (
+    Frame,
+    StepThrough,
+    backward_frames,
+    gradient_descent,
+    step_through,
+    step_through_html,
+)
 
 __all__ = [
-    "VIEWS", "Edge", "Graph", "Node", "Options", "RenderError", "RendererNotFoundError",
-    "backprop", "backward_frames", "collapse", "draw", "lecture_example", "render",
-    "renderers", "step_through_html", "to_dot", "walk",
+    "VIEWS", "Edge", "Frame", "Graph", "Node", "Options", "RenderError",
+    "RendererNotFoundError", "StepThrough", "backprop", "backward_frames", "collapse", "draw",
+    "gradient_descent", "lecture_example", "render", "renderers", "step_through",
+    "step_through_html", "to_dot", "walk",
 ]
 
 

@@ -56,13 +56,14 @@ def draw(tensor, **options):
     return _render.picture(to_dot(tensor, **options))
 
 
-def render(tensor, path, **options) -> Path:
+def render(tensor, path, dpi: float | None = None, **options) -> Path:
     """Draw the graph behind ``tensor`` into ``path``; the suffix picks the format.
 
     ``.svg``, ``.png`` and ``.pdf`` need the Graphviz ``dot`` program (``.svg`` also works
-    with the pip-only extra ``tinygrad-lr[svg]``); ``.dot`` always works. Raises
+    with the pip-only extra ``tinygrad-lr[svg]``); ``.dot`` always works. ``dpi`` sets a
+    PNG's resolution (default 96; 200 makes a picture sharp enough for a slide). Raises
     :class:`RendererNotFoundError` with install instructions when no renderer can make the
-    image. Returns the path written. Options as in :func:`to_dot`.
+    image. Returns the path written (atomically). Options as in :func:`to_dot`.
 
     >>> import tempfile, pathlib
     >>> import tinygrad_lr as tg
@@ -72,8 +73,8 @@ def render(tensor, path, **options) -> Path:
     >>> out.read_text().startswith("digraph")
     True
     """
-    _render.format_for(path)  # a bad suffix fails before any work
-    return _render.write(to_dot(tensor, **options), path)
+    _render.check_dpi(dpi, _render.format_for(path))  # bad arguments fail before any work
+    return _render.write(to_dot(tensor, **options), path, dpi=dpi)
 
 
 def backprop(tensor, grad=None) -> Tensor:

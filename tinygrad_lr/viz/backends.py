@@ -7,6 +7,8 @@ raises :class:`RendererNotFoundError`, whose message says how to install Graphvi
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from . import wasm
@@ -138,15 +140,78 @@ def render_source(source: str, fmt: str) -> bytes:
     raise RendererNotFoundError(f"{detail}\n{INSTALL_HELP}")
 
 
-def write(source: str, path) -> Path:
-    """Render ``source`` in the format of ``path``'s suffix and write it there."""
+def check_dpi(dpi, fmt: str | None = None) -> None:
+    """``dpi`` must be None or a number from 10 to 2400, and only PNG takes it."""
+    if dpi is None:
+        return
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 2400:
+        raise ValueError(f"dpi must be a number from 10 to 2400 (Graphviz's default is 96), "
+                         f"got {dpi!r}")
+    if fmt is not None and fmt != "png":
+        raise ValueError(f"dpi sets the resolution of a PNG image; a {fmt.upper()} file is "
+                         "a vector format and scales without it")
+
+
+def with_dpi(source: str, dpi) -> str:
+    """``source`` with the graph attribute ``dpi`` set (PNG pixels per inch)."""
+    head, brace, body = source.partition("{")
+    return f"{head}{brace}\n\tgraph [dpi={float(dpi):g}]{body}"
+
+
+def write(source: str, path, dpi=None) -> Path:
+    """Render ``source`` in the format of ``path``'s suffix and write it there (atomically).
+
+    ``dpi`` sets a PNG's resolution (Graphviz's default 96 gives about 1 px per point).
+    """
     path = Path(path)
     fmt = format_for(path)
+    check_dpi(dpi, fmt)
     if not path.parent.exists():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} "
                                 "does not exist")
-    path.write_bytes(render_source(source, fmt))
+    data = render_source(with_dpi(source, dpi) if dpi is not None else source, fmt)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
     return path
+
+
+def node_sizes(source: str) -> dict:
+    """Each node's laid-out ``(width, height)`` in inches, from Graphviz's plain output."""
+    plain = None
+    try:
+        import graphviz
+    except ImportError:
+        graphviz = None
+    if graphviz is not None:
+        try:
+            plain = graphviz.pipe("dot", "plain", source.encode("utf-8"), quiet=True)
+        except graphviz.ExecutableNotFound:
+            pass
+        except graphviz.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode("utf-8", "replace").strip()
+            raise RenderError(f"Graphviz 'dot' failed on this graph: {stderr}") from None
+    if plain is None:
+        if not wasm.available():
+            raise RendererNotFoundError("measuring the boxes of a picture needs a renderer")
+        try:
+            plain = wasm.render(source, "plain")
+        except wasm.WasmRenderError as error:
+            raise RenderError(str(error)) from error
+    sizes = {}
+    for line in plain.decode("utf-8", "replace").splitlines():
+        parts = line.split()
+        if len(parts) > 5 and parts[0] == "node":
+            sizes[parts[1].strip('"')] = (float(parts[4]), float(parts[5]))
+    return sizes
 
 
 _PICTURE_CLASS = None

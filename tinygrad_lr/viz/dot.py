@@ -7,6 +7,8 @@ groups grey boxes. Gradients are dark red, everywhere.
 
 from __future__ import annotations
 
+import textwrap
+
 from .graph import GROUP, INPUT, OP, OUTPUT, PARAMETER, Edge, Graph, Node, infix_symbol
 from .labels import format_array, format_params, format_shape, html, quote
 from .options import Options
@@ -24,6 +26,7 @@ STYLES = {
     GROUP: ("#ececec", "#666666", "", "collapsed group"),
 }
 HIGHLIGHT = "#c0392b"
+UPDATE_COLOR = "#1e6b35"
 
 
 def graph_header(opts: Options) -> list[str]:
@@ -164,11 +167,13 @@ def node_label(node: Node, opts: Options, state: _BackwardState) -> str:
         rows.append(html(f"{input_name} = {format_array(value, p)}"))
     value_row = grad_row = None
     if opts.values and node.value is not None:
-        value_row = html(f"value {format_array(node.value, p)}")
+        value_row = html(f"value {format_array(node.value, p)}"
+                         + (" (changed after the forward pass)" if node.changed else ""))
     grad = state.node_grad(node) if opts.grads else None
     if grad is not None:
-        grad_row = (f'<FONT COLOR="{GRAD_COLOR}">{html("grad " + format_array(grad, p))}'
-                    "</FONT>")
+        stale = " (stale)" if state.graph.stale else ""
+        grad_row = (f'<FONT COLOR="{GRAD_COLOR}">'
+                    f'{html("grad " + format_array(grad, p) + stale)}</FONT>')
     if opts.view == "backward":
         rows.extend(r for r in (grad_row, value_row) if r)
     else:
@@ -191,7 +196,13 @@ def _edge_line(edge: Edge, opts: Options, state: _BackwardState, backward: bool)
     attrs = []
     grad = state.edge_grad(edge) if (opts.edge_grads and opts.grads) else None
     if grad is not None:
-        attrs.append(f"label={quote(' ' + format_array(grad, opts.precision) + ' ')}")
+        stale = " (stale)" if state.graph.stale else ""
+        attrs.append(f"label={quote(' ' + format_array(grad, opts.precision) + stale + ' ')}")
+    elif opts.edge_grads and opts.grads and state.step is not None and edge.grad is not None:
+        # Not sent yet at this step: an invisible label of the same size keeps the layout of
+        # every step-through frame the same.
+        attrs.append(f"label={quote(' ' + format_array(edge.grad, opts.precision) + ' ')}, "
+                     'fontcolor="#ffffff00"')
     if edge.count > 1:
         attrs.append(f'taillabel="×{edge.count}"')
     if backward:
@@ -209,11 +220,12 @@ def _graph_label(graph: Graph, opts: Options, state: _BackwardState) -> str:
     if opts.title:
         rows.append(f'<FONT POINT-SIZE="14"><B>{html(opts.title)}</B></FONT>')
     if opts.legend:
-        rows.extend(f'<FONT COLOR="{NOTE_COLOR}">{html(n)}</FONT>' for n in notes(graph, opts))
-        rows.append(legend({n.kind for n in graph.nodes}))
+        rows.extend(note_text(n) for n in notes(graph, opts))
+        rows.append(legend({n.kind for n in graph.nodes},
+                           grads=opts.grads and graph.backward_done))
     if not rows:
         return ""
-    body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+    body = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{r}</TD></TR>' for r in rows)
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">{body}</TABLE>'
 
 
@@ -233,12 +245,26 @@ def notes(graph: Graph, opts: Options) -> list[str]:
     return found
 
 
-def legend(kinds) -> str:
-    """A one-row legend with a swatch for each node kind in the picture."""
+def note_text(text: str, width: int = 90) -> str:
+    """A grey note for the picture's heading, broken into lines of about ``width`` characters
+    (a long line would stretch the legend below it)."""
+    lines = textwrap.wrap(text, width) or [""]
+    return (f'<FONT COLOR="{NOTE_COLOR}">' + '<BR ALIGN="LEFT"/>'.join(html(x) for x in lines)
+            + "</FONT>")
+
+
+def legend(kinds, grads: bool = False, update: bool = False) -> str:
+    """A one-row legend: a swatch for each node kind in the picture, and what the colours of
+    text mean (red: a gradient; green: the update step)."""
     cells = []
     for kind, (fill, border, _, text) in STYLES.items():
         if kind in kinds:
             cells.append(f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1">'
                          f'<FONT POINT-SIZE="9">{html(text)}</FONT></TD>')
-    return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2"><TR>'
+    for shown, color, text in ((grads, GRAD_COLOR, "red text: a gradient (dv = ∂L/∂v)"),
+                               (update, UPDATE_COLOR, "green: the update w := w − α·dw")):
+        if shown:
+            cells.append(f'<TD BORDER="0"><FONT POINT-SIZE="9" COLOR="{color}">'
+                         f"{html(text)}</FONT></TD>")
+    return ('<TABLE ALIGN="LEFT" BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2"><TR>'
             + "".join(cells) + "</TR></TABLE>")

@@ -8,7 +8,9 @@ Gradients are read with care, because a picture must never show a stale one:
 
 * nothing is shown until a backward pass has gone through the drawn output;
 * a node shows ``.grad`` only if that backward visited it;
-* edge gradients are trusted only on nodes whose ``.grad`` was kept (``retain_grads``).
+* edge gradients are trusted only on nodes whose ``.grad`` was kept (``retain_grads``);
+* a leaf whose value changed after the forward pass (an optimizer step) is marked, and so
+  is every gradient beside it: they belong to the old value.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Node:
     grad: np.ndarray | None = None
     visit_order: int | None = None
     requires_grad: bool = False
+    changed: bool = False  # a leaf whose value changed after the forward pass read it
     members: int = 1  # how many tensors this node stands for
     summary: str | None = None  # for groups: what was collapsed
     scope: str | None = None
@@ -110,6 +113,11 @@ class Graph:
     notes: list[str] = field(default_factory=list)
     tensors: dict = field(default_factory=dict, repr=False)  # node id -> Tensor (not drawn)
 
+    @property
+    def stale(self) -> bool:
+        """True when a leaf changed after the forward pass: values and gradients are old."""
+        return any(n.changed for n in self.nodes)
+
     def node(self, node_id: str) -> Node:
         """The node with this id."""
         return self._index()[node_id]
@@ -157,7 +165,48 @@ def walk(outputs) -> Graph:
     graph = Graph(nodes, edges, tuple(ids[id(r)] for r in roots), backward_done,
                   grads_retained and backward_done)
     graph.tensors = {ids[id(t)]: t for t in order}
+    changed = _changed_leaves(order)
+    if changed:
+        by_id = {n.id: n for n in nodes}
+        names = []
+        for t in changed:
+            by_id[ids[id(t)]].changed = True
+            names.append(t.name or "a leaf")
+        graph.notes.append(
+            f"{', '.join(names)} changed after this graph's forward pass (an optimizer step?): "
+            "the values computed from them and every gradient shown (marked stale) belong to "
+            "the old values. Run the forward pass again to draw the new ones.")
     return graph
+
+
+def _changed_leaves(order) -> list:
+    """Leaves whose value is no longer the one their consumers were computed from.
+
+    Each op that reads a leaf is run again on the leaf's current value (one op per leaf
+    use, nothing recorded); a different result means the leaf was changed in place or
+    reassigned (``p.data = ...``, as an optimizer step does) after the forward pass.
+    """
+    changed, seen = [], set()
+    for t in order:
+        if t.op is None or not any(isinstance(i, Tensor) and i.op is None for i in t.inputs):
+            continue
+        arrays = [i.data if isinstance(i, Tensor) else i for i in t.inputs]
+        try:
+            with np.errstate(all="ignore"):
+                again = np.asarray(t.op.forward(*arrays, **t.params))
+        except Exception:  # an op that cannot be re-run here: nothing to say
+            continue
+        if again.shape == t.data.shape and np.array_equal(again, t.data, equal_nan=True):
+            continue
+        leaves = [i for i in t.inputs if isinstance(i, Tensor) and i.op is None]
+        # Which leaf changed cannot be known from the result alone: the parameters (what an
+        # optimizer updates) are named when the op reads one, else every leaf it reads.
+        suspects = [leaf for leaf in leaves if leaf.requires_grad] or leaves
+        for leaf in suspects:
+            if id(leaf) not in seen:
+                seen.add(id(leaf))
+                changed.append(leaf)
+    return changed
 
 
 def _as_roots(outputs) -> list:

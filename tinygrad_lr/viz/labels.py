@@ -97,19 +97,26 @@ def format_params(params: dict, limit: int = 32) -> str:
 
 
 def html(text) -> str:
-    """Escape text for a Graphviz HTML-like label.
+    r"""Escape text for a Graphviz HTML-like label, so it is drawn exactly as written.
+
+    Graphviz expands ``\N``, ``\G``, ``\L`` in labels (the node's name, the graph's...), so
+    a backslash is doubled: ``C:\Nodes`` is drawn as ``C:\Nodes``.
 
     >>> html("a<b & c")
     'a&lt;b &amp; c'
+    >>> print(html(r"C:\Nodes"))
+    C:\\Nodes
     """
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+            .replace('"', "&quot;").replace("\\", "\\\\"))
 
 
 def quote(text) -> str:
-    """Quote text as a DOT string.
+    """Quote text as a DOT label string, drawn as written (Graphviz reads entities in labels,
+    so ``&`` is written ``&amp;``).
 
     >>> quote('say "hi"')
     '"say \\\\"hi\\\\""'
     """
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = str(text).replace("&", "&amp;")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'

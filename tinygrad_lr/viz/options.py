@@ -31,7 +31,8 @@ class Options:
         legend: show the legend and notes.
         title: a title line at the top of the picture.
         step: draw the backward pass as it stood after ``step`` nodes had been processed
-            (0 = before backward); used by the step-through frames.
+            (0 = before backward); in the lecture view, after the first ``step`` gradients
+            of the board (da, dz, dw1, ...), the others written ``da = ?``.
         highlight: a tensor (or its node id) to outline.
 
     Fields left at ``None`` take their view's default in ``resolved()``:
