@@ -106,6 +106,14 @@ _SAVER = textwrap.dedent("""
     model.n_iter_ = 1
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.n_features_in_ = np.zeros(d), np.full(d, 2.0), d
+    if sys.argv[3] == "pause-before-rename":
+        # the data is written and flushed, the rename not yet made: the moment an
+        # in-place writer would have left half a file
+        import os, time
+        def pause(fd):
+            print("mid-save", flush=True)
+            time.sleep(60)
+        os.fsync = pause
     print("ready", flush=True)
     while True:
         save_model(sys.argv[1], model, scaler=scaler)
@@ -118,11 +126,17 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(tmp_path):
     old_model = fake_fitted([0, 1], d, value=1.0)
     path = save_model(tmp_path / "model.npz", old_model)
     outcomes = []
-    for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.2):
-        child = subprocess.Popen([sys.executable, "-c", _SAVER, str(path), str(d)],
+    # A kill at a fixed moment inside a save (deterministic), then at several delays, which
+    # land wherever the machine's load puts them.
+    for delay in ("pause-before-rename", 0.0, 0.01, 0.03, 0.06, 0.1, 0.2):
+        mode = delay if isinstance(delay, str) else "run"
+        child = subprocess.Popen([sys.executable, "-c", _SAVER, str(path), str(d), mode],
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdout.readline().strip() == "ready"
-        time.sleep(delay)
+        if isinstance(delay, str):
+            assert child.stdout.readline().strip() == "mid-save"
+        else:
+            time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
@@ -138,8 +152,8 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(tmp_path):
         for name in leftovers:
             os.unlink(tmp_path / name)
     print("kills (model found, interrupted mid-save):", outcomes)
-    # at least one kill interrupted a save in progress (its temporary was left behind)
-    assert any(interrupted for _, interrupted in outcomes), outcomes
+    # the kill inside a save left its temporary behind and the old model in place
+    assert outcomes[0] == ("old", True), outcomes
 
 
 def _bounded_load(path):
