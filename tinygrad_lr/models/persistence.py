@@ -22,12 +22,10 @@ file it cannot use.
 from __future__ import annotations
 
 import collections
-import contextlib
 import io
 import json
 import math
 import os
-import secrets
 import struct
 import zipfile
 import zlib
@@ -36,6 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..files import create_temporary, write_atomically
 from .logistic_regression import LogisticRegression
 from .preprocessing import StandardScaler
 
@@ -140,7 +139,7 @@ def writable_model_path(path) -> Path:
         )
     if not folder.is_dir():
         raise NotADirectoryError(f"cannot write the model file {path}: {folder} is not a folder")
-    handle, temporary = _create_temporary(path)
+    handle, temporary = create_temporary(path)
     os.close(handle)
     os.unlink(temporary)
     return requested
@@ -223,7 +222,9 @@ def save_model(path, model, *, scaler: StandardScaler | None = None,
         arrays["mean"] = np.asarray(scaler.mean_, dtype=np.float64)
         arrays["scale"] = np.asarray(scaler.scale_, dtype=np.float64)
     path = _real_target(model_file_path(path))
-    _write_atomically(path, lambda handle: _write_archive(handle, arrays))
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write the model file {path}: it is a folder")
+    write_atomically(path, lambda stream: _write_archive(stream, arrays))
     return path
 
 
@@ -353,53 +354,6 @@ def _write_archive(handle, arrays: dict) -> None:
 def _real_target(path: Path) -> Path:
     """Through a symbolic link: saving replaces the file it points to, not the link."""
     return Path(os.path.realpath(path)) if path.is_symlink() else path
-
-
-def _create_temporary(path: Path):
-    """A new file next to ``path`` (same folder, so the final rename is atomic), created
-    with the permissions a plain ``open(path, "w")`` would give."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        # keep the temporary within the 255 bytes a file name may have
-        name = path.name.encode()[:240].decode(errors="ignore")
-        temporary = path.with_name(f".{name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:
-            continue
-
-
-def _write_atomically(path: Path, write) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot write the model file {path}: it is a folder")
-    handle, temporary = _create_temporary(path)
-    try:
-        with contextlib.suppress(OSError):
-            os.chmod(handle, os.stat(path).st_mode & 0o7777)  # keep an existing file's mode
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; folders cannot be opened on Windows)."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
 
 
 # --------------------------------------------------------------------------------- loading

@@ -7,10 +7,9 @@ raises :class:`RendererNotFoundError`, whose message says how to install Graphvi
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ..files import write_atomically
 from . import wasm
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -170,17 +169,7 @@ def write(source: str, path, dpi=None) -> Path:
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} "
                                 "does not exist")
     data = render_source(with_dpi(source, dpi) if dpi is not None else source, fmt)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, data)
     return path
 
 

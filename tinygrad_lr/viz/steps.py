@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import html as _html
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import write_atomically
 from ..tensor import Tensor
 from .api import backprop, to_dot
 from .backends import RendererNotFoundError, node_sizes, render_source
@@ -269,7 +268,7 @@ class StepThrough:
     def save(self, path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; returns the path."""
         path = _html_path(path)
-        _write_atomically(path, self.html())
+        write_atomically(path, self.html())
         return path
 
     def _repr_html_(self) -> str:
@@ -421,20 +420,6 @@ def _html_path(path) -> Path:
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} "
                                 "does not exist")
     return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _inline_svg(svg: bytes) -> str:
