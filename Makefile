@@ -46,8 +46,9 @@ $(VENV)/.notebook-installed: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install --quiet -e ".[notebook]"
 	touch $@
 
+# Jupyter refuses to run as root unless told (containers, CI machines).
 notebook: $(VENV)/.notebook-installed
-	$(VENV)/bin/jupyter lab examples/tutorial.ipynb
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) examples/tutorial.ipynb
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
