@@ -3,6 +3,9 @@
 Every example script runs as its header says; every Python block of the README and of each
 page runs, page by page, in a fresh interpreter; every shell command shown in a ```bash
 block either runs here or has a stated reason not to (a new command needs one or the other).
+Shell commands run as a reader types them after `. .venv/bin/activate`: in bash, in a
+folder outside the repository. What needs Graphviz's dot (PNG, PDF) or any renderer skips
+with the reason when it is missing, or draws SVG with the pip-only renderer.
 The tutorial's code is run by tests/test_docs_tutorial.py.
 """
 
