@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs notebook clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ docs: $(VENV)/.installed
 	$(PY) docs/make_tutorial.py
 	$(PY) docs/make_images.py
 	$(VENV)/bin/mkdocs build --strict
+
+# The tutorial as a notebook in JupyterLab (adds the notebook extra to .venv).
+$(VENV)/.notebook-installed: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install --quiet -e ".[notebook]"
+	touch $@
+
+# Jupyter refuses to run as root unless told (containers, CI machines).
+notebook: $(VENV)/.notebook-installed
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) examples/tutorial.ipynb
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -108,7 +108,7 @@ def test_demo_trains_reports_and_writes_its_files(capsys, tmp_path):
     assert "training (gd)" in err  # the progress bar
     assert "569 rows x 30 features" in out and "CC BY 4.0" in out
     test_accuracy = float(re.search(r"test accuracy\s+(\d\.\d+)", out).group(1))
-    final_loss = float(re.search(r"final training loss\s+(\d\.\d+)", out).group(1))
+    final_loss = float(re.search(r"objective\s+(\d\.\d+)", out).group(1))
     saved = load_model(tmp_path / "model.npz")
     X, y, _ = load_breast_cancer()
     assert saved.feature_names[0] == "mean radius" and saved.target == "malignant"
@@ -138,7 +138,7 @@ def test_demo_without_tqdm_and_matplotlib(capsys, tmp_path, monkeypatch):
     _block_import(monkeypatch, "tqdm", "matplotlib")
     code, out, err = run_cli(capsys, "demo", "--output-dir", str(tmp_path), "--solver", "newton")
     assert code == 0
-    assert re.search(r"training \(newton\) \[#+\] \d+/\d+ loss", err)  # the text bar
+    assert re.search(r"training \(newton\) \[[#-]+\] \d+/\d+ loss", err)  # the text bar
     assert "loss curve skipped: matplotlib is not installed" in out
     assert not (tmp_path / "loss_curve.png").exists()
 

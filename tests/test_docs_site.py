@@ -85,6 +85,20 @@ def test_docstring_examples_show_as_code(site):
     assert "<blockquote>" not in api  # ">>>" read as Markdown would nest quotes
 
 
+def test_api_page_summary_names_exist_in_their_modules():
+    """The table at the top of api.md, read on a code host where the directives show raw."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    table = text[text.index("| module |"):text.index("\n\n", text.index("| module |"))]
+    rows = [row.split("|")[1:-1] for row in table.splitlines()[2:]]
+    assert {re.findall(r"`([\w.]+)`", module)[0] for module, _, _ in rows} >= set(
+        PUBLIC_PACKAGES) | {"tinygrad_lr.functional", "tinygrad_lr.cli"}
+    for module, _, names in rows:
+        found = importlib.import_module(re.findall(r"`([\w.]+)`", module)[0])
+        missing = [n for n in re.findall(r"`(\w+)`", names) if not hasattr(found, n)]
+        assert not missing, f"api.md's summary names {missing}, not in {found.__name__}"
+    assert text.index("| module |") < text.index("::: ")
+
+
 def test_every_public_name_has_a_docstring():
     undocumented = []
     for dotted in public_names():
@@ -112,7 +126,10 @@ def test_readme_states_the_number_of_built_in_ops():
     built_in = [name for name, found in tg.registered_ops().items()
                 if found.forward.__module__.startswith("tinygrad_lr.ops.")]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"numpy arrays, {len(built_in)} built-in ops" in readme
+    stated = f"numpy arrays, {len(built_in)} built-in ops"
+    assert stated in readme, (
+        f"the registry has {len(built_in)} built-in ops: write {stated!r} in README.md's "
+        "comparison table (docs/extending.md, 'Adding an op to the package itself')")
 
 
 def test_readme_and_pages_link_only_to_files_that_exist():

@@ -72,6 +72,16 @@ def differences(committed: str, fresh: str) -> list[str]:
     return found
 
 
+def test_the_page_prints_bounds_not_rounding_noise():
+    """A number below 1e-12 is rounding error whose digits vary from machine to machine:
+    the page prints a bound (``< 1e-15``), so `make docs` leaves the page as it was."""
+    noise = [(found.group(), text.splitlines()[0]) for text in OUTPUTS
+             for found in NUMBER.finditer(text)
+             if 0 < abs(number(found.group())) < 1e-12
+             and not text[:found.start()].endswith("< ")]
+    assert not noise, f"print a bound instead of {noise}"
+
+
 def test_differences_sees_a_changed_number_and_a_changed_word():
     assert differences("dz -0.450166", "dz -0.450166") == []
     assert differences("diff 3.5e-17", "diff 2.8e-17") == []
@@ -234,7 +244,7 @@ def test_training_numbers_match_gradient_descent_written_in_numpy(data):
     assert values_after(text, "accuracy:") == pytest.approx(
         [accuracy(X_train, y_train), accuracy(X_test, y_test)], abs=1e-4)
     estimator = output_starting("largest difference in the weights")
-    assert numbers(estimator)[0] < 1e-12
+    assert estimator.startswith("largest difference in the weights: < 1e-12")
     assert numbers(estimator)[-1] == pytest.approx(accuracy(X_test, y_test), abs=1e-4)
 
 
@@ -280,17 +290,22 @@ def test_newton_numbers_match_newton_written_in_numpy(data):
                                         rel=1e-3)
     assert rows[-1][1] == pytest.approx(optimum, abs=1e-9)
     gradient_norms = [row[2] for row in rows]
-    assert gradient_norms[-1] < 1e-12
+    # The last step's gradient is rounding error: the page prints only its bound.
+    assert output_starting("step  cost").splitlines()[-1].endswith("< 1e-12")
+    assert gradient_norms[-1] == 1e-12 and all(g > 1e-12 for g in gradient_norms[:-1])
     assert gradient_norms[-1] < gradient_norms[-2] ** 1.5  # quadratic convergence
 
     text = output_starting("largest difference:")
-    assert numbers(text)[0] < 1e-12
+    assert text.startswith("largest difference: < 1e-15")  # rounding only: a bound, stable
     test_accuracy = np.mean(((X_test @ theta[:n] + theta[n]) > 0) == y_test)
     assert numbers(text)[-1] == pytest.approx(test_accuracy, abs=1e-4)
 
 
 # ------------------------------------------------------------ the notebook runs
 def test_notebook_runs_top_to_bottom(tmp_path):
+    if not viz.renderers():
+        pytest.skip("the notebook writes the step-through page, which needs a Graphviz "
+                    "renderer (the 'dot' program, or the [svg] extra on Python 3.11+)")
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")

@@ -11,7 +11,8 @@ class ProgressBar:
     Uses ``tqdm`` if it is installed (``pip install "tinygrad-lr[cli]"``); otherwise draws
     a text bar, redrawn in place on a terminal and printed every 10% elsewhere.
     ``enabled=False`` shows nothing. Use as a context manager; ``update`` fits the
-    ``callback`` of :meth:`LogisticRegression.fit`.
+    ``callback`` of :meth:`LogisticRegression.fit`. The total stays the one given: a run
+    that stops early (training converged) ends at its real count, marked "stopped early".
 
     >>> import io
     >>> out = io.StringIO()
@@ -20,6 +21,12 @@ class ProgressBar:
     ...         bar.update(epoch, 1.0 / epoch)
     >>> out.getvalue().splitlines()[-1]
     'training [##############################] 4/4 loss 0.2500'
+    >>> out = io.StringIO()
+    >>> with ProgressBar(10, "training", stream=out, use_tqdm=False) as bar:
+    ...     for epoch in range(1, 5):
+    ...         bar.update(epoch, 1.0 / epoch)
+    >>> out.getvalue().splitlines()[-1]
+    'training [############------------------] 4/10 loss 0.2500, stopped early'
     """
 
     WIDTH = 30
@@ -67,20 +74,20 @@ class ProgressBar:
             self.stream.flush()
 
     def close(self) -> None:
-        """Finish the bar (marking an early stop as complete)."""
+        """Finish the bar at the count reached, of the total given (noting an early stop)."""
         if not self.enabled:
             return
+        stopped_early = 0 < self.done < self.total
         if self._tqdm is not None:
-            if self.done < self.total:  # converged early: show the bar as finished
-                self._tqdm.total = self.done
-                self._tqdm.refresh()
+            if stopped_early:
+                self._tqdm.set_postfix_str(f"loss={self.loss:.4f}, stopped early",
+                                           refresh=False)
+            self._tqdm.refresh()
             self._tqdm.close()
             self._tqdm = None
             return
-        if self.done and (self._interactive() or self._printed_tenths < 10):
-            self.total = self.done
-            self._printed_tenths = 10
-            self.stream.write(self._line() + "\n")
+        if self.done and (self._interactive() or stopped_early or self._printed_tenths < 10):
+            self.stream.write(self._line() + (", stopped early" if stopped_early else "") + "\n")
             self.stream.flush()
         self.enabled = False
 

