@@ -123,3 +123,14 @@ def test_a_block_that_does_not_fit_is_named(change, message):
     with pytest.raises(ValueError, match=message):
         O.block_sums(block["theta"], block["X_block"], block["y_block"],
                      block["sample_weight_block"], n_classes=2)
+
+
+def test_lbfgs_without_scipy_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # makes the import fail
+    assert not solvers.scipy_available()
+    quadratic = lambda t, h: (float(t @ t), 2 * t, None)  # noqa: E731
+    with pytest.raises(ImportError, match=r"solver='lbfgs' needs scipy: pip install "
+                                          r"\"tinygrad-lr\[scipy\]\""):
+        solvers.lbfgs(quadratic, np.ones(2), tol=1e-4, max_iter=10)
