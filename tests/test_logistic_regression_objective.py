@@ -113,7 +113,7 @@ def test_solver_failures_are_reported():
     ({"theta": np.zeros(3)}, r"theta must have shape \(4,\) for 2 classes, 3 features"),
     ({"X_block": np.zeros(5)}, r"X_block must be 2-D"),
     ({"y_block": np.array([0, 1, 2, 0, 1])}, r"5 integer class codes in \[0, 2\)"),
-    ({"y_block": np.zeros(5)}, r"dtype float64"),
+    ({"y_block": np.full(5, 0.5)}, r"dtype float64"),
     ({"sample_weight_block": np.ones(4)}, r"sample_weight_block must have shape \(5,\)"),
 ])
 def test_a_block_that_does_not_fit_is_named(change, message):

@@ -199,12 +199,13 @@ def _checked_block(theta, X, y, sample_weight, n_classes, fit_intercept):
             f"fit_intercept={bool(fit_intercept)}, got {np.shape(theta)}"
         )
     y = np.asarray(y)
-    if y.shape != (rows,) or (rows and (y.dtype.kind not in "iu" or y.min() < 0
-                                        or y.max() >= n_classes)):
+    whole = y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.array_equal(y, np.round(y)))
+    if y.shape != (rows,) or (rows and (not whole or y.min() < 0 or y.max() >= n_classes)):
         raise ValueError(
             f"y_block must hold {rows} integer class codes in [0, {n_classes}), got shape "
             f"{y.shape}, dtype {y.dtype}"
         )
+    y = y.astype(np.intp, copy=False)  # float codes that are whole numbers are accepted
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if sample_weight.shape != (rows,):
