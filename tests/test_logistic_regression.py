@@ -50,8 +50,9 @@ def test_newton_reaches_the_stationary_point(cancer):
     ("gd", None), ("sgd", None), ("adam", None), ("gd", 64), ("sgd", 32), ("adam", 32)])
 def test_first_order_solvers_approach_the_optimum(cancer, solver, batch_size):
     X, X_test, y, y_test = cancer
-    optimum = LogisticRegression(solver="newton", tol=1e-10).fit(X, y)
-    model = LogisticRegression(solver=solver, batch_size=batch_size, random_state=0)
+    # The lecture's λ = 0.01 (C ≈ 0.22 here): the teaching solvers' defaults converge there.
+    optimum = LogisticRegression(solver="newton", l2=1e-2, tol=1e-10).fit(X, y)
+    model = LogisticRegression(solver=solver, l2=1e-2, batch_size=batch_size, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # defaults converge
         model.fit(X, y)
@@ -199,16 +200,16 @@ def _leaves(tensor):
 def test_convergence_warning_and_divergence():
     X, y = small_problem()
     with pytest.warns(ConvergenceWarning, match=r"did not converge in max_iter=2 epochs"):
-        LogisticRegression(max_iter=2).fit(X, y)
+        LogisticRegression(solver="gd", max_iter=2).fit(X, y)
     with pytest.warns(ConvergenceWarning, match="Newton's method did not converge"):
         LogisticRegression(solver="newton", max_iter=1, tol=0).fit(X, y)
     with pytest.warns(ConvergenceWarning) as record:
-        LogisticRegression(lr=1000.0, max_iter=20).fit(X * 10, y)
+        LogisticRegression(solver="gd", lr=1000.0, max_iter=20).fit(X * 10, y)
     assert any("made the loss worse" in str(w.message) and "lr=1000.0" in str(w.message)
                for w in record)
     with pytest.raises(FloatingPointError, match=r"diverged in epoch 1.*lower lr"), \
             np.errstate(all="ignore"):
-        LogisticRegression(lr=1e305).fit(X * 1e3, y)
+        LogisticRegression(solver="gd", lr=1e305).fit(X * 1e3, y)
 
 
 def test_failed_fit_keeps_the_previous_model():
@@ -228,9 +229,7 @@ def test_failed_fit_keeps_the_previous_model():
     ([[0.0, 1.0], [np.inf, 1.0]], [0, 1], ValueError, r"row 1, column 0 \(value inf\)"),
     ([[0.0], [1.0]], [0.0, np.nan], ValueError, r"y contains NaN or infinity at position 1"),
     ([[0.0], [1.0], [2.0]], [0, 1], ValueError, r"X has 3 rows, y has 2 labels"),
-    ([[0.0], [1.0]], [1, 1], ValueError, r"only 1 class \(1\).*exactly two classes"),
-    ([[0.0], [1.0], [2.0]], [0, 1, 2], ValueError,
-     r"Only binary classification is supported. y contains 3 classes"),
+    ([[0.0], [1.0]], [1, 1], ValueError, r"only 1 class \(1\).*at least two classes"),
     (np.zeros((0, 3)), np.zeros(0), ValueError, r"X is empty: 0 sample\(s\)"),
     (np.zeros((3, 0)), [0, 1, 0], ValueError, r"0 feature\(s\) \(shape=\(3, 0\)\)"),
     ([[0.0], [1.0]], [0.2, 0.7], ValueError, r"Unknown label type: continuous.*0\.2"),
@@ -271,15 +270,32 @@ def test_prediction_errors():
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"solver": "lbfgs"}, r"solver must be one of \('gd', 'sgd', 'adam', 'newton'\), got 'lbfgs'"),
-    ({"lr": 0}, r"lr must be a finite number > 0, got 0"),
-    ({"lr": float("nan")}, r"lr must be a finite number > 0"),
+    ({"solver": "liblinear"}, r"solver must be one of \('auto', 'newton', 'lbfgs', 'gd', 'sgd', "
+                              r"'adam'\), got 'liblinear'"),
+    ({"penalty": "l1"}, r"penalty must be 'l2' or None, got 'l1' \(only the L2 penalty"),
+    ({"C": 0}, r"C must be a number > 0, got 0"),
+    ({"C": -1.0}, r"C must be a number > 0, got -1.0"),
+    ({"C": "1"}, r"C must be a number > 0, got '1'"),
+    ({"l2": 0.1, "C": 2.0}, r"give either C .*got 2.0.* or l2 .*got 0.1.*, not both"),
+    ({"l2": 0.1, "penalty": None}, r"penalty=None contradicts l2=0.1"),
+    ({"fit_intercept": "yes"}, r"fit_intercept must be True or False, got 'yes'"),
+    ({"warm_start": 1}, r"warm_start must be True or False, got 1"),
+    ({"random_state": "abc"}, r"random_state must be None, an int >= 0 or a numpy "
+                              r"Generator/RandomState, got 'abc'"),
+    ({"random_state": -5}, r"random_state must be .* got -5"),
+    ({"class_weight": "auto"}, r"class_weight must be None, 'balanced' or a dict"),
+    ({"class_weight": {7: 1.0}}, r"class_weight has label 7, which is not one of the classes"),
+    ({"class_weight": {1: -1.0}}, r"class_weight\[1\] must be a finite number >= 0"),
+    ({"lr": 0.1}, r"lr is a setting of the gd, sgd, adam and newton solvers; solver='auto'"),
+    ({"lr": 0, "solver": "gd"}, r"lr must be a finite number > 0, got 0"),
+    ({"lr": float("nan"), "solver": "gd"}, r"lr must be a finite number > 0"),
     ({"l2": -1.0}, r"l2 must be a finite number >= 0, got -1.0"),
     ({"tol": "small"}, r"tol must be a finite number >= 0, got 'small'"),
     ({"max_iter": 0}, r"max_iter must be a positive int, got 0"),
     ({"max_iter": 2.5}, r"max_iter must be a positive int, got 2.5"),
     ({"batch_size": 0}, r"batch_size must be a positive int, got 0"),
     ({"solver": "newton", "batch_size": 10}, r"solver='newton' always uses the full batch"),
+    ({"batch_size": 10}, r"solver='auto' always uses the full batch; batch_size is for gd"),
 ])
 def test_bad_hyperparameters_are_named_at_fit_time(params, message):
     model = LogisticRegression(**params)  # __init__ only stores them
@@ -290,14 +306,95 @@ def test_bad_hyperparameters_are_named_at_fit_time(params, message):
 def test_get_set_params_and_repr():
     model = LogisticRegression(solver="adam", l2=0.5)
     assert model.get_params() == {
-        "batch_size": None, "l2": 0.5, "lr": None, "max_iter": 1000, "random_state": None,
-        "solver": "adam", "tol": 1e-4, "verbose": 0}
+        "C": 1.0, "batch_size": None, "class_weight": None, "fit_intercept": True, "l2": 0.5,
+        "lr": None, "max_iter": None, "penalty": "l2", "random_state": None, "solver": "adam",
+        "tol": 1e-4, "verbose": 0, "warm_start": False}
     assert repr(model) == "LogisticRegression(l2=0.5, solver='adam')"
     assert model.set_params(lr=0.1, solver="gd") is model
     assert (model.lr, model.solver) == (0.1, "gd")
-    with pytest.raises(ValueError, match=r"invalid parameter 'C' for LogisticRegression"):
-        model.set_params(C=1.0)
+    with pytest.raises(ValueError, match=r"invalid parameter 'alpha' for LogisticRegression"):
+        model.set_params(alpha=1.0)
     assert repr(LogisticRegression()) == "LogisticRegression()"
+    assert repr(LogisticRegression(C=0.5)) == "LogisticRegression(C=0.5)"
+
+
+def three_classes(seed=0, n=90):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    codes = np.arange(n) % 3
+    return centers[codes] + rng.normal(size=(n, 2)), np.array(["ant", "bee", "cat"])[codes]
+
+
+def test_multiclass_softmax_probabilities_and_predictions():
+    X, y = three_classes()
+    model = LogisticRegression().fit(X, y)
+    assert model.classes_.tolist() == ["ant", "bee", "cat"]
+    assert model.coef_.shape == (3, 2) and model.intercept_.shape == (3,)
+    Z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.decision_function(X), Z, rtol=1e-13)
+    expected = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict_proba(X), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.predict_log_proba(X), np.log(expected), rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[Z.argmax(axis=1)])
+    assert model.score(X, y) > 0.9
+    assert abs(model.intercept_.sum()) < 1e-10  # the flat direction is left at its start
+    # The optimum: J's gradient (a numpy closed form, A − Y) vanishes.
+    A, Y = model.predict_proba(X), (y[:, None] == model.classes_).astype(float)
+    alpha = 1 / (model.C * len(X))
+    np.testing.assert_allclose((A - Y).T @ X / len(X) + alpha * model.coef_, 0, atol=1e-9)
+    np.testing.assert_allclose((A - Y).mean(axis=0), 0, atol=1e-9)
+    loss = model.objective(X, y)
+    assert loss.item() == pytest.approx(model.history_[-1], rel=1e-12)
+    loss.backward()
+    leaves = {t.name: t for t in _leaves(loss)}
+    assert leaves["weight"].grad.shape == (3, 2)
+    assert np.abs(leaves["weight"].grad.data).max() < 1e-9
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, y = three_classes()
+    model = LogisticRegression(warm_start=True).fit(X, y)
+    coef, steps = model.coef_.copy(), model.n_iter_
+    model.fit(X, y)
+    assert model.n_iter_ == 1 < steps
+    np.testing.assert_allclose(model.coef_, coef, atol=1e-9)
+    cold = LogisticRegression(C=0.1).fit(X, y)
+    warm = model.set_params(C=0.1).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-9)
+    model.fit(X[:, :1], y)  # other features: starts from zero again
+    assert model.coef_.shape == (3, 1)
+
+
+def test_sample_and_class_weights_count_as_repeated_rows():
+    X, y = three_classes(n=30)
+    counts = (np.arange(30) // 3) % 4  # 0 to 3 copies of each row, every class kept
+    weighted = LogisticRegression().fit(X, y, sample_weight=counts)
+    repeated = LogisticRegression().fit(X.repeat(counts, axis=0), y.repeat(counts))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9, atol=1e-12)
+    by_class = LogisticRegression(class_weight={"ant": 2.0, "cat": 0.5}).fit(X, y)
+    by_rows = LogisticRegression().fit(X, y, sample_weight=np.select(
+        [y == "ant", y == "cat"], [2.0, 0.5], 1.0))
+    np.testing.assert_allclose(by_class.coef_, by_rows.coef_, rtol=1e-9, atol=1e-12)
+    predicted = weighted.predict(X)
+    assert weighted.score(X, y, sample_weight=counts) == pytest.approx(
+        np.sum(counts * (predicted == y)) / counts.sum())
+    before = counts.copy()
+    LogisticRegression(class_weight="balanced").fit(X, y, sample_weight=counts)
+    np.testing.assert_array_equal(counts, before)
+
+
+@pytest.mark.parametrize("weights, message", [
+    (np.ones(5), r"sample_weight must have shape \(6,\), one weight per row of X"),
+    ([1, 1, 1, -1, 1, 1], r"sample_weight must be >= 0, got -1.0 at position 3"),
+    ([1, 1, 1, np.nan, 1, 1], r"sample_weight contains NaN or infinity at position 3"),
+    (np.zeros(6), r"sample_weight is zero for every row"),
+    (["a"] * 6, r"sample_weight must be numbers"),
+])
+def test_bad_sample_weight_is_named(weights, message):
+    X, y = np.arange(6.0).reshape(-1, 1), [0, 1, 0, 1, 0, 1]
+    with pytest.raises(ValueError, match=message):
+        LogisticRegression().fit(X, y, sample_weight=weights)
 
 
 def test_core_never_imports_scikit_learn():

@@ -25,14 +25,40 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from tinygrad_lr.datasets import load_breast_cancer  # noqa: E402
 
-# Every solver path, with few epochs: the checks test the interface, and the check data are
-# not standardized, so default settings would only spend time hitting max_iter.
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread: these fits are small, and on a shared 2-core machine threaded BLAS
+    made them 10-30x slower (threads waiting for each other), not faster."""
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+# Every solver path, with few epochs for the teaching solvers: the checks test the interface,
+# and the check data are not standardized, so gd/adam would only spend time hitting max_iter.
 ESTIMATORS = [
-    LogisticRegression(max_iter=100),
-    LogisticRegression(solver="newton"),
+    LogisticRegression(),
+    LogisticRegression(solver="lbfgs"),
+    LogisticRegression(solver="gd", max_iter=100),
     LogisticRegression(solver="adam", batch_size=8, max_iter=30, random_state=0),
     StandardScaler(),
 ]
+
+WEIGHT_EQUIVALENCE = "check_sample_weight_equivalence_on_dense_data"
+
+
+def expected_failures(estimator) -> dict:
+    """The one check two configurations cannot pass, with the reason (scikit-learn marks
+    the same check as an expected failure for its own LogisticRegression, every solver)."""
+    if getattr(estimator, "solver", None) == "lbfgs":
+        return {WEIGHT_EQUIVALENCE: "L-BFGS stops where J no longer decreases in float64; "
+                                    "on this unregularised-looking 15x30 problem that leaves "
+                                    "3e-8 between weighted and repeated fits (rtol 1e-7)"}
+    if getattr(estimator, "batch_size", None):
+        return {WEIGHT_EQUIVALENCE: "mini-batches drawn from repeated rows differ from those "
+                                    "drawn from weighted rows, so the stochastic paths differ"}
+    return {}
 
 
 NOT_INHERITING = ".*does not inherit from"
@@ -41,7 +67,7 @@ scikit-learn is an optional dependency."""
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=NOT_INHERITING)
-    CHECKS = parametrize_with_checks(ESTIMATORS)
+    CHECKS = parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 
 
 @CHECKS
@@ -100,3 +126,21 @@ def test_errors_and_warnings_are_also_sklearn_classes():
         LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
     with pytest.warns(DataConversionWarning):
         LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
+
+
+def test_grid_search_over_C_on_iris_agrees_with_sklearn():
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    grid = {"logisticregression__C": [0.01, 0.1, 1.0, 10.0]}
+    ours = GridSearchCV(make_pipeline(SklearnScaler(), LogisticRegression()), grid, cv=3)
+    theirs = GridSearchCV(make_pipeline(SklearnScaler(), SklearnLogisticRegression(
+        solver="newton-cholesky", tol=1e-10)), grid, cv=3)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
+                               theirs.cv_results_["mean_test_score"], atol=1e-12)
+    assert ours.predict_proba(X).shape == (150, 3)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)

@@ -91,7 +91,7 @@ def run(args) -> int:
         return 2
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
-    unit = "Newton steps" if args.solver == "newton" else "epochs"
+    unit = {"newton": "Newton steps", "lbfgs": "L-BFGS steps"}.get(model.solver_, "epochs")
     stopped = (f" (converged before --max-iter {args.max_iter})"
                if model.n_iter_ < args.max_iter else "")
     print(f"\ntrained in {model.n_iter_} {unit}{stopped}")
@@ -112,7 +112,7 @@ def run(args) -> int:
         print(table, end="\n\n")
 
     print(f"files in {out}/:")
-    print("  " + write_loss_curve(model, out / "loss_curve.png", args.solver))
+    print("  " + write_loss_curve(model, out / "loss_curve.png", model.solver_))
     print("  " + write_graph(model, X_train_std, y_train, out))
     model_path = save_model(out / "model.npz", model, scaler=scaler,
                             feature_names=feature_names, target=TARGET_COLUMN)
