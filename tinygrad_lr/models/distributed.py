@@ -1,0 +1,213 @@
+"""Data-parallel reductions over Dask arrays: per-block results summed by Dask.
+
+A fit on a Dask array never gathers X. Every row block is handed, on the worker that holds
+it, to a per-block function (the engine's loss, gradient and Hessian of that block); Dask
+adds the block results in a tree, and only that sum (a number, a vector, a small matrix)
+reaches the client, which makes the update. Works with any Dask scheduler: the threaded
+default, processes, or a ``dask.distributed.Client`` (which Dask uses once it exists).
+
+Dask is an optional dependency (``pip install tinygrad-lr[dask]``); this module imports it
+only when a Dask array is actually used (so its docstrings show no Dask examples: the
+package's doctests run without the extra; tests/test_scale_dask.py runs them with it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import objective
+from .blocks import add_block_results, as_float_block, weighted_block
+
+FAN_IN = 8
+"""How many block results one task of the tree sum adds."""
+
+
+def is_dask_array(X) -> bool:
+    """True for a Dask array (duck-typed: dask is not imported to answer).
+
+    >>> is_dask_array(np.zeros(3))
+    False
+    """
+    return hasattr(X, "__dask_graph__") and hasattr(X, "chunks") and hasattr(X, "ndim")
+
+
+def _require_dask():
+    try:
+        import dask
+        import dask.array
+    except ImportError:  # pragma: no cover - the message is the point
+        raise ImportError(
+            "fitting on a Dask array needs dask: pip install 'tinygrad-lr[dask]'"
+        ) from None
+    return dask
+
+
+def row_chunked(X, row_chunks=None):
+    """X with one chunk across its columns (and ``row_chunks`` along its rows if given).
+
+    Each block then holds whole rows, so a per-block loss needs no other block.
+    """
+    _require_dask()
+    if X.ndim == 2 and len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    if row_chunks is not None and X.chunks[0] != tuple(row_chunks):
+        X = X.rechunk({0: tuple(row_chunks)})
+    return X
+
+
+def _sum_results(*results):
+    total = None
+    for result in results:
+        total = add_block_results(total, result)
+    return total
+
+
+def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = ()):
+    """``sum over blocks b of function(X_b, *(a_b for a in row_aligned), *args)``, by Dask.
+
+    ``X`` is a Dask array (a 2-D one is rechunked to whole rows if needed); each of ``row_aligned``
+    is a 1-D or 2-D Dask array with one entry per row of X (rechunked to X's row blocks)
+    or ``None``. ``function`` must be a module-level function (it is pickled to worker
+    processes); ``args`` are small values sent with every task (e.g. the parameters).
+    Results (numbers, arrays or tuples of them) are added in a tree of ``FAN_IN``-way sums;
+    the total is computed on the active scheduler and returned.
+    """
+    dask = _require_dask()
+    X = row_chunked(X)
+    blocks = X.to_delayed().ravel().tolist()
+    aligned = []
+    for array in row_aligned:
+        if array is None:
+            aligned.append([None] * len(blocks))
+            continue
+        array = array.rechunk({0: X.chunks[0]})
+        if array.ndim == 2:
+            array = row_chunked(array)
+        aligned.append(array.to_delayed().ravel().tolist())
+    task = dask.delayed(function, pure=True)
+    level = [task(block, *(a[i] for a in aligned), *args) for i, block in enumerate(blocks)]
+    add = dask.delayed(_sum_results, pure=True)
+    while len(level) > 1:
+        level = [add(*level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
+    (total,) = dask.compute(level[0])
+    return total
+
+
+def _first_bad_in_block(block):
+    """(rows in the block, (row, column, value) of its first NaN/inf or None)."""
+    if block.dtype.kind == "f":
+        bad = ~np.isfinite(block)
+        if bad.any():
+            i, j = np.unravel_index(int(np.flatnonzero(bad)[0]), block.shape)
+            return len(block), [(int(i), int(j), float(block[i, j]))]
+    return len(block), []
+
+
+def check_dask_array(X, *, name: str = "X"):
+    """X rechunked to whole rows, after checking it is 2-D, non-empty, real and finite.
+
+    NaN/inf are looked for on the workers; only each block's row count and first bad
+    entry come back, so the client learns the global row of the first bad value.
+    """
+    dask = _require_dask()
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    if X.shape[1] == 0 or X.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape={X.shape}); it needs at least one row and "
+                         "one column")
+    X = row_chunked(X)
+    check = dask.delayed(_first_bad_in_block, pure=True)
+    (findings,) = dask.compute([check(b) for b in X.to_delayed().ravel()])
+    start = 0
+    for rows, bad in findings:
+        if bad:
+            i, j, value = bad[0]
+            raise ValueError(
+                f"{name} contains NaN or infinity at row {start + i}, column {j} (value "
+                f"{value}); remove or impute such values first"
+            )
+        start += rows
+    return X
+
+
+def dask_unique(y) -> np.ndarray:
+    """The sorted distinct values of a 1-D Dask array, computed blockwise."""
+    import dask.array as da
+
+    _require_dask()
+    return np.asarray(da.unique(y).compute())
+
+
+def map_rows(function: Callable, X, *, n_columns: int | None, dtype, args: tuple = ()):
+    """``function(X_b, *args)`` on every row block of X, as a lazy Dask array.
+
+    The result has X's row chunks and ``n_columns`` columns (``None``: one value per row).
+    Nothing is computed until the caller computes it.
+    """
+    _require_dask()
+    X = row_chunked(X)
+    if n_columns is None:
+        return X.map_blocks(function, *args, drop_axis=1, chunks=(X.chunks[0],), dtype=dtype)
+    return X.map_blocks(function, *args, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)
+
+
+def _encode_block(labels, classes):
+    codes = np.searchsorted(classes, labels)
+    codes = np.minimum(codes, len(classes) - 1)
+    return codes if (classes[codes] == labels).all() else np.full(len(labels), -1)
+
+
+def class_codes(y, classes: np.ndarray):
+    """The lazy Dask array of class codes (positions in ``classes``) of the labels ``y``.
+
+    A label outside ``classes`` gives code -1 in its whole block (checked by the caller).
+    """
+    _require_dask()
+    return y.map_blocks(_encode_block, classes, dtype=np.intp)
+
+
+def _weight_and_class_counts(codes, weights, n_classes):
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    summed = counts if weights is None else np.bincount(codes, weights=weights,
+                                                        minlength=n_classes)
+    return counts, summed
+
+
+def class_totals(y_codes, sample_weight, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows per class, sample weight per class), summed on the workers."""
+    return dask_block_sum(_weight_and_class_counts, y_codes, sample_weight,
+                          args=(n_classes,))
+
+
+def _block_sums_task(X_block, codes, weights, theta, class_weights, n_classes, fit_intercept,
+                     need_hessian):
+    return objective.block_sums(
+        theta, as_float_block(X_block), codes, weighted_block(weights, class_weights, codes),
+        n_classes=n_classes, fit_intercept=fit_intercept, need_hessian=need_hessian)
+
+
+def dask_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha: float,
+                   fit_intercept: bool = True, class_weights=None):
+    """``evaluate(theta, need_hessian)`` of the penalized objective for Dask arrays.
+
+    Every evaluation is one Dask computation: each row block's
+    :func:`~tinygrad_lr.models.objective.block_sums` on the worker holding it, a tree sum,
+    and :func:`~tinygrad_lr.models.objective.penalized` on the client. ``y_codes`` (class
+    codes) and ``sample_weight`` are Dask arrays aligned with X's rows (or ``None``).
+    """
+    X = row_chunked(X)
+    n_features = X.shape[1]
+
+    def evaluate(theta, need_hessian: bool = False):
+        total = dask_block_sum(
+            _block_sums_task, X, y_codes, sample_weight,
+            args=(np.asarray(theta, dtype=np.float64), class_weights, n_classes,
+                  fit_intercept, need_hessian))
+        return objective.penalized(total, theta, alpha=alpha, n_classes=n_classes,
+                                   n_features=n_features, fit_intercept=fit_intercept)
+
+    return evaluate
