@@ -10,8 +10,8 @@ function over them, so the memory a fit takes above the map is bounded by one bl
 >>> X = np.arange(10.0).reshape(5, 2)
 >>> [block.shape for _, block in row_blocks(X, block_rows=2)]
 [(2, 2), (2, 2), (1, 2)]
->>> sum_over_blocks(lambda rows, block: (block.sum(), block.sum(axis=0)), X, block_rows=2)
-(45.0, array([20., 25.]))
+>>> sum_over_blocks(lambda rows, block: (len(block), block.sum(axis=0)), X, block_rows=2)
+(5, array([20., 25.]))
 """
 
 from __future__ import annotations
