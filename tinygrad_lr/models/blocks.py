@@ -44,12 +44,14 @@ def is_memory_mapped(X) -> bool:
 
 
 def default_block_rows(n_features: int, itemsize: int = 8,
-                       block_bytes: int = BLOCK_BYTES) -> int:
-    """How many rows of ``n_features`` columns fit in ``block_bytes`` (at least 1).
+                       block_bytes: int | None = None) -> int:
+    """How many rows of ``n_features`` columns fit in ``block_bytes`` (at least 1);
+    ``None`` means :data:`BLOCK_BYTES` (read at each call, so it can be changed).
 
     >>> default_block_rows(100)
     20971
     """
+    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
     return max(1, block_bytes // max(1, n_features * itemsize))
 
 
@@ -206,3 +208,42 @@ def blockwise_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha
                                    n_features=n_features, fit_intercept=fit_intercept)
 
     return evaluate
+
+
+def check_features(X, *, estimator: str = "the estimator", n_features: int | None = None):
+    """``check_array``'s checks, without copying a memory map: the fit's input gate.
+
+    A memory map (or a view of one) is checked block by block by :func:`check_blocks` and
+    returned as it is; anything else goes through
+    :func:`~tinygrad_lr.models.validation.check_array` (which may convert it to float64).
+    """
+    from .validation import check_array
+
+    if not is_memory_mapped(X):
+        return check_array(X, estimator=estimator, n_features=n_features)
+    check_blocks(X)
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but {estimator} is expecting "
+                         f"{n_features} features as input")
+    return X
+
+
+def evaluator_for(X, y_codes, sample_weight, *, n_classes: int, alpha: float,
+                  fit_intercept: bool = True):
+    """The ``evaluate(theta, need_hessian)`` that suits how X is stored.
+
+    A Dask array: :func:`~tinygrad_lr.models.distributed.dask_evaluator` (per-block sums
+    on the workers). A numpy array or memory map with more rows than one block of
+    :data:`BLOCK_BYTES`: :func:`blockwise_evaluator`, so the engine's graph (and the
+    Hessian's copy of the rows) never exceeds one block. Otherwise the whole array is
+    one block (:func:`~tinygrad_lr.models.objective.in_memory`).
+    """
+    from .distributed import dask_evaluator, is_dask_array
+
+    options = {"n_classes": n_classes, "alpha": alpha, "fit_intercept": fit_intercept}
+    if is_dask_array(X):
+        return dask_evaluator(X, y_codes, sample_weight, **options)
+    block_rows = default_block_rows(X.shape[1], X.itemsize)
+    if is_memory_mapped(X) or len(X) > block_rows:
+        return blockwise_evaluator(X, y_codes, sample_weight, block_rows=block_rows, **options)
+    return objective.in_memory(X, y_codes, sample_weight, **options)

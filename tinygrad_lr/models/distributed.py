@@ -211,3 +211,173 @@ def dask_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha: flo
                                    n_features=n_features, fit_intercept=fit_intercept)
 
     return evaluate
+
+
+def _read_rows(path: str, start: int, stop: int) -> np.ndarray:
+    return np.load(path, mmap_mode="r")[start:stop]
+
+
+def from_npy(path, block_rows: int | None = None):
+    """A Dask array of a ``.npy`` file whose blocks of rows are read by the workers.
+
+    Every task memory-maps the file itself and takes its rows, so neither the client nor
+    the task graph ever holds the data (``da.from_array`` on a memory map would pickle the
+    whole array into the graph for worker processes). The workers must see ``path``.
+    ``block_rows=None`` uses :func:`~tinygrad_lr.models.blocks.default_block_rows`.
+    """
+    from pathlib import Path
+
+    dask = _require_dask()
+    import dask.array as da
+
+    from .blocks import default_block_rows
+
+    path = str(Path(path).resolve())
+    header = np.load(path, mmap_mode="r")
+    shape, dtype = header.shape, header.dtype
+    if len(shape) not in (1, 2):
+        raise ValueError(f"{path} holds an array of shape {shape}; expected 1-D or 2-D")
+    if block_rows is None:
+        block_rows = default_block_rows(shape[1] if len(shape) == 2 else 1, dtype.itemsize)
+    read = dask.delayed(_read_rows, pure=True)
+    parts = [da.from_delayed(read(path, start, min(start + block_rows, shape[0])),
+                             shape=(min(start + block_rows, shape[0]) - start, *shape[1:]),
+                             dtype=dtype)
+             for start in range(0, shape[0], block_rows)]
+    return da.concatenate(parts, axis=0)
+
+
+def _take(codes, table):
+    return np.asarray(table)[codes]
+
+
+def dask_training_data(X, y, sample_weight, class_weight, estimator: str = "the estimator"):
+    """What a fit needs from Dask inputs, computed on the workers: ``(X, classes, codes,
+    weights, weight_sum)``.
+
+    ``X`` comes back checked and rechunked to whole rows; ``classes`` (small) is on the
+    client; ``codes`` (class code per row) and ``weights`` (sample weight times class
+    weight per row, or None) are lazy Dask arrays aligned with X; ``weight_sum`` is their
+    total (the number of rows when ``weights`` is None). The label rules are those of
+    :func:`~tinygrad_lr.models.validation.check_labels`, applied to the distinct labels.
+    """
+    import dask.array as da
+
+    from .validation import check_labels, class_weights, encode_labels
+
+    X = check_dask_array(X)
+    n = X.shape[0]
+    if y is None:
+        check_labels(None, n, estimator)
+    if not is_dask_array(y):
+        y = da.from_array(np.asarray(y), chunks=(X.chunks[0],))
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"X and y have different numbers of samples: X has {n} rows, y has "
+                         f"{y.shape[0]} labels")
+    distinct = dask_unique(y)
+    distinct = check_labels(distinct, len(distinct), estimator)
+    classes, _ = encode_labels(distinct)
+    codes = class_codes(y, classes)
+    weights = None
+    if sample_weight is not None:
+        weights = (sample_weight if is_dask_array(sample_weight)
+                   else da.from_array(np.asarray(sample_weight), chunks=(X.chunks[0],)))
+        if weights.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {weights.shape}")
+        weights = weights.astype(np.float64)
+        low, high = dask_compute(weights.min(), weights.max())
+        if not (np.isfinite(low) and np.isfinite(high) and low >= 0):
+            raise ValueError("sample_weight must be finite and >= 0 in every row")
+    if class_weight == "balanced":
+        counts, _ = class_totals(codes, None, len(classes))
+        per_class = n / (len(classes) * np.maximum(counts, 1))
+    else:
+        per_class = class_weights(class_weight, classes, np.zeros(0, dtype=np.intp))
+    if per_class is not None:
+        per_row = codes.map_blocks(_take, per_class, dtype=np.float64)
+        weights = per_row if weights is None else weights * per_row
+    weight_sum = float(n) if weights is None else float(dask_compute(weights.sum())[0])
+    if not weight_sum > 0:
+        raise ValueError("sample_weight and class_weight leave every row with weight 0")
+    return X, classes, codes, weights, weight_sum
+
+
+def dask_compute(*collections):
+    """``dask.compute`` on the active scheduler (a helper so callers need not import dask)."""
+    return _require_dask().compute(*collections)
+
+
+def fit_dask(estimator, X, y, sample_weight=None, callback=None):
+    """``estimator.fit(X, y, sample_weight)`` for Dask arrays, data-parallel (exact solvers).
+
+    Each evaluation of the objective is one Dask computation of per-block sums
+    (:func:`dask_evaluator`); the solver's update runs on the client. X is never gathered.
+    The result is the in-memory fit's, up to the rounding of the sums' order.
+    """
+    from . import objective as objective_terms
+    from . import solvers
+    from .logistic_regression import AUTO_NEWTON_MAX_PARAMETERS, DEFAULT_MAX_ITER, EXACT_SOLVERS
+
+    settings = estimator._checked_settings()
+    solver = settings["solver"]
+    if solver not in ("auto", *EXACT_SOLVERS):
+        raise ValueError(
+            f"solver={solver!r} does not run on Dask arrays: its mini-batch steps would "
+            f"fetch rows one batch at a time; use an exact solver ({', '.join(EXACT_SOLVERS)}"
+            " or 'auto'), which sums every block's loss, gradient and Hessian on the workers"
+        )
+    X, classes, codes, weights, weight_sum = dask_training_data(
+        X, y, sample_weight, estimator.class_weight, type(estimator).__name__)
+    d, K = X.shape[1], len(classes)
+    fit_intercept = settings["fit_intercept"]
+    alpha = estimator._alpha(weight_sum)
+    if solver == "auto":
+        n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
+        solver = ("newton" if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS
+                  or not solvers.scipy_available() else "lbfgs")
+    max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
+    start = estimator._starting_point(classes, d, fit_intercept)
+    theta, history = estimator._fit_exact(solver, X, codes, weights, K, alpha, start,
+                                          settings, max_iter, callback)
+    coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
+    estimator.classes_ = classes
+    estimator.n_features_in_ = d
+    estimator.coef_ = coef
+    estimator.intercept_ = intercept
+    estimator.history_ = history
+    estimator.n_iter_ = len(history)
+    estimator.solver_ = solver
+    return estimator
+
+
+def _predict_block(X_block, estimator, method):
+    return getattr(estimator, method)(X_block)
+
+
+def predict_dask(estimator, method: str, X):
+    """``estimator.<method>(X)`` for a Dask array X, as a lazy Dask array (map_blocks).
+
+    Every block is predicted on its worker by the fitted estimator; the result has X's
+    row chunks: (n,) for ``predict`` and a two-class ``decision_function``, (n, K) for
+    the probabilities (and K-class logits).
+    """
+    from .validation import check_is_fitted
+
+    check_is_fitted(estimator, method)
+    if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has shape {X.shape}, but {type(estimator).__name__} is expecting "
+            f"{estimator.n_features_in_} features as input"
+        )
+    K = len(estimator.classes_)
+    if method == "predict":
+        return map_rows(_predict_block, X, n_columns=None, dtype=estimator.classes_.dtype,
+                        args=(estimator, method))
+    if method == "decision_function" and K == 2:
+        return map_rows(_predict_block, X, n_columns=None, dtype=np.float64,
+                        args=(estimator, method))
+    return map_rows(_predict_block, X, n_columns=K, dtype=np.float64, args=(estimator, method))
