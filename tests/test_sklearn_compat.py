@@ -25,14 +25,30 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from tinygrad_lr.datasets import load_breast_cancer  # noqa: E402
 
-# Every solver path, with few epochs: the checks test the interface, and the check data are
-# not standardized, so default settings would only spend time hitting max_iter.
+# Every solver path, with few epochs for the teaching solvers: the checks test the interface,
+# and the check data are not standardized, so gd/adam would only spend time hitting max_iter.
 ESTIMATORS = [
-    LogisticRegression(max_iter=100),
-    LogisticRegression(solver="newton"),
+    LogisticRegression(),
+    LogisticRegression(solver="lbfgs"),
+    LogisticRegression(solver="gd", max_iter=100),
     LogisticRegression(solver="adam", batch_size=8, max_iter=30, random_state=0),
     StandardScaler(),
 ]
+
+WEIGHT_EQUIVALENCE = "check_sample_weight_equivalence_on_dense_data"
+
+
+def expected_failures(estimator) -> dict:
+    """The one check two configurations cannot pass, with the reason (scikit-learn marks
+    the same check as an expected failure for its own LogisticRegression, every solver)."""
+    if getattr(estimator, "solver", None) == "lbfgs":
+        return {WEIGHT_EQUIVALENCE: "L-BFGS stops where J no longer decreases in float64; "
+                                    "on this unregularised-looking 15x30 problem that leaves "
+                                    "3e-8 between weighted and repeated fits (rtol 1e-7)"}
+    if getattr(estimator, "batch_size", None):
+        return {WEIGHT_EQUIVALENCE: "mini-batches drawn from repeated rows differ from those "
+                                    "drawn from weighted rows, so the stochastic paths differ"}
+    return {}
 
 
 NOT_INHERITING = ".*does not inherit from"
@@ -41,7 +57,7 @@ scikit-learn is an optional dependency."""
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=NOT_INHERITING)
-    CHECKS = parametrize_with_checks(ESTIMATORS)
+    CHECKS = parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 
 
 @CHECKS

@@ -3,13 +3,14 @@
     tinygrad-lr check
     tinygrad-lr check --x1 3 --x2 -1 --w1 0.2 --w2 0.4 --b -0.5 --y 0
     tinygrad-lr check --loss logits
+    tinygrad-lr check --softmax            # three classes: dZ = A − Y with one-hot Y
 """
 
 from __future__ import annotations
 
 import sys
 
-from ..models.derivation import LECTURE_EXAMPLE, check_example
+from ..models.derivation import LECTURE_EXAMPLE, SOFTMAX_EXAMPLE, check_example, check_softmax
 from .options import non_negative_float
 
 _DEFAULTS = {"x1": LECTURE_EXAMPLE["x"][0], "x2": LECTURE_EXAMPLE["x"][1],
@@ -30,8 +31,18 @@ def register(subparsers) -> None:
         ),
     )
     for name, default in _DEFAULTS.items():
+        if name == "y":
+            continue
         parser.add_argument(f"--{name}", type=float, default=default,
                             help=f"value of {name} (default: {default})")
+    parser.add_argument("--y", type=float, default=None,
+                        help=f"the label: 0 or 1 (default: {_DEFAULTS['y']:g}); with --softmax "
+                             f"the class index 0, 1 or 2 (default: {SOFTMAX_EXAMPLE['y']})")
+    parser.add_argument("--softmax", action="store_true",
+                        help="three classes instead: z = x·W + b (W 2x3, b of 3), a = "
+                             "softmax(z), L = -log a_y; then dz = a - y (y one-hot), "
+                             "dW = x^T dz, db = dz. --x1, --x2 and --y apply; W and b are "
+                             f"fixed (W = {SOFTMAX_EXAMPLE['W']}, b = {SOFTMAX_EXAMPLE['b']})")
     parser.add_argument("--loss", choices=("sigmoid", "logits"), default="sigmoid",
                         help="'sigmoid': a = sigmoid(z) then L(a, y), the lecture's graph; "
                              "'logits': the fused L(z, y) used in training (default: sigmoid)")
@@ -44,13 +55,27 @@ def register(subparsers) -> None:
 def run(args) -> int:
     """Print the table; exit status 1 if hand-derived and engine values disagree."""
     try:
-        table = check_example([args.x1, args.x2], [args.w1, args.w2], args.b, args.y,
-                              loss=args.loss)
+        if args.softmax:
+            changed = [f"--{name}" for name in ("w1", "w2", "b")
+                       if getattr(args, name) != _DEFAULTS[name]]
+            if changed:
+                raise ValueError(f"{', '.join(changed)} set the binary example; --softmax "
+                                 "uses the fixed W and b shown by --help")
+            y = SOFTMAX_EXAMPLE["y"] if args.y is None else args.y
+            table = check_softmax([[args.x1, args.x2]], SOFTMAX_EXAMPLE["W"],
+                                  SOFTMAX_EXAMPLE["b"], [y])
+            header = (f"x1={args.x1:g}  x2={args.x2:g}  W={SOFTMAX_EXAMPLE['W']}  "
+                      f"b={SOFTMAX_EXAMPLE['b']}  y={y:g} (class index)")
+        else:
+            y = _DEFAULTS["y"] if args.y is None else args.y
+            table = check_example([args.x1, args.x2], [args.w1, args.w2], args.b, y,
+                                  loss=args.loss)
+            header = (f"x1={args.x1:g}  x2={args.x2:g}  w1={args.w1:g}  w2={args.w2:g}  "
+                      f"b={args.b:g}  y={y:g}")
     except ValueError as error:
         print(f"tinygrad-lr check: {error}", file=sys.stderr)
         return 2
-    print(f"x1={args.x1:g}  x2={args.x2:g}  w1={args.w1:g}  w2={args.w2:g}  b={args.b:g}  "
-          f"y={args.y:g}")
+    print(header)
     print(table)
     if table.max_abs_diff > args.tol:
         print(f"MISMATCH: max abs diff {table.max_abs_diff:.1e} > tol {args.tol:g}",

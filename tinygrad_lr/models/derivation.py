@@ -12,6 +12,15 @@ m examples as the rows of X (m, n), labels Y (m,), cost J = mean of the losses::
 (``dA``, ``dZ`` are per-example derivatives ∂L_i/∂·; the engine differentiates J, so its
 gradients on A and Z are these divided by m.)
 
+K classes (softmax regression, :func:`check_softmax`): W (n, K), b (K,), Y one-hot (m, K)::
+
+    Z = X·W + b        A = softmax(Z)        J = mean(−Σ_k Y_k log A_k)
+    dZ = A − Y         dW = Xᵀ·dZ / m        db = mean(dZ, over the rows)
+
+The same formulas: for K = 2, ``A[:, 1] = σ(Z[:, 1] − Z[:, 0])``, so the binary model is
+the softmax one with ``w = W[:, 1] − W[:, 0]``, and column 1 of ``dZ`` is the binary
+``a − y`` (column 0 is its negative).
+
 The formulas below are written out by hand in numpy. :func:`check_example` and
 :func:`check_batch` build the same computation with the engine, run ``backward`` and
 return a :class:`GradientTable` of both side by side. Two loss forms: ``"sigmoid"`` (the
@@ -39,6 +48,11 @@ LECTURE_EXAMPLE = {"x": [1.0, 2.0], "w": [0.5, -0.2], "b": 0.1, "y": 1.0}
 """The single example used throughout the docs and by ``tinygrad-lr check``."""
 
 LOSS_FORMS = ("sigmoid", "logits")
+
+SOFTMAX_EXAMPLE = {"x": [1.0, 2.0], "W": [[0.5, -0.3, 0.1], [-0.2, 0.4, 0.2]],
+                   "b": [0.1, 0.0, -0.1], "y": 2}
+"""One example with three classes, for :func:`check_softmax` and ``tinygrad-lr check
+--softmax``: the lecture's x, W (features × classes), b and the class index y."""
 
 
 # ---------------------------------------------------------------- hand-derived
@@ -376,3 +390,109 @@ def _saturation_note(loss: str, a, y) -> str:
             "against its label; there a probability cannot carry dz = a − y back to z "
             "(the engine's gradient is right for the rounded a). The 'logits' form has no "
             "such limit.")
+
+
+# ------------------------------------------------------------------- softmax
+def softmax(Z):
+    """exp(Z) / Σ exp(Z) along the last axis in numpy, without overflow.
+
+    >>> softmax([0.0, 0.0]).tolist()
+    [0.5, 0.5]
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    shifted = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def one_hot(Y, n_classes: int) -> np.ndarray:
+    """Class indices (m,) as rows of an (m, n_classes) identity.
+
+    >>> one_hot([2, 0], 3).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    return np.eye(n_classes)[np.asarray(Y, dtype=np.intp)]
+
+
+def forward_softmax(X, W, b, Y) -> dict:
+    """Softmax regression forward in numpy: ``{"Z", "A", "J"}``, J the mean cross-entropy.
+
+    >>> out = forward_softmax([[1.0, 2.0]], SOFTMAX_EXAMPLE["W"], SOFTMAX_EXAMPLE["b"], [2])
+    >>> out["Z"].round(6).tolist(), round(out["J"], 6)
+    ([[0.2, 0.5, 0.4]], 1.072919)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Z = X @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
+    A = softmax(Z)
+    log_A = Z - Z.max(axis=1, keepdims=True)
+    log_A = log_A - np.log(np.exp(log_A).sum(axis=1, keepdims=True))
+    J = float(-np.mean((one_hot(Y, Z.shape[1]) * log_A).sum(axis=1)))
+    return {"Z": Z, "A": A, "J": J}
+
+
+def backward_softmax(X, W, b, Y) -> dict:
+    """The hand-derived softmax derivatives: ``dZ = A − Y`` (Y one-hot), ``dW = Xᵀ·dZ/m``,
+    ``db = mean(dZ)`` over the rows.
+
+    >>> grads = backward_softmax([[1.0, 2.0]], SOFTMAX_EXAMPLE["W"], SOFTMAX_EXAMPLE["b"], [2])
+    >>> grads["dZ"].round(6).tolist()
+    [[0.280013, 0.377978, -0.657991]]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    A = forward_softmax(X, W, b, Y)["A"]
+    dZ = A - one_hot(Y, A.shape[1])
+    return {"dZ": dZ, "dW": X.T @ dZ / len(X), "db": dZ.mean(axis=0)}
+
+
+def check_softmax(X, W, b, Y) -> GradientTable:
+    """Compare the softmax formulas with the engine on m examples with K classes.
+
+    The engine computes ``Z = X@W + b`` and ``J = cross_entropy(Z, Y)`` (log-softmax, one
+    graph) and runs ``backward``; its gradient on Z is multiplied by m to compare with the
+    per-example ``dZ = A − Y``. With one example every entry gets its own row (z1, a1, dz1,
+    dw11 = ∂L/∂W[0, 0], ...); with more, one row per matrix.
+
+    >>> table = check_softmax([SOFTMAX_EXAMPLE["x"]], SOFTMAX_EXAMPLE["W"], SOFTMAX_EXAMPLE["b"],
+    ...                       [SOFTMAX_EXAMPLE["y"]])
+    >>> [row.quantity for row in table][:7], table.max_abs_diff < 1e-12
+    (['z1', 'z2', 'z3', 'a1', 'a2', 'a3', 'L'], True)
+    """
+    X = _finite("X", X)
+    if X.ndim != 2 or X.size == 0:
+        raise ValueError(f"X must be a non-empty 2-D array (m, n), got shape {X.shape}")
+    m, n = X.shape
+    W = _finite("W", W)
+    if W.ndim != 2 or W.shape[0] != n or W.shape[1] < 2:
+        raise ValueError(f"W must have shape ({n}, K) with K >= 2 classes, got {W.shape}")
+    K = W.shape[1]
+    b = _finite("b", b, (K,))
+    Y = _finite("Y", Y, (m,))
+    if (Y != np.round(Y)).any() or (Y < 0).any() or (Y >= K).any():
+        raise ValueError(f"Y must hold class indices 0..{K - 1}, got {Y}")
+    Y = Y.astype(np.intp)
+
+    weight = Tensor(W.copy(), requires_grad=True, name="W")
+    bias = Tensor(b.copy(), requires_grad=True, name="b")
+    Z = Tensor(X, name="X") @ weight + bias
+    J = F.cross_entropy(Z, Y)
+    J.backward(retain_grads=True)
+    A = Z.softmax(axis=-1)
+
+    forward = forward_softmax(X, W, b, Y)
+    hand = backward_softmax(X, W, b, Y)
+    quantities = [("Z", "z", forward["Z"], Z.data, "Z = X·W + b"),
+                  ("A", "a", forward["A"], A.data, "A = softmax(Z)"),
+                  ("J", "L", forward["J"], J.data, "J = mean(−Σ Y log A)"),
+                  ("dZ", "dz", hand["dZ"], m * Z.grad.data, "dZ = A − Y"),
+                  ("dW", "dw", hand["dW"], weight.grad.data, "dW = Xᵀ·dZ / m"),
+                  ("db", "db", hand["db"], bias.grad.data, "db = mean(dZ)")]
+    rows = []
+    for name, symbol, hand_value, engine_value, formula in quantities:
+        if m > 1 or np.ndim(hand_value) == 0:
+            rows.append(_row(name if m > 1 else symbol, hand_value, engine_value, formula))
+            continue
+        hand_value = np.asarray(hand_value).reshape(np.shape(engine_value))
+        for index in np.ndindex(np.shape(hand_value)):
+            position = index[1:] if name in ("Z", "A", "dZ") else index
+            label = symbol + "".join(str(i + 1) for i in position)
+            rows.append(_row(label, hand_value[index], engine_value[index], formula))
+    return GradientTable(rows, title=f"{m} example{'s' if m > 1 else ''}, {K} classes, softmax")

@@ -31,7 +31,7 @@ class ConvergenceWarning(UserWarning):
     ...     warnings.simplefilter("always")
     ...     _ = LogisticRegression(max_iter=2).fit([[0.0], [1.0], [2.0]], [0, 1, 1])
     >>> print(caught[0].message)
-    LogisticRegression did not converge in max_iter=2 epochs (tol=0.0001); raise max_iter or lr
+    LogisticRegression Newton's method did not converge in max_iter=2 steps (tol=0.0001); ...
     """
 
 

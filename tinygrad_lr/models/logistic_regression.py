@@ -1,11 +1,13 @@
 """Logistic regression as one model on the engine, with scikit-learn's estimator interface.
 
-The model is ``nn.Linear(d, 1)`` followed by the sigmoid; training minimises
+Two classes: one logit ``z = x·w + b`` and the sigmoid. K ≥ 3 classes: K logits and the
+softmax (multinomial). Training minimises scikit-learn's objective
 
-    J(w, b) = mean_i BCE(σ(x_i·w + b), y_i) + l2/2 · ||w||²
+    C·Σᵢ sᵢ·Lᵢ + ½·‖W‖²      scaled by 1/(C·S):      J = (1/S)·Σᵢ sᵢ·Lᵢ + (α/2)·‖W‖²
 
-with gradients from ``backward`` (first-order solvers) or with Newton steps whose Hessian
-comes from double backward (``tg.hessian``). Nothing here differentiates by hand.
+(Lᵢ the cross-entropy of row i, sᵢ its sample weight times its class weight, S = Σᵢ sᵢ,
+α = 1/(C·S) or the lecture's λ given as ``l2``; intercepts unpenalized). Gradients come
+from ``backward``; Newton's Hessian from double backward; nothing is differentiated by hand.
 """
 
 from __future__ import annotations
@@ -18,29 +20,42 @@ import numpy as np
 from .. import functional as F
 from .. import nn, optim
 from ..autograd import grad
-from ..derivatives import hessian
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from . import objective as objective_terms
+from . import solvers
 from .base import BaseEstimator
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
     check_array,
     check_is_fitted,
     check_labels,
-    encode_binary,
+    check_random_state,
+    check_sample_weight,
+    class_weights,
+    encode_labels,
     label_text,
 )
 
-SOLVERS = ("gd", "sgd", "adam", "newton")
+SOLVERS = ("auto", "newton", "lbfgs", "gd", "sgd", "adam")
+EXACT_SOLVERS = ("newton", "lbfgs")
+TEACHING_SOLVERS = ("gd", "sgd", "adam")
 DEFAULT_LR = {"gd": 0.5, "sgd": 0.05, "adam": 0.01, "newton": 1.0}
-"""Learning rate used when ``lr=None``; tuned for standardized features."""
+"""Learning rate used when ``lr=None`` (the lecture's α for gd); tuned for standardized
+features. For ``'newton'`` it is the first step length tried by the line search."""
+DEFAULT_MAX_ITER = {"newton": 100, "lbfgs": 1000, "gd": 1000, "sgd": 1000, "adam": 1000}
+"""``max_iter=None`` means this many Newton/L-BFGS iterations or epochs."""
+AUTO_NEWTON_MAX_PARAMETERS = 1000
+"""``solver='auto'`` uses Newton up to this many parameters (or always, without scipy);
+beyond, one Hessian costs more than the many cheap L-BFGS iterations it saves."""
 N_ITER_NO_CHANGE = 5
 """Mini-batch training stops after this many epochs in a row without an improvement > tol."""
 SGD_MOMENTUM = 0.9
+PENALTIES = ("l2", None)
 
 
 def penalized_loss(logits: Tensor, targets, weight: Tensor, l2: float) -> Tensor:
-    """The training objective: mean binary cross-entropy on logits plus ``l2/2·||w||²``.
+    """The lecture's objective: mean binary cross-entropy on logits plus ``l2/2·||w||²``.
 
     >>> import tinygrad_lr as tg
     >>> w = tg.Tensor([[2.0]], requires_grad=True)
@@ -54,131 +69,245 @@ def penalized_loss(logits: Tensor, targets, weight: Tensor, l2: float) -> Tensor
 
 
 class LogisticRegression(BaseEstimator):
-    """Binary logistic regression trained by the autodiff engine.
+    """Logistic regression (binary, or multinomial for three or more classes) trained by
+    the autodiff engine, with scikit-learn's parameters, defaults and answers.
 
-    Follows scikit-learn's conventions (``fit``/``predict``/``predict_proba``, fitted
-    attributes ending in ``_``, ``get_params``/``set_params``), so it works with
-    ``sklearn.base.clone``, ``Pipeline``, ``cross_val_score`` and ``GridSearchCV`` when
-    scikit-learn is installed; scikit-learn is never required.
+    ``LogisticRegression()`` minimises the same objective as scikit-learn's
+    ``LogisticRegression()`` and converges to its optimum. It follows scikit-learn's
+    conventions, so it works with ``clone``, ``Pipeline``, ``cross_val_score`` and
+    ``GridSearchCV``; scikit-learn is never required.
 
     Args:
-        lr: learning rate (for ``'newton'``: the first step length tried by the line
-            search). ``None`` picks a default per solver that works on standardized
-            features: gd 0.5, sgd 0.05, adam 0.01, newton 1.0.
-        max_iter: maximum number of epochs (passes over the data; Newton steps for
-            ``'newton'``).
-        batch_size: rows per gradient step; ``None`` uses the full batch. Mini-batches are
-            reshuffled every epoch. ``'newton'`` always uses the full batch.
-        solver: ``'gd'`` gradient descent ``w := w − lr·dw`` (the lecture's update);
-            ``'sgd'`` the same with momentum 0.9 (stochastic when ``batch_size`` is set);
-            ``'adam'`` Adam; ``'newton'`` Newton's method with the Hessian from double
-            backward and a backtracking line search.
-        l2: strength of the penalty ``l2/2·||w||²`` added to the *mean* cross-entropy (the
-            intercept is not penalised). It matches scikit-learn's ``C`` through
-            ``C = 1 / (l2 · n_samples)``; ``l2=0`` means no penalty.
-        tol: with the full batch, training stops once every entry of the gradient of J is
-            at most ``tol`` in absolute value. With mini-batches, whose noisy steps never
-            make the gradient small, it stops once the epoch loss has not improved on its
-            best by more than ``tol·max(1, loss)`` for 5 epochs in a row. ``'newton'`` stops
-            after a step that moved no parameter by more than ``tol·max(1, max|θ|)``.
-        random_state: seed (int or ``np.random.Generator``) for the mini-batch order.
-        verbose: print the loss after every epoch.
+        penalty: ``'l2'`` (``½‖W‖²``, the intercepts are not penalized) or ``None``.
+        C: inverse regularisation strength, as scikit-learn's: the objective is
+            ``C·Σᵢ sᵢ·Lᵢ + ½‖W‖²``; smaller C, stronger penalty. ``C=np.inf`` is no penalty.
+        l2: the lecture's λ instead of C: the penalty ``λ/2·‖W‖²`` on the *mean* loss
+            (λ = 1/(C·n) for n unit-weight rows). ``None`` (default) uses C; give one of
+            the two.
+        fit_intercept: learn the intercept b (else b = 0).
+        tol: stopping tolerance. Newton: stop after a step that moved no parameter by more
+            than ``tol·max(1, max|θ|)`` (the error left is of the order of that step
+            squared); L-BFGS: once every gradient entry is at most ``tol·10⁻⁶``; gd/sgd/adam
+            with the full batch: once every gradient entry is at most ``tol``; with
+            mini-batches: once the epoch loss has not improved on its best by more than
+            ``tol·max(1, loss)`` for 5 epochs in a row.
+        max_iter: maximum Newton steps / L-BFGS iterations / epochs; ``None`` picks 100
+            for Newton and 1000 for the others.
+        class_weight: ``None``, ``'balanced'`` (n_samples / (n_classes · count of the
+            class)) or a dict {label: weight}; multiplies each row's sample weight.
+        warm_start: start ``fit`` from the previous solution (if it has the same classes
+            and features) instead of from zero.
+        random_state: seed (None, an int >= 0, a numpy Generator or RandomState) for the
+            mini-batch order of sgd/adam/gd with ``batch_size``.
+        solver: ``'auto'`` (default): Newton up to 1000 parameters (n_outputs·(d+1)), else
+            L-BFGS when scipy is installed. ``'newton'``: Newton's method with the engine's
+            Hessian (double backward) and a line search. ``'lbfgs'``: scipy's L-BFGS-B on
+            the engine's gradients (``pip install "tinygrad-lr[scipy]"``). The lecture's
+            teaching solvers: ``'gd'`` gradient descent ``w := w − lr·dw``, ``'sgd'`` the
+            same with momentum 0.9, ``'adam'`` Adam.
+        lr: learning rate of gd/sgd/adam (``None``: 0.5, 0.05, 0.01, tuned for
+            standardized features); for Newton the first step length tried (1.0).
+        batch_size: rows per gd/sgd/adam step; ``None`` = full batch.
+        verbose: print the objective after every step/epoch.
 
-    Fitted attributes: ``coef_`` (1, d), ``intercept_`` (1,), ``classes_`` (2,),
-    ``n_features_in_``, ``n_iter_`` (epochs or Newton steps run), ``history_`` (the
-    training objective after each epoch).
+    Fitted attributes: ``classes_`` (K,), ``coef_`` (1, d) for two classes or (K, d),
+    ``intercept_`` (1,) or (K,), ``n_features_in_``, ``n_iter_`` (steps or epochs run),
+    ``history_`` (the objective J after each), ``solver_`` (the solver used).
 
     >>> import numpy as np
     >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
-    >>> model = LogisticRegression(solver="newton", l2=0.1).fit(X, ["no", "no", "yes", "yes"])
+    >>> model = LogisticRegression().fit(X, ["no", "no", "yes", "yes"])
     >>> model.predict([[-3.0], [3.0]]).tolist()
     ['no', 'yes']
     >>> model.predict_proba([[0.0]]).round(6).tolist()
     [[0.5, 0.5]]
+    >>> three = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]],
+    ...                                  ["a", "a", "b", "b", "c", "c"])
+    >>> three.coef_.shape, three.predict([[0.2], [2.5], [4.8]]).tolist()
+    ((3, 1), ['a', 'b', 'c'])
     """
 
     _estimator_type = "classifier"
 
-    def __init__(self, lr=None, max_iter=1000, batch_size=None, solver="gd", l2=1e-2,
-                 tol=1e-4, random_state=None, verbose=0):
-        self.lr = lr
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.solver = solver
+    def __init__(self, penalty="l2", *, C=1.0, l2=None, fit_intercept=True, tol=1e-4,
+                 max_iter=None, class_weight=None, warm_start=False, random_state=None,
+                 solver="auto", lr=None, batch_size=None, verbose=0):
+        self.penalty = penalty
+        self.C = C
         self.l2 = l2
+        self.fit_intercept = fit_intercept
         self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.warm_start = warm_start
         self.random_state = random_state
+        self.solver = solver
+        self.lr = lr
+        self.batch_size = batch_size
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, *, callback=None):
-        """Train on ``X`` (n_samples, n_features) and labels ``y`` (any two classes).
+    def fit(self, X, y, sample_weight=None, *, callback=None):
+        """Train on ``X`` (n_samples, n_features) and labels ``y`` (two or more classes).
 
-        ``callback(epoch, loss)``, if given, is called after every epoch (or Newton step)
-        with the epoch number (from 1) and the training objective. Returns ``self``.
-        Neither ``X`` nor ``y`` is modified.
+        ``sample_weight`` (n_samples,): how much each row counts (a row of weight 2 counts
+        as that row twice). ``callback(step, loss)``, if given, is called after every
+        epoch or Newton/L-BFGS step with its number (from 1) and the objective J.
+        Returns ``self``. Neither ``X``, ``y`` nor ``sample_weight`` is modified.
         """
         settings = self._checked_settings()
         X = check_array(X, estimator=type(self).__name__)
         labels = check_labels(y, len(X), type(self).__name__)
-        classes, targets = encode_binary(labels)
-        if settings["solver"] == "newton":
-            weight, bias, history = self._fit_newton(X, targets, settings, callback)
+        weights = check_sample_weight(sample_weight, len(X))
+        classes, codes = encode_labels(labels)
+        per_class = class_weights(self.class_weight, classes, codes, weights)
+        if per_class is not None:
+            weights = per_class[codes] if weights is None else weights * per_class[codes]
+            if not weights.sum() > 0:
+                raise ValueError("class_weight and sample_weight leave every row with weight 0")
+        n, d = X.shape
+        K = len(classes)
+        fit_intercept = settings["fit_intercept"]
+        alpha = self._alpha(n if weights is None else float(weights.sum()))
+        solver = settings["solver"]
+        if solver == "auto":
+            n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
+            solver = ("newton" if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS
+                      or not solvers.scipy_available() else "lbfgs")
+        max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
+        start = self._starting_point(classes, d, fit_intercept)
+        if solver in EXACT_SOLVERS:
+            theta, history = self._fit_exact(solver, X, codes, weights, K, alpha, start,
+                                             settings, max_iter, callback)
+            coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
         else:
-            weight, bias, history = self._fit_first_order(X, targets, settings, callback)
+            coef, intercept, history = self._fit_first_order(
+                solver, X, codes, weights, K, alpha, start, settings, max_iter, callback)
         # Set only once training succeeded, so a failed fit leaves no half-fitted state.
         self.classes_ = classes
-        self.n_features_in_ = X.shape[1]
-        self.coef_ = weight
-        self.intercept_ = bias
+        self.n_features_in_ = d
+        self.coef_ = coef
+        self.intercept_ = intercept
         self.history_ = history
         self.n_iter_ = len(history)
+        self.solver_ = solver
         return self
 
     def _checked_settings(self) -> dict:
         """The hyper-parameters after checking them (done in fit, as scikit-learn does)."""
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
-        lr = DEFAULT_LR[self.solver] if self.lr is None else self.lr
-        _check_number("lr", lr, positive=True)
-        _check_number("l2", self.l2)
+        if self.penalty not in PENALTIES:
+            hint = (" (only the L2 penalty is implemented)"
+                    if self.penalty in ("l1", "elasticnet") else "")
+            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}{hint}")
+        _check_number("C", self.C, positive=True, allow_inf=True)
+        if self.l2 is not None:
+            _check_number("l2", self.l2)
+            if self.C != 1.0:
+                raise ValueError(
+                    f"give either C (scikit-learn's, got {self.C!r}) or l2 (the lecture's "
+                    f"λ = 1/(C·n_samples), got {self.l2!r}), not both"
+                )
+            if self.penalty is None:
+                raise ValueError(f"penalty=None contradicts l2={self.l2!r}; leave one out")
         _check_number("tol", self.tol)
-        _check_count("max_iter", self.max_iter)
+        if self.max_iter is not None:
+            _check_count("max_iter", self.max_iter)
+        _check_flag("fit_intercept", self.fit_intercept)
+        _check_flag("warm_start", self.warm_start)
+        check_random_state(self.random_state)  # a bad seed is named even when unused
+        solver = self.solver
+        if self.lr is not None:
+            _check_number("lr", self.lr, positive=True)
+            if solver in ("auto", "lbfgs"):
+                raise ValueError(
+                    f"lr is a setting of the gd, sgd, adam and newton solvers; solver="
+                    f"{solver!r} does not use it (got lr={self.lr!r})"
+                )
         if self.batch_size is not None:
             _check_count("batch_size", self.batch_size)
-            if self.solver == "newton":
+            if solver not in TEACHING_SOLVERS:
                 raise ValueError(
-                    "solver='newton' always uses the full batch; leave batch_size=None "
-                    f"(got {self.batch_size})"
+                    f"solver={solver!r} always uses the full batch; batch_size is for gd, "
+                    f"sgd and adam (got {self.batch_size})"
                 )
-        return {"solver": self.solver, "lr": float(lr), "l2": float(self.l2),
-                "tol": float(self.tol), "max_iter": int(self.max_iter),
-                "batch_size": self.batch_size}
+        return {"solver": solver, "tol": float(self.tol),
+                "max_iter": None if self.max_iter is None else int(self.max_iter),
+                "batch_size": self.batch_size, "fit_intercept": bool(self.fit_intercept)}
 
-    def _fit_first_order(self, X, targets, settings, callback):
+    def _alpha(self, weight_sum: float) -> float:
+        """Penalty strength α on the weighted mean loss: l2, or 1/(C·S)."""
+        if self.penalty is None:
+            return 0.0
+        if self.l2 is not None:
+            return float(self.l2)
+        return 0.0 if np.isinf(self.C) else objective_terms.alpha_from_C(float(self.C),
+                                                                         weight_sum)
+
+    def _starting_point(self, classes, d, fit_intercept) -> np.ndarray:
+        """θ to start from: zero, or the previous solution with ``warm_start``."""
+        n_parameters = objective_terms.n_outputs(len(classes)) * (d + fit_intercept)
+        if (self.warm_start and hasattr(self, "coef_") and self.n_features_in_ == d
+                and len(self.classes_) == len(classes)
+                and np.array_equal(self.classes_, classes)):
+            return objective_terms.pack(self.coef_, self.intercept_, fit_intercept)
+        return np.zeros(n_parameters)
+
+    def _fit_exact(self, solver, X, codes, weights, K, alpha, start, settings, max_iter,
+                   callback):
+        d = X.shape[1]
+        fit_intercept = settings["fit_intercept"]
+        evaluate = objective_terms.in_memory(X, codes, weights, n_classes=K, alpha=alpha,
+                                             fit_intercept=fit_intercept)
+        report = self._reporter(callback)
+        if solver == "newton":
+            lr = DEFAULT_LR["newton"] if self.lr is None else float(self.lr)
+            result = solvers.newton(
+                evaluate, start, tol=settings["tol"], max_iter=max_iter, first_step=lr,
+                flat_directions=flat_directions(K, d, fit_intercept, penalized=alpha > 0),
+                callback=report)
+        else:
+            result = solvers.lbfgs(evaluate, start, tol=settings["tol"], max_iter=max_iter,
+                                   callback=report)
+        if not result.converged:
+            what = "Newton's method" if solver == "newton" else "L-BFGS"
+            self._warn(f"{what} did not converge in max_iter={max_iter} steps "
+                       f"(tol={settings['tol']}); raise max_iter or standardize X")
+        return result.theta, result.history
+
+    def _fit_first_order(self, solver, X, codes, weights, K, alpha, start, settings,
+                         max_iter, callback):
         n, d = X.shape
-        model = nn.Linear(d, 1)
-        model.load_state_dict({"weight": np.zeros((1, d)), "bias": np.zeros(1)})
-        optimizer = _make_optimizer(settings["solver"], model.parameters(), settings["lr"])
+        fit_intercept = settings["fit_intercept"]
+        model = nn.Linear(d, objective_terms.n_outputs(K), bias=fit_intercept)
+        coef, intercept = objective_terms.unpack(start, K, d, fit_intercept)
+        model.load_state_dict({"weight": coef, "bias": intercept} if fit_intercept
+                              else {"weight": coef})
+        lr = DEFAULT_LR[solver] if self.lr is None else float(self.lr)
+        optimizer = _make_optimizer(solver, model.parameters(), lr)
         inputs = Tensor(X)
-        l2, tol = settings["l2"], settings["tol"]
+        tol = settings["tol"]
         batch_size = n if settings["batch_size"] is None else min(settings["batch_size"], n)
         mini_batches = batch_size < n
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
 
         def objective(rows=None):
-            batch = inputs if rows is None else Tensor(X[rows])
-            batch_targets = targets if rows is None else targets[rows]
-            return penalized_loss(model(batch).reshape(-1), batch_targets, model.weight, l2)
+            if rows is None:
+                return _training_objective(model, inputs, codes, weights, K, alpha)
+            return _training_objective(model, Tensor(X[rows]), codes[rows],
+                                       None if weights is None else weights[rows], K, alpha)
 
         with no_grad():
-            start = objective().item()
+            start_loss = objective().item()
         history: list[float] = []
-        best, stale, converged = start, 0, False
-        for epoch in range(1, settings["max_iter"] + 1):
+        best, stale, converged = start_loss, 0, False
+        for epoch in range(1, max_iter + 1):
             order = rng.permutation(n) if mini_batches else None
             for first in range(0, n, batch_size):
                 rows = None if order is None else order[first:first + batch_size]
+                if rows is not None and weights is not None and not weights[rows].sum() > 0:
+                    continue  # every row of this batch has weight 0: nothing to learn
                 optimizer.zero_grad()
                 objective(rows).backward()
                 optimizer.step()
@@ -190,66 +319,31 @@ class LogisticRegression(BaseEstimator):
                 converged = stale >= N_ITER_NO_CHANGE
             else:
                 full = objective()
-                gradients = grad(full, [model.weight, model.bias])
+                gradients = grad(full, list(model.parameters()))
                 loss = full.item()
                 converged = max(np.abs(g.data).max() for g in gradients) <= tol
             if not (np.isfinite(loss) and np.isfinite(model.weight.data).all()):
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch}: the loss became {loss}; lower lr "
-                    f"(it is {settings['lr']}) or standardize X"
+                    f"(it is {lr}) or standardize X"
                 )
             history.append(loss)
             self._report(epoch, loss, callback)
             if converged:
                 break
         else:
-            self._warn(f"did not converge in max_iter={settings['max_iter']} epochs "
+            self._warn(f"did not converge in max_iter={max_iter} epochs "
                        f"(tol={tol}); raise max_iter or lr")
-        if history[-1] > start:
-            self._warn(f"training made the loss worse ({start:.6g} -> {history[-1]:.6g}); "
-                       f"lr={settings['lr']} is probably too large for these features "
+        if history[-1] > start_loss:
+            self._warn(f"training made the loss worse ({start_loss:.6g} -> {history[-1]:.6g}); "
+                       f"lr={lr} is probably too large for these features "
                        "(standardize X or lower lr)")
-        return model.weight.data.copy(), model.bias.data.copy(), history
+        intercept = (model.bias.data.copy() if fit_intercept
+                     else np.zeros(objective_terms.n_outputs(K)))
+        return model.weight.data.copy(), intercept, history
 
-    def _fit_newton(self, X, targets, settings, callback):
-        n, d = X.shape
-        inputs = Tensor(X)
-        l2, tol = settings["l2"], settings["tol"]
-
-        def objective(theta):
-            weight = theta[:d].reshape(1, d)
-            return penalized_loss((inputs @ weight.T).reshape(-1) + theta[d], targets, weight,
-                                  l2)
-
-        theta = Tensor(np.zeros(d + 1), requires_grad=True, name="theta")
-        history: list[float] = []
-        for step_number in range(1, settings["max_iter"] + 1):
-            loss = objective(theta)
-            (gradient,) = grad(loss, theta)
-            g = gradient.data
-            step = _solve(hessian(objective, theta).data, g)
-            decrease = float(g @ step)
-            if not decrease > 0:  # not a descent direction: fall back to the gradient
-                step, decrease = g, float(g @ g)
-            length = settings["lr"]
-            with no_grad():
-                while True:
-                    candidate = theta.data - length * step
-                    new_loss = objective(Tensor(candidate)).item()
-                    if new_loss <= loss.item() - 1e-4 * length * decrease or length < 1e-10:
-                        break
-                    length /= 2
-            theta = Tensor(candidate, requires_grad=True, name="theta")
-            history.append(new_loss)
-            self._report(step_number, new_loss, callback)
-            # Near the optimum the error left after a Newton step is of the order of the
-            # step squared, so a step this small means the optimum is reached.
-            if length * np.abs(step).max() <= tol * max(1.0, np.abs(candidate).max()):
-                break
-        else:
-            self._warn(f"Newton's method did not converge in max_iter={settings['max_iter']} "
-                       f"steps (tol={tol})")
-        return theta.data[:d].reshape(1, d).copy(), theta.data[d:].copy(), history
+    def _reporter(self, callback):
+        return lambda step, loss: self._report(step, loss, callback)
 
     def _report(self, epoch, loss, callback) -> None:
         if self.verbose:
@@ -266,57 +360,80 @@ class LogisticRegression(BaseEstimator):
         check_is_fitted(self, method)
         return check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)
 
-    def _logits(self, X, method: str) -> Tensor:
+    def _logits(self, X, method: str) -> np.ndarray:
+        """(n,) logits for two classes, (n, K) for more."""
         X = self._checked_input(X, method)
         with no_grad():
-            return (Tensor(X) @ Tensor(self.coef_).T).reshape(-1) + self.intercept_
+            Z = (Tensor(X) @ Tensor(np.asarray(self.coef_)).T + np.asarray(self.intercept_))
+        return Z.data.reshape(-1) if len(self.classes_) == 2 else Z.data
 
     def decision_function(self, X) -> np.ndarray:
-        """The logit ``x·w + b`` of every row, shape (n_samples,); > 0 means ``classes_[1]``."""
-        return self._logits(X, "decision_function").data
+        """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
+        ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
+        return self._logits(X, "decision_function")
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, 2): columns follow ``classes_``."""
-        z = self._logits(X, "predict_proba")
+        """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
+        sigmoid for two classes, the softmax of the logits for more)."""
+        Z = Tensor(self._logits(X, "predict_proba"))
         with no_grad():
-            return np.column_stack([(-z).sigmoid().data, z.sigmoid().data])
+            if len(self.classes_) == 2:
+                return np.column_stack([(-Z).sigmoid().data, Z.sigmoid().data])
+            return Z.softmax(axis=-1).data
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
-        z = self._logits(X, "predict_log_proba").data
-        return -np.column_stack([np.logaddexp(0, z), np.logaddexp(0, -z)])
+        Z = self._logits(X, "predict_log_proba")
+        if len(self.classes_) == 2:
+            return -np.column_stack([np.logaddexp(0, Z), np.logaddexp(0, -Z)])
+        with no_grad():
+            return Tensor(Z).log_softmax(axis=-1).data
 
     def predict(self, X) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
-        positive = self._logits(X, "predict").data > 0
-        return self.classes_[positive.astype(np.intp)]
+        Z = self._logits(X, "predict")
+        index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
+        return self.classes_[index]
 
-    def score(self, X, y) -> float:
-        """Accuracy: the fraction of rows whose predicted class equals ``y``."""
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy: the (``sample_weight``-weighted) fraction of rows predicted right."""
         predicted = self.predict(X)
         labels = check_labels(y, len(predicted))
-        return float(np.mean(predicted == labels))
+        weights = check_sample_weight(sample_weight, len(predicted))
+        return float(np.average(predicted == labels, weights=weights))
 
-    def objective(self, X, y) -> Tensor:
-        """The training objective at the fitted parameters, as a Tensor with its graph.
+    def objective(self, X, y, sample_weight=None) -> Tensor:
+        """The training objective J on (X, y) at the fitted parameters, as a Tensor with
+        its graph (class weights and sample weights included, as in ``fit``).
 
-        The graph reaches two Parameters named ``weight`` and ``bias`` (an
-        ``nn.Linear(d, 1)`` rebuilt from ``coef_`` and ``intercept_``): call ``backward``
-        on it to see the gradients, or render it with :mod:`tinygrad_lr.viz`.
+        The graph reaches the Parameters ``weight`` and ``bias`` of an
+        ``nn.Linear(d, n_outputs)`` rebuilt from ``coef_`` and ``intercept_``: call
+        ``backward`` on it to see the gradients, or render it with :mod:`tinygrad_lr.viz`.
         """
         X = self._checked_input(X, "objective")
         labels = check_labels(y, len(X))
+        weights = check_sample_weight(sample_weight, len(X))
         unknown = ~np.isin(labels, self.classes_)
         if unknown.any():
             raise ValueError(
                 f"y holds label {label_text(labels[unknown][0])}, which is not one of the classes "
                 f"{self.classes_.tolist()} seen in fit"
             )
-        model = nn.Linear(self.n_features_in_, 1)
-        model.load_state_dict({"weight": self.coef_, "bias": self.intercept_})
-        targets = Tensor((labels == self.classes_[1]).astype(np.float64), name="y")
-        objective = penalized_loss(model(Tensor(X, name="X")).reshape(-1), targets,
-                                   model.weight, float(self.l2))
+        codes = np.searchsorted(self.classes_, labels)
+        per_class = class_weights(self.class_weight, self.classes_, codes, weights)
+        if per_class is not None:
+            weights = per_class[codes] if weights is None else weights * per_class[codes]
+        coef = np.asarray(self.coef_, dtype=np.float64)
+        fit_intercept = bool(self.fit_intercept)
+        model = nn.Linear(self.n_features_in_, len(coef), bias=fit_intercept)
+        state = {"weight": coef}
+        if fit_intercept:
+            state["bias"] = np.asarray(self.intercept_, dtype=np.float64)
+        model.load_state_dict(state)
+        self._checked_settings()
+        alpha = self._alpha(len(X) if weights is None else float(weights.sum()))
+        objective = _training_objective(model, Tensor(X, name="X"), codes, weights,
+                                        len(self.classes_), alpha)
         objective.name = "J"
         return objective
 
@@ -329,8 +446,44 @@ class LogisticRegression(BaseEstimator):
         from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
 
         return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
-                    classifier_tags=ClassifierTags(multi_class=False),
+                    classifier_tags=ClassifierTags(multi_class=True),
                     input_tags=InputTags())
+
+
+def flat_directions(n_classes: int, n_features: int, fit_intercept: bool = True,
+                    penalized: bool = True) -> np.ndarray | None:
+    """Orthonormal directions in θ along which the softmax objective is constant.
+
+    Adding one number to every class's intercept (and, without a penalty, one vector to
+    every class's weights) changes no probability. None for two classes.
+
+    >>> flat_directions(3, 1).round(4).tolist()
+    [[0.0], [0.5774], [0.0], [0.5774], [0.0], [0.5774]]
+    """
+    if n_classes == 2:
+        return None
+    p = n_features + bool(fit_intercept)
+    columns = range(n_features if penalized else 0, p)
+    directions = []
+    for column in columns:
+        direction = np.zeros((n_classes, p))
+        direction[:, column] = 1 / np.sqrt(n_classes)
+        directions.append(direction.ravel())
+    return np.column_stack(directions) if directions else None
+
+
+def _training_objective(model: nn.Linear, inputs: Tensor, codes, weights, n_classes: int,
+                        alpha: float) -> Tensor:
+    """J = (1/S)·Σ sᵢLᵢ + α/2·‖W‖² for an ``nn.Linear`` model, as a graph."""
+    Z = model(inputs)
+    if n_classes == 2:
+        Z = Z.reshape(-1)
+    total = objective_terms.weighted_loss_sum(Z, codes, weights, n_classes)
+    weight_sum = len(codes) if weights is None else float(weights.sum())
+    loss = total / weight_sum
+    if alpha:
+        loss = loss + (alpha / 2) * (model.weight * model.weight).sum()
+    return loss
 
 
 def _make_optimizer(solver: str, parameters, lr: float) -> optim.Optimizer:
@@ -341,24 +494,20 @@ def _make_optimizer(solver: str, parameters, lr: float) -> optim.Optimizer:
     return optim.Adam(parameters, lr=lr)
 
 
-def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``matrix⁻¹·vector``, by least squares when the matrix is singular."""
-    try:
-        solution = np.linalg.solve(matrix, vector)
-        if np.isfinite(solution).all():
-            return solution
-    except np.linalg.LinAlgError:
-        pass
-    return np.linalg.lstsq(matrix, vector, rcond=None)[0]
-
-
-def _check_number(name: str, value, positive: bool = False) -> None:
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value)
-            or value < 0 or (positive and value == 0)):
+def _check_number(name: str, value, positive: bool = False, allow_inf: bool = False) -> None:
+    finite = allow_inf and isinstance(value, numbers.Real) and value == np.inf
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not (np.isfinite(value) or finite) or value < 0 or (positive and value == 0)):
         bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+        kind = "a number" if allow_inf else "a finite number"
+        raise ValueError(f"{name} must be {kind} {bound}, got {value!r}")
 
 
 def _check_count(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _check_flag(name: str, value) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")

@@ -135,8 +135,8 @@ def weighted_loss_sum(Z: Tensor, y_codes: np.ndarray, sample_weight, n_classes: 
     """Σᵢ sᵢ·Lᵢ as a Tensor: binary cross-entropy on the logits for two classes, softmax
     cross-entropy for K ≥ 3. Its gradient in Z is ``sᵢ·(A − Y)`` (Y one-hot for K ≥ 3)."""
     if n_classes == 2:
-        per_row = F.binary_cross_entropy_with_logits(Z, y_codes.astype(np.float64),
-                                                     reduction="none")
+        targets = Tensor(y_codes.astype(np.float64), name="y")
+        per_row = F.binary_cross_entropy_with_logits(Z, targets, reduction="none")
     else:
         per_row = F.cross_entropy(Z, y_codes.astype(np.intp), reduction="none")
     if sample_weight is not None:

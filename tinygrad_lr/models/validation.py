@@ -171,3 +171,132 @@ def check_is_fitted(estimator, method: str, attribute: str = "coef_",
             f"this {type(estimator).__name__} is not fitted yet: call {fit_call} before "
             f"{method}()"
         )
+
+
+def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, codes)``: the sorted classes and every label's index into them.
+
+    At least two classes are needed; two give the binary (sigmoid) model, three or more the
+    multinomial (softmax) one.
+
+    >>> classes, codes = encode_labels(np.array(["spam", "ham", "eggs", "spam"]))
+    >>> classes.tolist(), codes.tolist()
+    (['eggs', 'ham', 'spam'], [2, 1, 0, 2])
+    """
+    classes, codes = np.unique(labels, return_inverse=True)
+    if len(classes) == 1:
+        raise ValueError(
+            f"y contains only 1 class ({label_text(classes[0])}); logistic regression needs "
+            "at least two classes"
+        )
+    return classes, codes.reshape(-1).astype(np.intp)
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray | None:
+    """``sample_weight`` as a float64 array of ``n_samples`` non-negative finite weights
+    (None stays None: every row counts once; a single number applies to every row).
+
+    >>> check_sample_weight(2, 3).tolist()
+    [2.0, 2.0, 2.0]
+    >>> check_sample_weight([1.0, -1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight must be >= 0, got -1.0 at position 1
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, Tensor):
+        sample_weight = sample_weight.data
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"sample_weight must be numbers: {error}") from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row of X, got "
+            f"shape {weights.shape}"
+        )
+    if not np.isfinite(weights).all():
+        raise ValueError(f"sample_weight contains NaN or infinity at {_first_bad(weights)}")
+    if (weights < 0).any():
+        position = int(np.flatnonzero(weights < 0)[0])
+        raise ValueError(
+            f"sample_weight must be >= 0, got {weights[position]} at position {position}"
+        )
+    if not weights.sum() > 0:
+        raise ValueError("sample_weight is zero for every row; at least one must be > 0")
+    return weights
+
+
+def class_weights(class_weight, classes: np.ndarray, codes: np.ndarray,
+                  sample_weight: np.ndarray | None = None) -> np.ndarray | None:
+    """The weight of every class, as scikit-learn's ``class_weight``: None (all 1),
+    ``'balanced'`` (n_samples / (n_classes · count), with rows counted by their
+    ``sample_weight`` if given, so a weight of 2 counts as a repeated row), or a dict
+    {label: weight} (labels left out weigh 1).
+
+    >>> class_weights("balanced", np.array([0, 1]), np.array([0, 0, 0, 1])).tolist()
+    [0.6666666666666666, 2.0]
+    >>> class_weights({"b": 3}, np.array(["a", "b"]), np.array([0, 1])).tolist()
+    [1.0, 3.0]
+    """
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got "
+                f"{class_weight!r}"
+            )
+        counts = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+        total = len(codes) if sample_weight is None else float(sample_weight.sum())
+        return total / (len(classes) * np.where(counts > 0, counts, 1.0))
+    if not isinstance(class_weight, dict):
+        raise ValueError(
+            f"class_weight must be None, 'balanced' or a dict {{label: weight}}, got "
+            f"{type(class_weight).__name__} {class_weight!r}"
+        )
+    weights = np.ones(len(classes))
+    known = {label.item() if isinstance(label, np.generic) else label: i
+             for i, label in enumerate(classes)}
+    for label, weight in class_weight.items():
+        key = label.item() if isinstance(label, np.generic) else label
+        if key not in known:
+            raise ValueError(
+                f"class_weight has label {label_text(label)}, which is not one of the classes "
+                f"{classes.tolist()} in y"
+            )
+        if (isinstance(weight, bool) or not isinstance(weight, (int, float, np.number))
+                or not np.isfinite(weight) or weight < 0):
+            raise ValueError(
+                f"class_weight[{label_text(label)}] must be a finite number >= 0, got "
+                f"{weight!r}"
+            )
+        weights[known[key]] = float(weight)
+    return weights
+
+
+def check_random_state(random_state) -> np.random.Generator:
+    """A numpy Generator from ``random_state``: None (fresh entropy), an int >= 0, a
+    ``np.random.Generator`` (used as is) or a ``np.random.RandomState`` (seeds a new one).
+
+    >>> int(check_random_state(0).integers(10)) == int(check_random_state(0).integers(10))
+    True
+    >>> check_random_state("abc")
+    Traceback (most recent call last):
+    ...
+    ValueError: random_state must be None, an int >= 0 or a numpy Generator/RandomState, got 'abc'
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31))
+    if random_state is None or (isinstance(random_state, (int, np.integer))
+                                and not isinstance(random_state, bool) and random_state >= 0):
+        return np.random.default_rng(random_state)
+    raise ValueError(
+        "random_state must be None, an int >= 0 or a numpy Generator/RandomState, got "
+        f"{random_state!r}"
+    )
