@@ -136,3 +136,115 @@ def test_map_rows_returns_lazy_dask_arrays(cluster_client):
     scaled = map_rows(_scaled, da.from_array(X, chunks=(4, 1)), n_columns=2, dtype=float,
                       args=(3.0,))
     np.testing.assert_array_equal(scaled.compute(), 3 * X)
+
+
+# ------------------------------------------------------------ LogisticRegression on Dask
+def _labelled(n_classes, n=900, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    W = rng.normal(size=(d, n_classes))
+    labels = np.argmax(X @ W + rng.gumbel(size=(n, n_classes)), axis=1)
+    return X, np.array(["ant", "bee", "cat", "dog"])[labels], rng.uniform(0.5, 2.0, n)
+
+
+def _fit_both(n_classes, solver="auto", **options):
+    from tinygrad_lr.models import LogisticRegression
+
+    X, y, weights = _labelled(n_classes)
+    settings = {"solver": solver, "tol": 1e-8, "C": 0.5, **options}
+    memory = LogisticRegression(**settings).fit(X, y, sample_weight=weights)
+    parallel = LogisticRegression(**settings).fit(
+        da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=250),
+        sample_weight=da.from_array(weights, chunks=300))
+    return X, memory, parallel
+
+
+def _assert_same_fit(memory, parallel):
+    np.testing.assert_allclose(parallel.coef_, memory.coef_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(parallel.intercept_, memory.intercept_, rtol=0, atol=1e-8)
+    assert parallel.classes_.tolist() == memory.classes_.tolist()
+    assert parallel.solver_ == memory.solver_
+    assert sorted(vars(parallel)) == sorted(vars(memory))
+
+
+@needs_thread_local_grad_mode
+@pytest.mark.parametrize("n_classes, solver", [(2, "newton"), (3, "newton"), (3, "lbfgs")])
+def test_fit_on_the_threaded_scheduler_equals_in_memory_to_1e8(n_classes, solver):
+    if solver == "lbfgs":
+        pytest.importorskip("scipy")
+    with dask.config.set(scheduler="threads"):
+        _, memory, parallel = _fit_both(n_classes, solver, class_weight="balanced")
+    _assert_same_fit(memory, parallel)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_fit_on_a_local_cluster_equals_in_memory_to_1e8(cluster_client, n_classes):
+    X, memory, parallel = _fit_both(n_classes, "newton", class_weight={"ant": 2.0})
+    _assert_same_fit(memory, parallel)
+    X_dask = da.from_array(X, chunks=(200, 5))
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        lazy = getattr(parallel, method)(X_dask)
+        assert is_dask_array(lazy) and lazy.chunks[0] == X_dask.chunks[0], method
+        expected = getattr(memory, method)(X)
+        if method == "predict":
+            assert lazy.compute().tolist() == expected.tolist()
+        else:
+            np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-7, atol=1e-8)
+
+
+def test_fit_never_gathers_X_on_the_client(cluster_client, monkeypatch):
+    """Only small results (distinct labels, totals, per-block sums) reach the client."""
+    from tinygrad_lr.models import LogisticRegression
+
+    X, y, _ = _labelled(2)
+    X_dask, y_dask = da.from_array(X, chunks=(150, 5)), da.from_array(y, chunks=150)
+    gathered = []
+    original = da.Array.compute
+
+    def watched(self, **kwargs):
+        result = original(self, **kwargs)
+        gathered.append(np.size(result))
+        return result
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a Dask array was converted to numpy on the client")
+
+    monkeypatch.setattr(da.Array, "compute", watched)
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    model = LogisticRegression().fit(X_dask, y_dask)
+    assert max(gathered, default=0) <= 2
+    assert model.coef_.shape == (1, 5)
+
+
+def test_dask_fit_errors_are_clear(cluster_client):
+    from tinygrad_lr.models import LogisticRegression
+
+    X, y, _ = _labelled(2, n=40)
+    X_dask = da.from_array(X, chunks=(10, 5))
+    with pytest.raises(ValueError, match="solver='sgd' does not run on Dask arrays"):
+        LogisticRegression(solver="sgd").fit(X_dask, da.from_array(y, chunks=10))
+    with pytest.raises(ValueError, match="only 1 class"):
+        LogisticRegression().fit(X_dask, da.from_array(np.zeros(40), chunks=10))
+    with pytest.raises(ValueError, match="X has 40 rows, y has 30 labels"):
+        LogisticRegression().fit(X_dask, da.from_array(y[:30], chunks=10))
+    with pytest.raises(ValueError, match="continuous"):
+        LogisticRegression().fit(X_dask, da.from_array(np.linspace(0, 1, 40), chunks=10))
+    X_bad = X.copy()
+    X_bad[33, 1] = np.inf
+    with pytest.raises(ValueError, match="row 33, column 1"):
+        LogisticRegression().fit(da.from_array(X_bad, chunks=(10, 5)), y)
+    model = LogisticRegression().fit(X_dask, y)  # labels may be a numpy array
+    with pytest.raises(ValueError, match="expecting 5 features"):
+        model.predict(da.ones((4, 3)))
+
+
+def test_from_npy_reads_blocks_on_the_workers(cluster_client, tmp_path):
+    from tinygrad_lr.models.distributed import from_npy
+
+    X = np.arange(60.0).reshape(20, 3)
+    np.save(tmp_path / "X.npy", X)
+    lazy = from_npy(tmp_path / "X.npy", block_rows=6)
+    assert lazy.chunks == ((6, 6, 6, 2), (3,))
+    np.testing.assert_array_equal(lazy.compute(), X)
+    assert all(np.size(value) < 10 for value in dict(lazy.__dask_graph__()).values()
+               if isinstance(value, np.ndarray))
