@@ -70,3 +70,12 @@ def test_split_errors():
         train_test_split(np.ones((3, 2)), np.ones(3), test_size=1.5)
     with pytest.raises(ValueError, match="leaves an empty train or test set"):
         train_test_split(np.ones((1, 2)), np.ones(1), test_size=0.5)
+
+
+@pytest.mark.parametrize("seed", ["abc", -5, 1.5, True])
+def test_a_bad_random_state_is_named(seed):
+    with pytest.raises(ValueError, match=r"random_state must be None, an int >= 0 or a numpy "
+                                         r"Generator/RandomState, got"):
+        train_test_split(np.ones((4, 2)), np.arange(4), random_state=seed)
+    with pytest.raises(ValueError, match=r"random_state must be None, an int >= 0"):
+        make_moons(10, random_state=seed)

@@ -318,6 +318,85 @@ def test_get_set_params_and_repr():
     assert repr(LogisticRegression(C=0.5)) == "LogisticRegression(C=0.5)"
 
 
+def three_classes(seed=0, n=90):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    codes = np.arange(n) % 3
+    return centers[codes] + rng.normal(size=(n, 2)), np.array(["ant", "bee", "cat"])[codes]
+
+
+def test_multiclass_softmax_probabilities_and_predictions():
+    X, y = three_classes()
+    model = LogisticRegression().fit(X, y)
+    assert model.classes_.tolist() == ["ant", "bee", "cat"]
+    assert model.coef_.shape == (3, 2) and model.intercept_.shape == (3,)
+    Z = X @ model.coef_.T + model.intercept_
+    np.testing.assert_allclose(model.decision_function(X), Z, rtol=1e-13)
+    expected = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict_proba(X), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.predict_log_proba(X), np.log(expected), rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[Z.argmax(axis=1)])
+    assert model.score(X, y) > 0.9
+    assert abs(model.intercept_.sum()) < 1e-10  # the flat direction is left at its start
+    # The optimum: J's gradient (a numpy closed form, A − Y) vanishes.
+    A, Y = model.predict_proba(X), (y[:, None] == model.classes_).astype(float)
+    alpha = 1 / (model.C * len(X))
+    np.testing.assert_allclose((A - Y).T @ X / len(X) + alpha * model.coef_, 0, atol=1e-9)
+    np.testing.assert_allclose((A - Y).mean(axis=0), 0, atol=1e-9)
+    loss = model.objective(X, y)
+    assert loss.item() == pytest.approx(model.history_[-1], rel=1e-12)
+    loss.backward()
+    leaves = {t.name: t for t in _leaves(loss)}
+    assert leaves["weight"].grad.shape == (3, 2)
+    assert np.abs(leaves["weight"].grad.data).max() < 1e-9
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, y = three_classes()
+    model = LogisticRegression(warm_start=True).fit(X, y)
+    coef, steps = model.coef_.copy(), model.n_iter_
+    model.fit(X, y)
+    assert model.n_iter_ == 1 < steps
+    np.testing.assert_allclose(model.coef_, coef, atol=1e-9)
+    cold = LogisticRegression(C=0.1).fit(X, y)
+    warm = model.set_params(C=0.1).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-9)
+    model.fit(X[:, :1], y)  # other features: starts from zero again
+    assert model.coef_.shape == (3, 1)
+
+
+def test_sample_and_class_weights_count_as_repeated_rows():
+    X, y = three_classes(n=30)
+    counts = (np.arange(30) // 3) % 4  # 0 to 3 copies of each row, every class kept
+    weighted = LogisticRegression().fit(X, y, sample_weight=counts)
+    repeated = LogisticRegression().fit(X.repeat(counts, axis=0), y.repeat(counts))
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9, atol=1e-12)
+    by_class = LogisticRegression(class_weight={"ant": 2.0, "cat": 0.5}).fit(X, y)
+    by_rows = LogisticRegression().fit(X, y, sample_weight=np.select(
+        [y == "ant", y == "cat"], [2.0, 0.5], 1.0))
+    np.testing.assert_allclose(by_class.coef_, by_rows.coef_, rtol=1e-9, atol=1e-12)
+    predicted = weighted.predict(X)
+    assert weighted.score(X, y, sample_weight=counts) == pytest.approx(
+        np.sum(counts * (predicted == y)) / counts.sum())
+    before = counts.copy()
+    LogisticRegression(class_weight="balanced").fit(X, y, sample_weight=counts)
+    np.testing.assert_array_equal(counts, before)
+
+
+@pytest.mark.parametrize("weights, message", [
+    (np.ones(5), r"sample_weight must have shape \(6,\), one weight per row of X"),
+    ([1, 1, 1, -1, 1, 1], r"sample_weight must be >= 0, got -1.0 at position 3"),
+    ([1, 1, 1, np.nan, 1, 1], r"sample_weight contains NaN or infinity at position 3"),
+    (np.zeros(6), r"sample_weight is zero for every row"),
+    (["a"] * 6, r"sample_weight must be numbers"),
+])
+def test_bad_sample_weight_is_named(weights, message):
+    X, y = np.arange(6.0).reshape(-1, 1), [0, 1, 0, 1, 0, 1]
+    with pytest.raises(ValueError, match=message):
+        LogisticRegression().fit(X, y, sample_weight=weights)
+
+
 def test_core_never_imports_scikit_learn():
     code = ("import sys; import numpy as np; from tinygrad_lr.models import LogisticRegression;"
             "m = LogisticRegression().fit(np.eye(4), [0, 1, 0, 1]); m.predict(np.eye(4));"

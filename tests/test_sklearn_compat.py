@@ -116,3 +116,21 @@ def test_errors_and_warnings_are_also_sklearn_classes():
         LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
     with pytest.warns(DataConversionWarning):
         LogisticRegression(solver="newton").fit([[0.0], [1.0]], [[0], [1]])
+
+
+def test_grid_search_over_C_on_iris_agrees_with_sklearn():
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    grid = {"logisticregression__C": [0.01, 0.1, 1.0, 10.0]}
+    ours = GridSearchCV(make_pipeline(SklearnScaler(), LogisticRegression()), grid, cv=3)
+    theirs = GridSearchCV(make_pipeline(SklearnScaler(), SklearnLogisticRegression(
+        solver="newton-cholesky", tol=1e-10)), grid, cv=3)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
+                               theirs.cv_results_["mean_test_score"], atol=1e-12)
+    assert ours.predict_proba(X).shape == (150, 3)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)

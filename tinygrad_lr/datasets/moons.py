@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.validation import check_random_state
+
 
 def make_moons(n_samples: int = 200, noise: float = 0.1, random_state=None):
     """Sample points from two interleaving half moons, labelled 0 and 1.
@@ -27,7 +29,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, random_state=None):
         raise ValueError(f"n_samples must be at least 2, got {n_samples}")
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise}")
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     upper = np.linspace(0.0, np.pi, n_upper)

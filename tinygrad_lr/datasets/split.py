@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.validation import check_random_state
+
 
 def train_test_split(X, y, test_size: float = 0.2, random_state=0, stratify: bool = False):
     """Shuffle the rows of ``X`` and ``y`` together and split off a test set.
@@ -35,7 +37,7 @@ def train_test_split(X, y, test_size: float = 0.2, random_state=0, stratify: boo
     if not 0.0 < test_size < 1.0:
         raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size}")
     n = len(y)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     if stratify:
         test_parts = []
         for label in np.unique(y):
