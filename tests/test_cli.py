@@ -311,3 +311,169 @@ def test_predict_errors(capsys, tmp_path, cancer_csv):
     assert code == 2 and "no column 'mean texture'" in err
     code, _, err = run_cli(capsys, "predict", str(tmp_path / "missing.npz"), str(cancer_csv))
     assert code == 2 and "no such model file" in err
+
+
+# --------------------------------------------------------------------- robustness (issue 13)
+def _train(capsys, tmp_path, header, rows, *extra):
+    data = write_csv(tmp_path / "train.csv", header, rows)
+    model_path = tmp_path / "model.npz"
+    code, out, err = run_cli(capsys, "train", str(data), "--target", "y", "--solver",
+                             "newton", "--quiet", "-o", str(model_path), *extra)
+    assert code == 0, err
+    return model_path
+
+
+def _separable_rows(labels, n=20):
+    """Rows (x, label): x < 0 has the first label, x > 0 the second."""
+    return [[f"{x:.3f}", labels[int(x > 0)]] for x in np.linspace(-2, 2, n)]
+
+
+@pytest.mark.parametrize("trained, scored", [(("0.0", "1.0"), ("0", "1")),
+                                             (("2", "5"), ("2.0", "5.0")),
+                                             (("5.0", "2.0"), ("5", "2"))])
+def test_predict_compares_labels_by_value_not_text(capsys, tmp_path, trained, scored):
+    """A model trained on 0.0/1.0 scored against 0/1 reported accuracy 0.0000."""
+    model_path = _train(capsys, tmp_path, ["x", "y"], _separable_rows(trained))
+    test = write_csv(tmp_path / "test.csv", ["x", "y"], _separable_rows(scored, n=10))
+    code, out, err = run_cli(capsys, "predict", str(model_path), str(test))
+    assert code == 0, err
+    predicted = [line.split(",")[0] for line in out.splitlines()[1:]]
+    truth = [row[1] for row in _separable_rows(scored, n=10)]
+    expected = np.mean([float(p) == float(t) for p, t in zip(predicted, truth)])
+    assert expected == 1.0  # separable: every prediction is right
+    assert "accuracy on the 'y' column: 1.0000 (10 rows)" in err
+
+
+def test_predict_skips_rows_with_an_empty_target_cell(capsys, tmp_path):
+    """An empty cell in the optional target column used to refuse the whole file."""
+    model_path = _train(capsys, tmp_path, ["x", "y"], _separable_rows(("no", "yes")))
+    rows = _separable_rows(("no", "yes"), n=10)
+    rows[0][1] = rows[7][1] = " "
+    rows[3][1] = "yes" if rows[3][1] == "no" else "no"  # one wrong label among the 8 kept
+    test = write_csv(tmp_path / "test.csv", ["x", "y"], rows)
+    code, out, err = run_cli(capsys, "predict", str(model_path), str(test))
+    assert code == 0, err
+    assert len(out.splitlines()) == 11  # every row is still predicted
+    assert ("accuracy on the 'y' column: 0.8750 (8 rows; 2 rows with an empty 'y' cell "
+            "skipped)") in err
+    for row in rows:
+        row[1] = ""
+    empty = write_csv(tmp_path / "empty.csv", ["x", "y"], rows)
+    code, _, err = run_cli(capsys, "predict", str(model_path), str(empty))
+    assert code == 0 and "no accuracy: every 'y' cell is empty" in err
+
+
+def test_train_checks_the_output_path_before_training(capsys, tmp_path, monkeypatch):
+    data = write_csv(tmp_path / "d.csv", ["x", "y"], _separable_rows((0, 1)))
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("trained although the output path cannot be written")
+
+    monkeypatch.setattr(LogisticRegression, "fit", must_not_train)
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--quiet", "-o",
+                           str(tmp_path / "missing" / "m.npz"))
+    assert code == 2
+    assert err.startswith("tinygrad-lr train: cannot write the model file ")
+    assert "missing does not exist" in err and len(err.splitlines()) == 1
+    (tmp_path / "folder.npz").mkdir()
+    code, _, err = run_cli(capsys, "train", str(data), "--target", "y", "--quiet", "-o",
+                           str(tmp_path / "folder.npz"))
+    assert code == 2 and "it is a folder" in err
+
+
+def test_train_output_suffix_is_case_insensitive(capsys, tmp_path):
+    """-o m.NPZ used to write m.NPZ.npz."""
+    data = write_csv(tmp_path / "d.csv", ["x", "y"], _separable_rows((0, 1)))
+    code, out, _ = run_cli(capsys, "train", str(data), "--target", "y", "--solver", "newton",
+                           "--quiet", "-o", str(tmp_path / "m.NPZ"))
+    assert code == 0 and f"wrote {tmp_path / 'm.NPZ'}" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.NPZ"]
+
+
+@pytest.mark.parametrize("command", ["train", "demo"])
+def test_negative_seed_names_the_option(capsys, tmp_path, command):
+    """--seed -5 used to fail inside numpy with 'expected non-negative integer'."""
+    data = write_csv(tmp_path / "d.csv", ["x", "y"], _separable_rows((0, 1)))
+    argv = [command, "--seed", "-5"] + (["--target", "y", str(data)] if command == "train"
+                                        else ["--output-dir", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "argument --seed: expected a non-negative integer, got -5" in capsys.readouterr().err
+
+
+def test_check_still_refuses_infinite_inputs(capsys):
+    code, _, err = run_cli(capsys, "check", "--x1", "inf")
+    assert code == 2 and "NaN or infinity" in err
+
+
+def _hostile_model_files(tmp_path):
+    from model_files import Member, build_zip, fake_fitted, members_of, npy_bytes, zero_bomb
+
+    from tinygrad_lr.models import save_model
+
+    good = save_model(tmp_path / "good.npz", fake_fitted([0, 1], 30))
+    members = members_of(good)
+    yield "encrypted", build_zip([Member(name, data, flags=0x1 if name == "coef.npy" else 0)
+                                  for name, data in members.items()])
+    yield "deep metadata", build_zip({**members,
+                                      "metadata.npy": npy_bytes(np.array("[" * 100_000))})
+    yield "bomb", build_zip([*(Member(name, data) for name, data in members.items()),
+                             Member("extra.npy", b"", method=8, raw=zero_bomb(2**28),
+                                    size=2**28)])
+    damaged = bytearray(good.read_bytes())
+    damaged[200] ^= 0xFF
+    yield "flipped byte", bytes(damaged)
+
+
+def test_predict_reports_a_bad_model_file_in_one_line(capsys, tmp_path, cancer_csv):
+    """Each of these used to print a 25-line traceback."""
+    for name, content in _hostile_model_files(tmp_path):
+        bad = tmp_path / f"{name}.npz"
+        bad.write_bytes(content)
+        code, out, err = run_cli(capsys, "predict", str(bad), str(cancer_csv))
+        assert code == 2 and out == "", name
+        assert len(err.splitlines()) == 1 and err.startswith("tinygrad-lr predict: "), err
+
+
+def test_predict_into_a_closed_pipe_exits_quietly(tmp_path):
+    """`predict ... | head -1` used to report '[Errno 32] Broken pipe' with exit status 2."""
+    rows = [[f"{x:.4f}", int(x > 0)] for x in np.linspace(-3, 3, 20_000)]
+    data = write_csv(tmp_path / "big.csv", ["x", "y"], rows)
+    from model_files import fake_fitted
+
+    from tinygrad_lr.models import save_model
+
+    model_path = save_model(tmp_path / "model.npz", fake_fitted([0, 1], 1),
+                            feature_names=["x"], target="y")
+    child = subprocess.Popen([sys.executable, "-m", "tinygrad_lr", "predict", str(model_path),
+                              str(data)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline() == b"prediction,probability_1\n"
+    child.stdout.close()  # what `head -1` does after its line
+    code = child.wait(timeout=120)
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert code in (0, 141) and err == "", (code, err)
+
+
+def test_train_and_predict_k_classes_with_text_labels(capsys, tmp_path):
+    """Three text classes: columns and predictions come from the model's classes_."""
+    rows = [[f"{x:.3f}", ["low", "mid", "high"][min(int((x + 3) // 2), 2)]]
+            for x in np.linspace(-2.9, 2.9, 60)]
+    data = write_csv(tmp_path / "k.csv", ["x", "y"], rows)
+    model_path = tmp_path / "k.npz"
+    code, out, err = run_cli(capsys, "train", str(data), "--target", "y", "--quiet", "-o",
+                             str(model_path))
+    if code == 2 and "binary" in err.lower():
+        pytest.skip("the estimator handles two classes only (multinomial: issue 11)")
+    assert code == 0, err
+    assert "classes ['high', 'low', 'mid']" in out
+    code, out, err = run_cli(capsys, "predict", str(model_path), str(data))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "prediction,probability_high,probability_low,probability_mid"
+    saved = load_model(model_path)
+    X = np.array([[float(r[0])] for r in rows])
+    assert [line.split(",")[0] for line in lines[1:]] == saved.model.predict(X).tolist()
+    probabilities = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
+    np.testing.assert_allclose(probabilities, saved.model.predict_proba(X), atol=1e-6)

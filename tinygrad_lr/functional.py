@@ -29,10 +29,10 @@ def binary_cross_entropy(a, y, reduction: str = "mean") -> Tensor:
 
     One op in the graph (the lecture's ``L(a, y)``); its backward is
     ``da = −y/a + (1−y)/(1−a)`` (divided by m for ``reduction='mean'``). ``a`` is clipped
-    to [smallest normal float, 1 − ε] so the loss is always finite. ``y`` may be a Tensor,
-    array or number. Where ``a = σ(z)`` has rounded to exactly 1 (z > 36.7 in float64) no
-    probability can carry the gradient any more: train on logits with
-    :func:`binary_cross_entropy_with_logits`.
+    to [the sigmoid's smallest output, 1 − ε] so the loss is always finite (a NaN ``a`` is
+    refused). ``y`` may be a Tensor, array or number. Where ``a = σ(z)`` has rounded to
+    exactly 1 (z > 36.7 in float64) no probability can carry the gradient any more: train
+    on logits with :func:`binary_cross_entropy_with_logits`.
 
     >>> import tinygrad_lr as tg
     >>> a = tg.Tensor(0.8, requires_grad=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 SUBCOMMANDS = ("demo", "check", "train", "predict", "graph")
@@ -52,7 +53,25 @@ def main(argv=None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `tinygrad-lr predict ... | head -1`: the reader has what it wanted. Exit as a
+        # program killed by SIGPIPE would (128 + 13), without a message or a traceback.
+        _discard_stdout()
+        return 141
+    return code
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # no real file descriptor (captured)
+        pass
 
 
 if __name__ == "__main__":

@@ -108,21 +108,57 @@ def _number(cell: str, path, line: int, name: str) -> float:
 
 
 def label_column(table: Table, name: str) -> np.ndarray:
-    """The target column: integers if every cell is one, else numbers, else the text."""
+    """The target column: integers if every cell is one, else numbers, else the text.
+
+    Every cell must hold a label (an empty one is an error naming its line).
+    """
     position = column_index(table, name, role="target column")
     cells = [row[position].strip() for row in table.rows]
     for cell, line in zip(cells, table.lines):
         if not cell:
             raise CsvError(f"{table.path}, line {line}, column '{name}': empty label")
-    for convert in (int, float):
+    return _labels(table, name, cells, table.lines)
+
+
+def optional_label_column(table: Table, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of the rows whose ``name`` cell is not empty, and a mask of those rows.
+
+    For a column that only feeds a report (``predict``'s accuracy): an empty cell means
+    "unknown", not a broken file.
+    """
+    position = column_index(table, name, role="target column")
+    cells = [row[position].strip() for row in table.rows]
+    present = np.array([bool(cell) for cell in cells], dtype=bool)
+    kept = [(cell, line) for cell, line in zip(cells, table.lines) if cell]
+    labels = _labels(table, name, [cell for cell, _ in kept], [line for _, line in kept])
+    return labels, present
+
+
+def _labels(table: Table, name: str, cells: list, lines: list) -> np.ndarray:
+    for convert, dtype in ((int, np.int64), (float, np.float64)):
         try:
-            labels = np.array([convert(cell) for cell in cells])
-        except ValueError:
+            labels = np.array([convert(cell) for cell in cells], dtype=dtype)
+        except (ValueError, OverflowError):  # OverflowError: an integer beyond int64
             continue
-        for value, cell, line in zip(labels, cells, table.lines):
+        for value, cell, line in zip(labels, cells, lines):
             if not math.isfinite(value):
                 raise CsvError(
                     f"{table.path}, line {line}, column '{name}': {cell!r} is not a label"
                 )
         return labels
     return np.array(cells)
+
+
+def same_labels(predicted, truth) -> np.ndarray:
+    """Where ``predicted`` equals ``truth`` by value: numbers compare as numbers (``1`` and
+    ``1.0`` are the same label), anything else as text.
+
+    >>> same_labels(np.array([0.0, 1.0]), np.array([0, 0])).tolist()
+    [True, False]
+    >>> same_labels(np.array(["yes", "no"]), np.array(["yes", "yes"])).tolist()
+    [True, False]
+    """
+    predicted, truth = np.asarray(predicted), np.asarray(truth)
+    if predicted.dtype.kind in "biuf" and truth.dtype.kind in "biuf":
+        return np.asarray(predicted == truth)
+    return np.asarray(predicted.astype(str) == truth.astype(str))

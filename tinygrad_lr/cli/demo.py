@@ -21,7 +21,7 @@ from ..datasets.breast_cancer import TARGET_COLUMN
 from ..models import LogisticRegression, StandardScaler, save_model
 from ..models.derivation import check_batch
 from ..models.logistic_regression import SOLVERS
-from .options import non_negative_float, positive_float, positive_int
+from .options import non_negative_float, non_negative_int, positive_float, positive_int
 from .progress import ProgressBar
 
 SOURCE = ("Breast Cancer Wisconsin (Diagnostic), UCI Machine Learning Repository; "
@@ -51,7 +51,8 @@ def register(subparsers) -> None:
                         help="L2 penalty on the mean loss (default: 0.01)")
     parser.add_argument("--max-iter", type=positive_int, default=1000,
                         help="maximum epochs (default: 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed of the train/test split")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
 

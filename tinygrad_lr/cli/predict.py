@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..models import load_model
-from .csv_table import CsvError, label_column, numeric_columns, read_table
+from .csv_table import CsvError, numeric_columns, optional_label_column, read_table, same_labels
 
 
 def register(subparsers) -> None:
@@ -23,8 +23,9 @@ def register(subparsers) -> None:
             "Load MODEL (written by 'tinygrad-lr train'; loading never runs code from the "
             "file), read the feature columns it was trained on from DATA (other columns are "
             "ignored) and write one line per row: the predicted class and the probability "
-            "of the second class. If DATA also has the target column, the accuracy is "
-            "reported on stderr."
+            "of the second class (of every class when there are three or more). If DATA "
+            "also has the target column, the accuracy on its non-empty cells is reported on "
+            "stderr (labels compare by value: 1 and 1.0 are the same class)."
         ),
     )
     parser.add_argument("model", type=Path, metavar="MODEL.npz", help="saved model")
@@ -48,30 +49,45 @@ def run(args) -> int:
                     f"{args.data}: the model expects {model.n_features_in_} feature columns, "
                     f"found {len(names)}"
                 )
-        X = numeric_columns(table, names)
-        probabilities = model.predict_proba(saved.predict_input(X))[:, 1]
-        predictions = model.classes_[(probabilities > 0.5).astype(int)]
-        truth = (label_column(table, saved.target)
+        X = saved.predict_input(numeric_columns(table, names))
+        probabilities = model.predict_proba(X)
+        predictions = model.predict(X)
+        truth = (optional_label_column(table, saved.target)
                  if saved.target is not None and saved.target in table.header else None)
+        classes = model.classes_.tolist()
+        shown = classes[1:] if len(classes) == 2 else classes
+        columns = range(1, 2) if len(classes) == 2 else range(len(classes))
         if args.output is not None:
             handle = open(args.output, "w", newline="")
         else:
             handle = sys.stdout
         try:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["prediction", f"probability_{model.classes_[1]}"])
-            for label, probability in zip(predictions.tolist(), probabilities):
-                writer.writerow([label, f"{probability:.6f}"])
+            writer.writerow(["prediction", *(f"probability_{label}" for label in shown)])
+            for label, row in zip(predictions.tolist(), probabilities[:, columns]):
+                writer.writerow([label, *(f"{p:.6f}" for p in row)])
         finally:
             if handle is not sys.stdout:
                 handle.close()
+    except BrokenPipeError:
+        raise  # the reader of our output went away: cli.main exits quietly
     except (ValueError, OSError) as error:
         print(f"tinygrad-lr predict: {error}", file=sys.stderr)
         return 2
     if truth is not None:
-        accuracy = (predictions.astype(str) == truth.astype(str)).mean()
-        print(f"accuracy on the '{saved.target}' column: {accuracy:.4f} ({len(X)} rows)",
-              file=sys.stderr)
+        print(_accuracy_report(saved.target, predictions, *truth), file=sys.stderr)
     if args.output is not None:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _accuracy_report(target: str, predictions, labels, present) -> str:
+    """One line: the accuracy on the rows with a label, and how many rows had none."""
+    skipped = int((~present).sum())
+    note = (f"; {skipped} row{'s' if skipped != 1 else ''} with an empty '{target}' cell "
+            "skipped" if skipped else "")
+    if not present.any():
+        return f"no accuracy: every '{target}' cell is empty"
+    accuracy = same_labels(predictions[present], labels).mean()
+    return (f"accuracy on the '{target}' column: {accuracy:.4f} ({int(present.sum())} rows"
+            f"{note})")

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from ..models import LogisticRegression, StandardScaler, save_model
 from ..models.logistic_regression import SOLVERS
+from ..models.persistence import writable_model_path
 from .csv_table import CsvError, label_column, numeric_columns, read_table
-from .options import non_negative_float, positive_float, positive_int
+from .options import non_negative_float, non_negative_int, positive_float, positive_int
 from .progress import ProgressBar
 
 
@@ -24,16 +25,18 @@ def register(subparsers) -> None:
         "train",
         help="fit logistic regression on a CSV file and save the model",
         description=(
-            "Read DATA (CSV with a header row), learn to predict the --target column (any two "
-            "labels) from every other column (all must be numbers), and save the model as an "
-            ".npz file holding only arrays and JSON."
+            "Read DATA (CSV with a header row), learn to predict the --target column (numbers "
+            "or text labels) from every other column (all must be numbers), and save the "
+            "model as an .npz file holding only arrays and JSON. The output path is checked "
+            "before training starts."
         ),
     )
     parser.add_argument("data", type=Path, metavar="DATA.csv", help="training data")
     parser.add_argument("--target", required=True, metavar="COLUMN",
                         help="name of the label column")
     parser.add_argument("-o", "--output", type=Path, default=Path("model.npz"),
-                        help="model file to write (default: model.npz)")
+                        help="model file to write; .npz is added unless the name ends in it "
+                             "(default: model.npz)")
     parser.add_argument("--solver", choices=SOLVERS, default="gd",
                         help="gd, sgd (momentum), adam or newton (default: gd)")
     parser.add_argument("--lr", type=positive_float, default=None,
@@ -46,7 +49,8 @@ def register(subparsers) -> None:
                         help="mini-batch size (default: the full batch)")
     parser.add_argument("--tol", type=non_negative_float, default=1e-4,
                         help="convergence tolerance (default: 1e-4)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for mini-batch order")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed for mini-batch order (default: 0)")
     parser.add_argument("--standardize", action="store_true",
                         help="scale every feature to mean 0, std 1 (stored in the model file)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -62,6 +66,7 @@ def run(args) -> int:
         if not features:
             raise CsvError(f"{args.data}: no feature columns besides the target '{args.target}'")
         X = numeric_columns(table, features)
+        output = writable_model_path(args.output)  # fail now, not after a long training
         scaler = StandardScaler().fit(X) if args.standardize else None
         inputs = scaler.transform(X) if scaler is not None else X
         model = LogisticRegression(lr=args.lr, max_iter=args.max_iter, batch_size=args.batch_size,
@@ -73,7 +78,7 @@ def run(args) -> int:
             warnings.simplefilter("always")
             model.fit(inputs, labels, callback=bar.update)
         seconds = time.perf_counter() - start
-        path = save_model(args.output, model, scaler=scaler, feature_names=features,
+        path = save_model(output, model, scaler=scaler, feature_names=features,
                           target=args.target)
     except (ValueError, FloatingPointError, OSError) as error:
         print(f"tinygrad-lr train: {error}", file=sys.stderr)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, sigmoid, stable_softplus
+from .elementwise import clip, sigmoid, stable_sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -43,15 +43,28 @@ def check_targets(prediction, target, what: str) -> None:
 def probability_bounds(dtype) -> tuple[float, float]:
     """The interval probabilities are clipped to, so that logs and quotients stay finite.
 
-    Below, the smallest normal number: σ(z) keeps its relative accuracy down to there, so
-    the gradient of a confident wrong prediction stays right. Above, 1 − ε: nothing
-    between it and 1 is representable.
+    Below, the smallest value the sigmoid returns (σ of its clamped input, a subnormal
+    number whose reciprocal is still finite): every probability σ(z) produces passes the
+    clip unchanged, so BCE's ∂L/∂a = −y/a times the sigmoid's a(1−a) gives dz = a − y
+    however confident and wrong the prediction (dz = −1 for z ≤ −709 with y = 1). Above,
+    1 − ε: nothing between it and 1 is representable.
 
     >>> probability_bounds("float64")
-    (2.2250738585072014e-308, 0.9999999999999998)
+    (1.512094459139881e-308, 0.9999999999999998)
     """
-    info = np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64)
-    return float(info.tiny), float(1 - info.eps)
+    dtype = np.dtype(dtype if np.dtype(dtype).kind == "f" else np.float64)
+    return _BOUNDS.get(dtype) or _BOUNDS.setdefault(dtype, _bounds(dtype))
+
+
+def _bounds(dtype: np.dtype) -> tuple[float, float]:
+    info = np.finfo(dtype)
+    floor = float(stable_sigmoid(np.array(-np.inf, dtype=dtype)))
+    with np.errstate(over="ignore", divide="ignore"):
+        usable = 0 < floor <= info.tiny and np.isfinite(dtype.type(1) / dtype.type(floor))
+    return (floor if usable else float(info.tiny)), float(1 - info.eps)
+
+
+_BOUNDS: dict = {}
 
 
 def _in_dtype_of(y, like):
@@ -81,12 +94,20 @@ class binary_cross_entropy:
 
     def forward(a, y, *, reduction="mean"):
         check_targets(a, y, "binary_cross_entropy: input")
-        if np.size(a) and (np.min(a) < 0 or np.max(a) > 1):
-            raise ValueError(
-                f"binary_cross_entropy needs probabilities in [0, 1], got values from "
-                f"{np.min(a):.4g} to {np.max(a):.4g}; for raw scores use "
-                "binary_cross_entropy_with_logits"
-            )
+        if np.size(a):
+            smallest, largest = np.min(a), np.max(a)  # NaN if any entry is NaN
+            if np.isnan(smallest):
+                where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
+                raise ValueError(
+                    f"binary_cross_entropy needs probabilities in [0, 1], got NaN at "
+                    f"position {where} of the input"
+                )
+            if smallest < 0 or largest > 1:
+                raise ValueError(
+                    f"binary_cross_entropy needs probabilities in [0, 1], got values from "
+                    f"{smallest:.4g} to {largest:.4g}; for raw scores use "
+                    "binary_cross_entropy_with_logits"
+                )
         a = np.asarray(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
@@ -113,14 +134,21 @@ class binary_cross_entropy:
 @op("binary_cross_entropy_with_logits", label="L(z, y)",
     formula="∂L/∂z = σ(z) − y", domain=(REAL, UNIT_INTERVAL), cases=_loss_cases)
 class binary_cross_entropy_with_logits:
-    """Binary cross-entropy of σ(z) against y, computed from the logit z (finite for any z).
+    """Binary cross-entropy of σ(z) against y, computed from the logit z (finite for any
+    finite z; at z = ±inf it is the limit: inf against the wrong label, 0 against the
+    right one).
 
     >>> round(tg.binary_cross_entropy_with_logits(tg.Tensor(0.0), 1.0).item(), 6)
     0.693147
+    >>> tg.binary_cross_entropy_with_logits(tg.Tensor([float("inf")] * 2), [0.0, 1.0],
+    ...                                     reduction="none").tolist()
+    [inf, 0.0]
     """
 
     def forward(z, y, *, reduction="mean"):
         check_targets(z, y, "binary_cross_entropy_with_logits: input")
+        if np.isinf(z).any():
+            return reduce_loss(_loss_at_infinite_logits(z, y), reduction)
         loss = stable_softplus(z)
         loss -= np.multiply(y, z)
         return reduce_loss(loss, reduction)
@@ -131,3 +159,22 @@ class binary_cross_entropy_with_logits:
         grad_z = g * (sigmoid(z) - y) if needs_grad(z) else None
         grad_y = g * -z if needs_grad(y) else None
         return grad_z, grad_y
+
+
+def _loss_at_infinite_logits(z, y) -> np.ndarray:
+    """softplus(z) − y·z where some z are ±inf, with each inf − inf replaced by its limit.
+
+    At z = +inf the loss is (1 − y)·z, at z = −inf it is y·(−z): infinite unless that
+    coefficient is 0, then 0 (a NaN y stays NaN).
+    """
+    with np.errstate(invalid="ignore"):
+        loss = stable_softplus(z)
+        loss -= np.multiply(y, z)
+        z = np.broadcast_to(z, loss.shape)
+        y = np.broadcast_to(np.asarray(y, dtype=loss.dtype), loss.shape)
+        for sign, coefficient in ((1, lambda t: 1 - t), (-1, lambda t: t)):
+            rows = np.isnan(loss) & (z == sign * np.inf)
+            if rows.any():
+                c = coefficient(y[rows])
+                loss[rows] = np.where(c == 0, 0.0, c * np.inf)
+    return loss
