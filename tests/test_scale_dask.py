@@ -177,9 +177,10 @@ def test_fit_on_the_threaded_scheduler_equals_in_memory_to_1e8(n_classes, solver
     _assert_same_fit(memory, parallel)
 
 
-@pytest.mark.parametrize("n_classes", [2, 3])
-def test_fit_on_a_local_cluster_equals_in_memory_to_1e8(cluster_client, n_classes):
-    X, memory, parallel = _fit_both(n_classes, "newton", class_weight={"ant": 2.0})
+@pytest.mark.parametrize("n_classes, class_weight", [(2, {"ant": 2.0}), (3, "balanced")])
+def test_fit_on_a_local_cluster_equals_in_memory_to_1e8(cluster_client, n_classes,
+                                                       class_weight):
+    X, memory, parallel = _fit_both(n_classes, "newton", class_weight=class_weight)
     _assert_same_fit(memory, parallel)
     X_dask = da.from_array(X, chunks=(200, 5))
     for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):

@@ -292,9 +292,9 @@ def dask_training_data(X, y, sample_weight, class_weight, estimator: str = "the 
         low, high = dask_compute(weights.min(), weights.max())
         if not (np.isfinite(low) and np.isfinite(high) and low >= 0):
             raise ValueError("sample_weight must be finite and >= 0 in every row")
-    if class_weight == "balanced":
-        counts, _ = class_totals(codes, None, len(classes))
-        per_class = n / (len(classes) * np.maximum(counts, 1))
+    if class_weight == "balanced":  # validation.class_weights' rule, from per-class totals
+        _, totals = class_totals(codes, weights, len(classes))
+        per_class = totals.sum() / (len(classes) * np.where(totals > 0, totals, 1.0))
     else:
         per_class = class_weights(class_weight, classes, np.zeros(0, dtype=np.intp))
     if per_class is not None:

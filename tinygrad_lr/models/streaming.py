@@ -120,7 +120,7 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
             "class_weight='balanced' needs the class counts of all the data, which "
             "partial_fit never sees; pass class_weight as a dict {label: weight}"
         )
-    per_class = class_weights(estimator.class_weight, classes, codes)
+    per_class = class_weights(estimator.class_weight, classes, codes, weights)
     if per_class is not None:
         weights = per_class[codes] if weights is None else weights * per_class[codes]
     state = getattr(estimator, "_stream_state", None)
