@@ -128,3 +128,23 @@ def csv_to_memmap(path, target: str, chunk_rows: int, directory) -> StreamedCsv:
     labels = label_column(distinct, target)[np.concatenate(label_codes)]
     X = np.memmap(data_file, dtype=np.float64, mode="r+", shape=(n_rows, len(features)))
     return StreamedCsv(X, labels, features)
+
+
+def standardize_in_place(X: np.memmap, block_rows: int | None = None):
+    """Scale the columns of a writable memory map to mean 0, std 1, one block at a time.
+
+    Returns the fitted :class:`~tinygrad_lr.models.StandardScaler` (the statistics are
+    :func:`~tinygrad_lr.models.blocks.column_mean_and_scale`'s, equal to
+    ``StandardScaler().fit(X)``'s to rounding), so the model file can store it.
+    """
+    from ..models import StandardScaler
+    from ..models.blocks import column_mean_and_scale, row_blocks
+
+    mean, scale = column_mean_and_scale(X, block_rows)
+    for _, block in row_blocks(X, block_rows):
+        block -= mean
+        block /= scale
+    X.flush()
+    scaler = StandardScaler()
+    scaler.mean_, scaler.scale_, scaler.n_features_in_ = mean, scale, X.shape[1]
+    return scaler
