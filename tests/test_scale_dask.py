@@ -234,9 +234,12 @@ def test_dask_fit_errors_are_clear(cluster_client):
     X_bad[33, 1] = np.inf
     with pytest.raises(ValueError, match="row 33, column 1"):
         LogisticRegression().fit(da.from_array(X_bad, chunks=(10, 5)), y)
+    with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
+        LogisticRegression().fit(X_dask, y, sample_weight=-np.ones(40))
     model = LogisticRegression().fit(X_dask, y)  # labels may be a numpy array
     with pytest.raises(ValueError, match="expecting 5 features"):
         model.predict(da.ones((4, 3)))
+    assert model.score(X_dask, y) == LogisticRegression().fit(X, y).score(X, y)
 
 
 def test_from_npy_reads_blocks_on_the_workers(cluster_client, tmp_path):
