@@ -16,8 +16,10 @@ solver) in one of four ways:
 - ``dask-ml``: dask-ml's LogisticRegression (L-BFGS over dask-glm) on the same Dask
   arrays, when dask-ml is installed (it is no dependency of the package or its tests).
 
-Every case runs twice: once timed, once under ``tracemalloc`` (which slows Python code,
-Dask's client above all, so the timed run is separate). Peak memory is the peak of the
+The Dask cases run twice: once timed, once under ``tracemalloc`` (which slows Python code,
+and a Dask client is mostly Python); the numpy cases run once, traced (their time is in
+numpy, which tracing does not slow). Dask workers use one BLAS thread each (two workers
+on two cores); the numpy cases use numpy's default. Peak memory is the peak of the
 allocations traced in the fitting process (numpy reports its buffers to it; the pages of
 a memory-mapped file are not allocations), from before loading X to the end of the fit.
 For the Dask cases that is the client's memory: the workers' is not traced. Results go
@@ -124,6 +126,8 @@ def _child(case: str, x_path: Path, y_path: Path, out: Path, timeout: float,
            trace: bool) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    if case in ("dask", "dask-ml"):  # the worker processes inherit it: 2 workers, 2 cores
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [sys.executable, "-m", "benchmarks.scale", "--case", case, "--x", str(x_path),
                "--y", str(y_path), "--out", str(out)] + (["--trace"] if trace else [])
     try:
@@ -160,8 +164,9 @@ def measure(rows_list, features: int, folder: Path, timeout: float, log=print) -
         for case in cases:
             out = folder / f"theta_{case}_{rows}.npy"
             log(f"{rows:>10,} rows  {case:<9}", end=" ", flush=True)
-            result = _child(case, x_path, y_path, out, timeout, trace=False)
-            if "error" not in result:
+            separate = case in ("dask", "dask-ml")
+            result = _child(case, x_path, y_path, out, timeout, trace=not separate)
+            if separate and "error" not in result:
                 traced = _child(case, x_path, y_path, out, timeout, trace=True)
                 result["peak_traced_bytes"] = traced.get("peak_traced_bytes")
                 result["traced_seconds"] = traced.get("seconds")
