@@ -193,6 +193,26 @@ def test_fit_on_a_local_cluster_equals_in_memory_to_1e8(cluster_client, n_classe
             np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-7, atol=1e-8)
 
 
+@pytest.mark.parametrize("solver", ["gd", "adam"])
+def test_full_batch_first_order_solvers_on_a_local_cluster(cluster_client, solver):
+    import warnings
+
+    from tinygrad_lr.models import ConvergenceWarning, LogisticRegression
+
+    X, y, weights = _labelled(3, n=400)
+    settings = {"solver": solver, "max_iter": 15}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        memory = LogisticRegression(**settings).fit(X, y, sample_weight=weights)
+        parallel = LogisticRegression(**settings).fit(
+            da.from_array(X, chunks=(90, 5)), da.from_array(y, chunks=90),
+            sample_weight=da.from_array(weights, chunks=90))
+    np.testing.assert_allclose(parallel.coef_, memory.coef_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(parallel.intercept_, memory.intercept_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(parallel.history_, memory.history_, rtol=1e-12)
+    assert parallel.n_iter_ == memory.n_iter_ == 15
+
+
 def test_fit_never_gathers_X_on_the_client(cluster_client, monkeypatch):
     """Only small results (distinct labels, totals, per-block sums) reach the client."""
     from tinygrad_lr.models import LogisticRegression
@@ -222,8 +242,8 @@ def test_dask_fit_errors_are_clear(cluster_client):
 
     X, y, _ = _labelled(2, n=40)
     X_dask = da.from_array(X, chunks=(10, 5))
-    with pytest.raises(ValueError, match="solver='sgd' does not run on Dask arrays"):
-        LogisticRegression(solver="sgd").fit(X_dask, da.from_array(y, chunks=10))
+    with pytest.raises(ValueError, match="batch_size=8 does not run on Dask arrays"):
+        LogisticRegression(solver="sgd", batch_size=8).fit(X_dask, da.from_array(y, chunks=10))
     with pytest.raises(ValueError, match="only 1 class"):
         LogisticRegression().fit(X_dask, da.from_array(np.zeros(40), chunks=10))
     with pytest.raises(ValueError, match="X has 40 rows, y has 30 labels"):

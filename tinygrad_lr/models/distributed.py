@@ -312,11 +312,13 @@ def dask_compute(*collections):
 
 
 def fit_dask(estimator, X, y, sample_weight=None, callback=None):
-    """``estimator.fit(X, y, sample_weight)`` for Dask arrays, data-parallel (exact solvers).
+    """``estimator.fit(X, y, sample_weight)`` for Dask arrays, data-parallel.
 
     Each evaluation of the objective is one Dask computation of per-block sums
     (:func:`dask_evaluator`); the solver's update runs on the client. X is never gathered.
-    The result is the in-memory fit's, up to the rounding of the sums' order.
+    Every solver runs: Newton and L-BFGS as in memory, gd/sgd/adam with full-batch steps
+    (``batch_size`` must be None). The result is the in-memory fit's, up to the rounding
+    of the order of the sums.
     """
     from . import objective as objective_terms
     from . import solvers
@@ -324,11 +326,11 @@ def fit_dask(estimator, X, y, sample_weight=None, callback=None):
 
     settings = estimator._checked_settings()
     solver = settings["solver"]
-    if solver not in ("auto", *EXACT_SOLVERS):
+    if settings["batch_size"] is not None:
         raise ValueError(
-            f"solver={solver!r} does not run on Dask arrays: its mini-batch steps would "
-            f"fetch rows one batch at a time; use an exact solver ({', '.join(EXACT_SOLVERS)}"
-            " or 'auto'), which sums every block's loss, gradient and Hessian on the workers"
+            f"batch_size={settings['batch_size']} does not run on Dask arrays: mini-batches "
+            "would fetch rows to the client one batch at a time; leave batch_size=None (full-"
+            "batch steps from per-block gradient sums) or use an exact solver"
         )
     X, classes, codes, weights, weight_sum = dask_training_data(
         X, y, sample_weight, estimator.class_weight, type(estimator).__name__)
@@ -341,8 +343,12 @@ def fit_dask(estimator, X, y, sample_weight=None, callback=None):
                   or not solvers.scipy_available() else "lbfgs")
     max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
     start = estimator._starting_point(classes, d, fit_intercept)
-    theta, history = estimator._fit_exact(solver, X, codes, weights, K, alpha, start,
-                                          settings, max_iter, callback)
+    if solver in EXACT_SOLVERS:
+        theta, history = estimator._fit_exact(solver, X, codes, weights, K, alpha, start,
+                                              settings, max_iter, callback)
+    else:
+        theta, history = _fit_full_batch(estimator, solver, X, codes, weights, K, alpha,
+                                         start, settings, max_iter, callback)
     coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
     estimator.classes_ = classes
     estimator.n_features_in_ = d
@@ -352,6 +358,49 @@ def fit_dask(estimator, X, y, sample_weight=None, callback=None):
     estimator.n_iter_ = len(history)
     estimator.solver_ = solver
     return estimator
+
+
+def _fit_full_batch(estimator, solver, X, codes, weights, K, alpha, start, settings,
+                    max_iter, callback):
+    """gd, sgd or adam with full-batch steps, each gradient a Dask sum over the blocks.
+
+    The same steps as the in-memory full-batch fit (the engine's optimizer updates θ from
+    the summed gradient), the same stopping test (every gradient entry at most ``tol``)
+    and the same warnings. One Dask computation per epoch: the gradient at the new θ is
+    the next step's.
+    """
+    from ..tensor import Tensor
+    from .logistic_regression import DEFAULT_LR, _make_optimizer
+
+    evaluate = dask_evaluator(X, codes, weights, n_classes=K, alpha=alpha,
+                              fit_intercept=settings["fit_intercept"])
+    lr = DEFAULT_LR[solver] if estimator.lr is None else float(estimator.lr)
+    tol = settings["tol"]
+    theta = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="theta")
+    optimizer = _make_optimizer(solver, [theta], lr)
+    start_loss, gradient, _ = evaluate(theta.data, False)
+    history: list[float] = []
+    for epoch in range(1, max_iter + 1):
+        theta.grad = Tensor(gradient)
+        optimizer.step()
+        loss, gradient, _ = evaluate(theta.data, False)
+        if not (np.isfinite(loss) and np.isfinite(theta.data).all()):
+            raise FloatingPointError(
+                f"training diverged in epoch {epoch}: the loss became {loss}; lower lr "
+                f"(it is {lr}) or standardize X"
+            )
+        history.append(loss)
+        estimator._report(epoch, loss, callback)
+        if np.abs(gradient).max() <= tol:
+            break
+    else:
+        estimator._warn(f"did not converge in max_iter={max_iter} epochs (tol={tol}); raise "
+                        "max_iter or lr")
+    if history[-1] > start_loss:
+        estimator._warn(f"training made the loss worse ({start_loss:.6g} -> "
+                        f"{history[-1]:.6g}); lr={lr} is probably too large for these "
+                        "features (standardize X or lower lr)")
+    return theta.data.copy(), history
 
 
 def _predict_block(X_block, estimator, method):
