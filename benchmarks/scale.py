@@ -18,8 +18,10 @@ solver) in one of four ways:
 
 The Dask cases run twice: once timed, once under ``tracemalloc`` (which slows Python code,
 and a Dask client is mostly Python); the numpy cases run once, traced (their time is in
-numpy, which tracing does not slow). Dask workers use one BLAS thread each (two workers
-on two cores); the numpy cases use numpy's default. Peak memory is the peak of the
+numpy, which tracing does not slow). BLAS runs one thread per process in every case, so
+the Dask cases use two cores (two workers) and the others one: on a machine shared with
+other work, two OpenBLAS threads per process made a 20,971 × 101 Gram matrix 20 times
+slower than one thread, which would measure the contention rather than the fit. Peak memory is the peak of the
 allocations traced in the fitting process (numpy reports its buffers to it; the pages of
 a memory-mapped file are not allocations), from before loading X to the end of the fit.
 For the Dask cases that is the client's memory: the workers' is not traced. Results go
@@ -126,8 +128,8 @@ def _child(case: str, x_path: Path, y_path: Path, out: Path, timeout: float,
            trace: bool) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    if case in ("dask", "dask-ml"):  # the worker processes inherit it: 2 workers, 2 cores
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # One BLAS thread per process (see the module docstring); Dask's workers inherit it.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [sys.executable, "-m", "benchmarks.scale", "--case", case, "--x", str(x_path),
                "--y", str(y_path), "--out", str(out)] + (["--trace"] if trace else [])
     try:
