@@ -21,12 +21,13 @@ and a Dask client is mostly Python); the numpy cases run once, traced (their tim
 numpy, which tracing does not slow). BLAS runs one thread per process in every case, so
 the Dask cases use two cores (two workers) and the others one: on a machine shared with
 other work, two OpenBLAS threads per process made a 20,971 × 101 Gram matrix 20 times
-slower than one thread, which would measure the contention rather than the fit. Peak memory is the peak of the
-allocations traced in the fitting process (numpy reports its buffers to it; the pages of
-a memory-mapped file are not allocations), from before loading X to the end of the fit.
-For the Dask cases that is the client's memory: the workers' is not traced. Results go
-to ``benchmarks/results/scale.json`` and ``scale.md``; ``--doc`` replaces the table in
-``docs/scale.md``.
+slower than one thread, which would measure the contention rather than the fit.
+
+Peak memory is the peak of the allocations traced in the fitting process (numpy reports
+its buffers to it; the pages of a memory-mapped file are not allocations), from before
+loading X to the end of the fit. For the Dask cases that is the client's memory: the
+workers' is not traced. Results go to ``benchmarks/results/scale.json`` and ``scale.md``;
+``--doc`` replaces the table in ``docs/scale.md``.
 """
 
 from __future__ import annotations
