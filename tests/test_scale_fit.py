@@ -197,8 +197,16 @@ def test_partial_fit_continues_from_fit():
     np.testing.assert_allclose(model.coef_, six.coef_, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("solver", ["auto", "newton", "lbfgs"])
+def test_partial_fit_exists_only_for_the_mini_batch_solvers(solver):
+    model = LogisticRegression(solver=solver)
+    assert not hasattr(model, "partial_fit")
+    with pytest.raises(AttributeError, match="partial_fit is available for solver in"):
+        model.partial_fit(np.array([[0.0], [1.0]]), np.array([0, 1]), classes=[0, 1])
+    assert hasattr(model.set_params(solver="adam"), "partial_fit")
+
+
 @pytest.mark.parametrize("options, call, message", [
-    ({}, {"classes": [0, 1]}, "partial_fit needs a mini-batch solver"),
     ({"solver": "sgd"}, {}, "classes must be passed on the first call"),
     ({"solver": "sgd"}, {"classes": [0]}, "at least 2 classes"),
     ({"solver": "sgd"}, {"classes": [0, 2]}, "label 1, which is not one of the classes"),

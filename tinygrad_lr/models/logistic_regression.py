@@ -12,6 +12,7 @@ from ``backward``; Newton's Hessian from double backward; nothing is differentia
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -196,13 +197,17 @@ class LogisticRegression(BaseEstimator):
         self.solver_ = solver
         return self
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """One epoch of the mini-batch solver (gd, sgd, adam) over a piece of the data.
+    @property
+    def partial_fit(self):
+        """``partial_fit(X, y, classes=None, sample_weight=None)``: one epoch of the
+        mini-batch solver (gd, sgd, adam) over a piece of the data; returns ``self``.
 
         scikit-learn's ``SGDClassifier.partial_fit`` conventions: ``classes`` (every
         class of the whole data) is required on the first call; later calls continue from
         the parameters and optimizer state of the previous one. See
-        :mod:`tinygrad_lr.models.streaming`. Returns ``self``.
+        :mod:`tinygrad_lr.models.streaming`. As for scikit-learn's ``MLPClassifier``, the
+        method exists only for those solvers (``hasattr`` is False for the exact ones,
+        which need every row at every step).
 
         >>> import numpy as np
         >>> model = LogisticRegression(solver="sgd", C=10.0, batch_size=2, random_state=0)
@@ -212,9 +217,15 @@ class LogisticRegression(BaseEstimator):
         >>> model.predict([[-3.0], [3.0]]).tolist(), model.n_iter_
         ([0, 1], 20)
         """
-        from .streaming import partial_fit
+        from .streaming import STREAMING_SOLVERS, partial_fit
 
-        return partial_fit(self, X, y, classes=classes, sample_weight=sample_weight)
+        if self.solver not in STREAMING_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is available for solver in {STREAMING_SOLVERS}, not "
+                f"solver={self.solver!r}: the exact solvers need every row at every step "
+                "(fit them on a memory map or a Dask array instead)"
+            )
+        return functools.partial(partial_fit, self)
 
     def _checked_settings(self) -> dict:
         """The hyper-parameters after checking them (done in fit, as scikit-learn does)."""
