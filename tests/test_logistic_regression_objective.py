@@ -107,3 +107,30 @@ def test_solver_failures_are_reported():
     quadratic = lambda t, h: (float(t @ t), 2 * t, 2 * np.eye(1) if h else None)  # noqa: E731
     result = solvers.newton(quadratic, np.ones(1), tol=0.0, max_iter=3)
     assert result.theta.tolist() == [0.0] and result.converged  # zero gradient: done
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"theta": np.zeros(3)}, r"theta must have shape \(4,\) for 2 classes, 3 features"),
+    ({"X_block": np.zeros(5)}, r"X_block must be 2-D"),
+    ({"y_block": np.array([0, 1, 2, 0, 1])}, r"5 integer class codes in \[0, 2\)"),
+    ({"y_block": np.full(5, 0.5)}, r"dtype float64"),
+    ({"sample_weight_block": np.ones(4)}, r"sample_weight_block must have shape \(5,\)"),
+])
+def test_a_block_that_does_not_fit_is_named(change, message):
+    block = {"theta": np.zeros(4), "X_block": np.zeros((5, 3)), "y_block": np.zeros(5, int),
+             "sample_weight_block": None}
+    block.update(change)
+    with pytest.raises(ValueError, match=message):
+        O.block_sums(block["theta"], block["X_block"], block["y_block"],
+                     block["sample_weight_block"], n_classes=2)
+
+
+def test_lbfgs_without_scipy_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # makes the import fail
+    assert not solvers.scipy_available()
+    quadratic = lambda t, h: (float(t @ t), 2 * t, None)  # noqa: E731
+    with pytest.raises(ImportError, match=r"solver='lbfgs' needs scipy: pip install "
+                                          r"\"tinygrad-lr\[scipy\]\""):
+        solvers.lbfgs(quadratic, np.ones(2), tol=1e-4, max_iter=10)

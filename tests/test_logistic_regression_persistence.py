@@ -2,6 +2,7 @@
 atomically, and every kind of bad file gives a ModelFileError naming the problem (never
 unpickling anything). Fuzzing, killed saves and zip bombs: tests/test_model_files_hostile.py."""
 
+import builtins
 import json
 import os
 import pickle
@@ -538,3 +539,42 @@ def test_feature_names_recorded_by_fit_are_the_default(tmp_path):
                                                                                 "weight"]
     given = save_model(tmp_path / "g.npz", model, feature_names=["p", "q"])
     assert load_model(given).feature_names == ["p", "q"]
+
+
+def test_an_archive_of_many_members_is_refused_quickly(tmp_path):
+    good = save_model(tmp_path / "good.npz", fake_fitted([0, 1], 2))
+    members = [Member(name, data) for name, data in members_of(good).items()]
+    many = members + [Member(f"m{i}.npy", b"") for i in range(20_000)]
+    bad = tmp_path / "many.npz"
+    bad.write_bytes(build_zip(many))
+    with pytest.raises(ModelFileError, match="unknown member 'm0.npy'"):
+        load_model(bad)
+    repeated = members + [Member("coef.npy", b"") for _ in range(20_000)]
+    bad.write_bytes(build_zip(repeated))
+    with pytest.raises(ModelFileError, match="holds the member 'coef.npy' more than once"):
+        load_model(bad)
+
+
+def test_a_deeply_nested_npy_header_is_named(tmp_path):
+    good = save_model(tmp_path / "good.npz", fake_fitted([0, 1], 2))
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': " + b"(" * 4000 + b"}"
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    coef = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(build_zip({**members_of(good), "coef.npy": coef}))
+    with pytest.raises(ModelFileError, match="'coef.npy' has an unreadable .npy header"):
+        load_model(bad)
+
+
+def test_an_unreadable_file_says_so(tmp_path, monkeypatch):
+    path = save_model(tmp_path / "m.npz", fake_fitted([0, 1], 2))
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(path):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(ModelFileError, match=r"cannot read the model file \(Permission denied\)"):
+        load_model(path)

@@ -18,6 +18,16 @@ from sklearn import datasets  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread: these fits are small, and on a shared 2-core machine threaded BLAS
+    made them 10-30x slower (threads waiting for each other), not faster."""
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def standardized(X):
     return StandardScaler().fit_transform(X)
 

@@ -25,6 +25,16 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from tinygrad_lr.datasets import load_breast_cancer  # noqa: E402
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread: these fits are small, and on a shared 2-core machine threaded BLAS
+    made them 10-30x slower (threads waiting for each other), not faster."""
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 # Every solver path, with few epochs for the teaching solvers: the checks test the interface,
 # and the check data are not standardized, so gd/adam would only spend time hitting max_iter.
 ESTIMATORS = [

@@ -88,7 +88,7 @@ def run(args) -> int:
         return 2
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
-    unit = "Newton steps" if args.solver == "newton" else "epochs"
+    unit = {"newton": "Newton steps", "lbfgs": "L-BFGS steps"}.get(model.solver_, "epochs")
     print(f"\ntrained in {model.n_iter_} {unit}")
     print(f"final training loss  {model.history_[-1]:.6f}")
     print(f"train accuracy       {model.score(X_train_std, y_train):.4f}")
@@ -102,7 +102,7 @@ def run(args) -> int:
         print(table, end="\n\n")
 
     print(f"files in {out}/:")
-    print("  " + write_loss_curve(model, out / "loss_curve.png", args.solver))
+    print("  " + write_loss_curve(model, out / "loss_curve.png", model.solver_))
     print("  " + write_graph(model, X_train_std, y_train, out))
     model_path = save_model(out / "model.npz", model, scaler=scaler,
                             feature_names=feature_names, target=TARGET_COLUMN)

@@ -41,7 +41,9 @@ def register(subparsers) -> None:
                         help="model file to write; .npz is added unless the name ends in it "
                              "(default: model.npz)")
     parser.add_argument("--solver", choices=SOLVERS, default="gd",
-                        help="gd, sgd (momentum), adam or newton (default: gd)")
+                        help="the lecture's gd, sgd (momentum) or adam, or an exact solver: "
+                             "newton, lbfgs (needs scipy), auto (newton, or lbfgs for over "
+                             "1000 parameters) (default: gd)")
     parser.add_argument("--lr", type=positive_float, default=None,
                         help="learning rate (default: per solver, see docs)")
     parser.add_argument("--l2", type=non_negative_float, default=1e-2,
@@ -102,7 +104,7 @@ def run(args) -> int:
         print(f"warning: {warning.message}{hint}", file=sys.stderr)
     print(f"trained on {len(X)} rows x {len(features)} features, classes "
           f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_} "
-          f"{'steps' if args.solver == 'newton' else 'epochs'}, {seconds:.2f} s)")
+          f"{'steps' if model.solver_ in ('newton', 'lbfgs') else 'epochs'}, {seconds:.2f} s)")
     print(f"final loss {model.history_[-1]:.6f}   training accuracy "
           f"{model.score(inputs, labels):.4f}")
     print(f"wrote {path}")

@@ -159,11 +159,9 @@ def block_sums(theta, X_block, y_block, sample_weight_block=None, *, n_classes: 
     >>> sums.gradient.tolist(), sums.hessian.tolist()    # Σ (σ−y)x̃ and Σ σ(1−σ) x̃x̃ᵀ
     ([-1.0, 0.0], [[0.5, 0.0], [0.0, 0.5]])
     """
-    X_block = np.asarray(X_block, dtype=np.float64)
-    y_block = np.asarray(y_block)
+    X_block, y_block, weights = _checked_block(theta, X_block, y_block, sample_weight_block,
+                                               n_classes, fit_intercept)
     rows, d = X_block.shape
-    weights = None if sample_weight_block is None else np.asarray(sample_weight_block,
-                                                                  dtype=np.float64)
     weight = float(rows if weights is None else weights.sum())
     parameters = Tensor(np.asarray(theta, dtype=np.float64), requires_grad=True, name="theta")
     Z = logits(parameters, Tensor(X_block, name="X"), n_classes, fit_intercept)
@@ -186,6 +184,34 @@ def block_sums(theta, X_block, y_block, sample_weight_block=None, *, n_classes: 
             hessian[k, :, l, :] = block
             hessian[l, :, k, :] = block.T
     return BlockSums(loss.item(), gradient.data, hessian.reshape(K * p, K * p), weight)
+
+
+def _checked_block(theta, X, y, sample_weight, n_classes, fit_intercept):
+    """The block as float64/int arrays, or a ValueError naming what does not fit."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X_block must be 2-D (rows, features), got shape {X.shape}")
+    rows, d = X.shape
+    expected = n_outputs(n_classes) * (d + bool(fit_intercept))
+    if np.shape(theta) != (expected,):
+        raise ValueError(
+            f"theta must have shape ({expected},) for {n_classes} classes, {d} features and "
+            f"fit_intercept={bool(fit_intercept)}, got {np.shape(theta)}"
+        )
+    y = np.asarray(y)
+    whole = y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.array_equal(y, np.round(y)))
+    if y.shape != (rows,) or (rows and (not whole or y.min() < 0 or y.max() >= n_classes)):
+        raise ValueError(
+            f"y_block must hold {rows} integer class codes in [0, {n_classes}), got shape "
+            f"{y.shape}, dtype {y.dtype}"
+        )
+    y = y.astype(np.intp, copy=False)  # float codes that are whole numbers are accepted
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (rows,):
+            raise ValueError(f"sample_weight_block must have shape ({rows},), got "
+                             f"{sample_weight.shape}")
+    return X, y, sample_weight
 
 
 def penalty_mask(n_classes: int, n_features: int, fit_intercept: bool = True) -> np.ndarray:

@@ -21,6 +21,7 @@ file it cannot use.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -411,7 +412,11 @@ def load_model(path) -> SavedModel:
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
-        with open(path, "rb") as handle:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise ModelFileError(f"{path}: cannot read the model file ({error.strerror})") from None
+    try:
+        with handle:
             magic = handle.read(6)
             if magic == np.lib.format.MAGIC_PREFIX:
                 raise ModelFileError(f"{path}: a single numpy array, not a tinygrad-lr model")
@@ -441,8 +446,8 @@ class _ArchiveReader:
         self.archive = archive
         self.file_size = file_size
         entries = archive.infolist()
-        names = [entry.filename for entry in entries]
-        repeated = sorted({name for name in names if names.count(name) > 1})
+        counts = collections.Counter(entry.filename for entry in entries)
+        repeated = sorted(name for name, count in counts.items() if count > 1)
         if repeated:
             self.fail(f"the archive holds the member '{repeated[0]}' more than once")
         self.entries = {entry.filename: entry for entry in entries}
@@ -593,9 +598,10 @@ def _npy_header(reader: _ArchiveReader, stream, member: str):
                    else np.lib.format.read_array_header_2_0)
     try:
         shape, fortran_order, dtype = read_header(prefix, max_header_size=_NPY_HEADER_LIMIT)
-    except (ValueError, TypeError, SyntaxError) as error:
-        reason = " ".join(str(error).split())
-        reader.fail(f"{member} has an unreadable .npy header ({reason})")
+    except Exception as error:  # numpy tokenizes and evaluates the text: any failure = bad
+        reason = " ".join(str(error).split())[:200]
+        reader.fail(f"{member} has an unreadable .npy header ({type(error).__name__}: "
+                    f"{reason})")
     if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
         reader.fail(f"{member} holds {_dtype_text(dtype)}; a model file holds only plain "
                     "float arrays and one text")
