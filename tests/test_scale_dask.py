@@ -168,7 +168,7 @@ def _assert_same_fit(memory, parallel):
 
 
 @needs_thread_local_grad_mode
-@pytest.mark.parametrize("n_classes, solver", [(2, "newton"), (3, "newton"), (3, "lbfgs")])
+@pytest.mark.parametrize("n_classes, solver", [(2, "newton"), (3, "newton"), (2, "lbfgs")])
 def test_fit_on_the_threaded_scheduler_equals_in_memory_to_1e8(n_classes, solver):
     if solver == "lbfgs":
         pytest.importorskip("scipy")

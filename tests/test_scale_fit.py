@@ -26,18 +26,20 @@ def _memmap(tmp_path, X, name="X.npy"):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 97 rows of 6 float64 columns, so small data spans many blocks."""
-    monkeypatch.setattr(blocks, "BLOCK_BYTES", 97 * 6 * 8)
+    """Call it to cut 6-column data into blocks of 97 rows, so small data spans many."""
+    return lambda: monkeypatch.setattr(blocks, "BLOCK_BYTES", 97 * 6 * 8)
 
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs"])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_memmap_fit_equals_in_memory_fit_to_1e8(tmp_path, small_blocks, solver, n_classes):
+    """The in-memory fit sums all 1500 rows as one block; the memory map in 16 blocks."""
     pytest.importorskip("scipy") if solver == "lbfgs" else None
     X, y = _data(n_classes=n_classes)
     weights = np.random.default_rng(1).uniform(0.5, 2.0, len(X))
     options = {"solver": solver, "C": 0.5, "class_weight": "balanced", "tol": 1e-8}
     memory = LogisticRegression(**options).fit(X, y, sample_weight=weights)
+    small_blocks()
     mapped = LogisticRegression(**options).fit(_memmap(tmp_path, X), y, sample_weight=weights)
     np.testing.assert_allclose(mapped.coef_, memory.coef_, rtol=0, atol=1e-8)
     np.testing.assert_allclose(mapped.intercept_, memory.intercept_, rtol=0, atol=1e-8)
@@ -59,6 +61,7 @@ def test_memmap_fit_with_the_first_order_solvers(tmp_path, solver):
 def test_memmap_predictions_equal_in_memory(tmp_path, small_blocks):
     X, y = _data(n_classes=3)
     model = LogisticRegression().fit(X, y)
+    small_blocks()
     mapped = _memmap(tmp_path, X)
     for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
         np.testing.assert_array_equal(getattr(model, method)(mapped), getattr(model, method)(X))
@@ -68,14 +71,16 @@ def test_memmap_predictions_equal_in_memory(tmp_path, small_blocks):
 def test_float32_memmap_is_converted_block_by_block(tmp_path, small_blocks):
     X, y = _data()
     X32 = X.astype(np.float32)
-    mapped = LogisticRegression(tol=1e-8).fit(_memmap(tmp_path, X32), y)
     memory = LogisticRegression(tol=1e-8).fit(X32.astype(np.float64), y)
+    small_blocks()
+    mapped = LogisticRegression(tol=1e-8).fit(_memmap(tmp_path, X32), y)
     np.testing.assert_allclose(mapped.coef_, memory.coef_, rtol=0, atol=1e-8)
 
 
 def test_memmap_with_nan_names_the_row_and_is_not_modified(tmp_path, small_blocks):
     X, y = _data()
     X[1234, 5] = np.nan
+    small_blocks()
     mapped = _memmap(tmp_path, X)
     with pytest.raises(ValueError, match=r"row 1234, column 5 \(value nan\)"):
         LogisticRegression().fit(mapped, y)
