@@ -156,6 +156,10 @@ class LogisticRegression(BaseEstimator):
         as that row twice). ``callback(step, loss)``, if given, is called after every
         epoch or Newton/L-BFGS step with its number (from 1) and the objective J.
         Returns ``self``. Neither ``X``, ``y`` nor ``sample_weight`` is modified.
+
+        ``X`` may also be a memory map (``np.load(path, mmap_mode="r")``), read one block
+        of rows at a time and never copied, or a Dask array, fitted data-parallel on its
+        workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
         """
         if is_dask_array(X):  # data-parallel: per-block sums on the workers
             return fit_dask(self, X, y, sample_weight, callback)
