@@ -113,7 +113,7 @@ def run_case(case: str, x_path: Path, y_path: Path, out: Path, trace: bool) -> d
         from tinygrad_lr.models.distributed import from_npy
 
         X = from_npy(x_path)
-        y = from_npy(y_path).rechunk({0: X.chunks[0]})
+        y = from_npy(y_path, block_rows=X.chunks[0][0])  # X's row blocks, read alike
         coef, intercept, steps = (_fit_ours if case == "dask" else _fit_dask_ml)(X, y)
     seconds = time.perf_counter() - start
     peak = None
@@ -154,9 +154,11 @@ def dask_ml_installed() -> bool:
     return importlib.util.find_spec("dask_ml") is not None
 
 
-def measure(rows_list, features: int, folder: Path, timeout: float, log=print) -> list[dict]:
-    """Every case at every size; each result gets ``max_coef_diff`` against the in-memory fit."""
-    cases = [c for c in CASES if c != "dask-ml" or dask_ml_installed()]
+def measure(rows_list, features: int, folder: Path, timeout: float, log=print,
+            cases=None) -> list[dict]:
+    """The cases (default: all, dask-ml if installed) at every size; each result gets
+    ``max_coef_diff`` against the in-memory fit (which runs first whenever it is listed)."""
+    cases = [c for c in (cases or CASES) if c != "dask-ml" or dask_ml_installed()]
     results = []
     for rows in rows_list:
         x_path, y_path = write_data(folder, rows, features)
@@ -232,6 +234,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", help="comma-separated row counts (default: 1e5 ... 3e6)")
     parser.add_argument("--features", type=int, default=FEATURES)
     parser.add_argument("--quick", action="store_true", help="tiny sizes")
+    parser.add_argument("--cases", help=f"comma-separated subset of {', '.join(CASES)}")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per case")
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     parser.add_argument("--doc", type=Path, default=None,
@@ -251,7 +254,11 @@ def main(argv=None) -> int:
     features = 10 if args.quick else args.features
     with tempfile.TemporaryDirectory(prefix="tinygrad-lr-scale-") as folder:
         start = time.perf_counter()
-        results = measure(rows, features, Path(folder), args.timeout)
+        cases = None if args.cases is None else [c.strip() for c in args.cases.split(",")]
+        unknown = sorted(set(cases or ()) - set(CASES))
+        if unknown:
+            parser.error(f"unknown case(s) {unknown}; choose from {', '.join(CASES)}")
+        results = measure(rows, features, Path(folder), args.timeout, cases=cases)
         total = time.perf_counter() - start
     table = markdown_table(results)
     name = "scale-quick" if args.quick else "scale"
