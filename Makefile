@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench docs notebook clean
+.PHONY: demo test lint bench bench-scale docs notebook clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks
+
+# Fit time and memory against rows: in memory, streamed from a memory map, Dask with 2
+# local workers, and dask-ml when it installs (optional: its column is left out if not).
+bench-scale: $(VENV)/.installed
+	$(PY) -m pip install --quiet "dask-ml>=2024.4" || echo "dask-ml did not install; skipping it"
+	$(PY) -m benchmarks.scale --doc docs/scale.md
 
 # The documentation site in site/: regenerate the tutorial's numbers and pictures and the
 # visualization guide's pictures (both need Graphviz's dot), then build without warnings.

@@ -2,11 +2,13 @@
 
     tinygrad-lr train data.csv --target label -o model.npz
     tinygrad-lr train data.csv --target label --solver newton --l2 0.01 --standardize
+    tinygrad-lr train big.csv --target label --solver newton --chunk-rows 100000
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from ..models import LogisticRegression, StandardScaler, save_model
 from ..models.logistic_regression import SOLVERS
 from ..models.persistence import writable_model_path
+from .csv_chunks import csv_to_memmap, standardize_in_place
 from .csv_table import CsvError, label_column, numeric_columns, read_table
 from .options import non_negative_float, non_negative_int, positive_float, positive_int
 from .progress import ProgressBar
@@ -56,21 +59,32 @@ def register(subparsers) -> None:
     parser.add_argument("--standardize", action="store_true",
                         help="scale every feature to mean 0, std 1 (stored in the model file)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--chunk-rows", type=positive_int, default=None, metavar="N",
+                        help="read the CSV N rows at a time into a float64 file in TMPDIR "
+                             "and fit on a memory map of it (for files beyond memory)")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Train, save, report; exit status 2 on bad input."""
     try:
-        table = read_table(args.data)
-        labels = label_column(table, args.target)
-        features = [name for name in table.header if name != args.target]
-        if not features:
-            raise CsvError(f"{args.data}: no feature columns besides the target '{args.target}'")
-        X = numeric_columns(table, features)
+        if args.chunk_rows is None:
+            table = read_table(args.data)
+            labels = label_column(table, args.target)
+            features = [name for name in table.header if name != args.target]
+            if not features:
+                raise CsvError(
+                    f"{args.data}: no feature columns besides the target '{args.target}'")
+            X = numeric_columns(table, features)
+            scaler = StandardScaler().fit(X) if args.standardize else None
+            inputs = scaler.transform(X) if scaler is not None else X
+        else:  # removed with the object, when run returns
+            scratch = tempfile.TemporaryDirectory(prefix="tinygrad-lr-train-")
+            X, labels, features = csv_to_memmap(args.data, args.target, args.chunk_rows,
+                                                scratch.name)
+            scaler = standardize_in_place(X) if args.standardize else None
+            inputs = X
         output = writable_model_path(args.output)  # fail now, not after a long training
-        scaler = StandardScaler().fit(X) if args.standardize else None
-        inputs = scaler.transform(X) if scaler is not None else X
         model = LogisticRegression(lr=args.lr, max_iter=args.max_iter, batch_size=args.batch_size,
                                    solver=args.solver, l2=args.l2, tol=args.tol,
                                    random_state=args.seed)

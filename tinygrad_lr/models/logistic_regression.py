@@ -12,6 +12,7 @@ from ``backward``; Newton's Hessian from double backward; nothing is differentia
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -25,9 +26,10 @@ from ..tensor import Tensor
 from . import objective as objective_terms
 from . import solvers
 from .base import BaseEstimator
+from .blocks import check_features, evaluator_for
+from .distributed import fit_dask, is_dask_array, predict_dask
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
-    check_array,
     check_is_fitted,
     check_labels,
     check_random_state,
@@ -154,9 +156,15 @@ class LogisticRegression(BaseEstimator):
         as that row twice). ``callback(step, loss)``, if given, is called after every
         epoch or Newton/L-BFGS step with its number (from 1) and the objective J.
         Returns ``self``. Neither ``X``, ``y`` nor ``sample_weight`` is modified.
+
+        ``X`` may also be a memory map (``np.load(path, mmap_mode="r")``), read one block
+        of rows at a time and never copied, or a Dask array, fitted data-parallel on its
+        workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
         """
+        if is_dask_array(X):  # data-parallel: per-block sums on the workers
+            return fit_dask(self, X, y, sample_weight, callback)
         settings = self._checked_settings()
-        X = check_array(X, estimator=type(self).__name__)
+        X = check_features(X, estimator=type(self).__name__)  # a memory map is not copied
         labels = check_labels(y, len(X), type(self).__name__)
         weights = check_sample_weight(sample_weight, len(X))
         classes, codes = encode_labels(labels)
@@ -192,6 +200,36 @@ class LogisticRegression(BaseEstimator):
         self.n_iter_ = len(history)
         self.solver_ = solver
         return self
+
+    @property
+    def partial_fit(self):
+        """``partial_fit(X, y, classes=None, sample_weight=None)``: one epoch of the
+        mini-batch solver (gd, sgd, adam) over a piece of the data; returns ``self``.
+
+        scikit-learn's ``SGDClassifier.partial_fit`` conventions: ``classes`` (every
+        class of the whole data) is required on the first call; later calls continue from
+        the parameters and optimizer state of the previous one. See
+        :mod:`tinygrad_lr.models.streaming`. As for scikit-learn's ``MLPClassifier``, the
+        method exists only for those solvers (``hasattr`` is False for the exact ones,
+        which need every row at every step).
+
+        >>> import numpy as np
+        >>> model = LogisticRegression(solver="sgd", C=10.0, batch_size=2, random_state=0)
+        >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
+        >>> for _ in range(20):
+        ...     model = model.partial_fit(X, y, classes=[0, 1])
+        >>> model.predict([[-3.0], [3.0]]).tolist(), model.n_iter_
+        ([0, 1], 20)
+        """
+        from .streaming import STREAMING_SOLVERS, partial_fit
+
+        if self.solver not in STREAMING_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is available for solver in {STREAMING_SOLVERS}, not "
+                f"solver={self.solver!r}: the exact solvers need every row at every step "
+                "(fit them on a memory map or a Dask array instead)"
+            )
+        return functools.partial(partial_fit, self)
 
     def _checked_settings(self) -> dict:
         """The hyper-parameters after checking them (done in fit, as scikit-learn does)."""
@@ -258,8 +296,8 @@ class LogisticRegression(BaseEstimator):
                    callback):
         d = X.shape[1]
         fit_intercept = settings["fit_intercept"]
-        evaluate = objective_terms.in_memory(X, codes, weights, n_classes=K, alpha=alpha,
-                                             fit_intercept=fit_intercept)
+        evaluate = evaluator_for(X, codes, weights, n_classes=K, alpha=alpha,
+                                 fit_intercept=fit_intercept)
         report = self._reporter(callback)
         if solver == "newton":
             lr = DEFAULT_LR["newton"] if self.lr is None else float(self.lr)
@@ -358,7 +396,7 @@ class LogisticRegression(BaseEstimator):
     # --------------------------------------------------------------- predicting
     def _checked_input(self, X, method: str) -> np.ndarray:
         check_is_fitted(self, method)
-        return check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)
+        return check_features(X, estimator=type(self).__name__, n_features=self.n_features_in_)
 
     def _logits(self, X, method: str) -> np.ndarray:
         """(n,) logits for two classes, (n, K) for more."""
@@ -370,11 +408,15 @@ class LogisticRegression(BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
         ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
+        if is_dask_array(X):
+            return predict_dask(self, "decision_function", X)
         return self._logits(X, "decision_function")
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
         sigmoid for two classes, the softmax of the logits for more)."""
+        if is_dask_array(X):
+            return predict_dask(self, "predict_proba", X)
         Z = Tensor(self._logits(X, "predict_proba"))
         with no_grad():
             if len(self.classes_) == 2:
@@ -383,6 +425,8 @@ class LogisticRegression(BaseEstimator):
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
+        if is_dask_array(X):
+            return predict_dask(self, "predict_log_proba", X)
         Z = self._logits(X, "predict_log_proba")
         if len(self.classes_) == 2:
             return -np.column_stack([np.logaddexp(0, Z), np.logaddexp(0, -Z)])
@@ -391,6 +435,8 @@ class LogisticRegression(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
+        if is_dask_array(X):
+            return predict_dask(self, "predict", X)
         Z = self._logits(X, "predict")
         index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
         return self.classes_[index]
