@@ -89,11 +89,22 @@ def format_shape(shape: tuple) -> str:
 def format_params(params: dict, limit: int = 32) -> str:
     """An op's settings as ``axis=1, keepdims=True``, cut short if long.
 
+    Floats show four significant digits, so a clip bound of 1.512094459139881e-308 reads
+    ``min=1.512e-308``.
+
     >>> format_params({"axis": 1, "keepdims": True})
     'axis=1, keepdims=True'
+    >>> format_params({"min": 1.512094459139881e-308, "max": 0.9999999999999999})
+    'min=1.512e-308, max=1'
     """
-    text = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    text = ", ".join(f"{k}={_short(v)}" for k, v in params.items() if v is not None)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def html(text) -> str:
