@@ -138,7 +138,7 @@ def _norm_axes(x_ndim, ord, axis):  # noqa: A002 - numpy's name
 def _check_norm_order(x_ndim, ord, axis):  # noqa: A002
     axes, matrix = _norm_axes(x_ndim, ord, axis)
     if matrix and ord in _MATRIX_ORDERS_NOT_SUPPORTED:
-        raise NotImplementedError(
+        raise ValueError(
             f"norm: the matrix norm ord={ord!r} needs singular values, which tinygrad_lr "
             "does not differentiate; use ord='fro', 1, -1, inf or -inf")
     if matrix and ord not in (None, "fro", 1, -1, math.inf, -math.inf):
