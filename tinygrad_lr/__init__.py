@@ -14,6 +14,7 @@ as is any op you register with :func:`op`.
 
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
+from .compiler import compile, value_and_grad  # noqa: A004 - tg.compile, as torch.compile
 from .derivatives import hessian, jacobian
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -34,11 +35,11 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "detect_anomaly",
+    "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "compile", "detect_anomaly",
     "enable_grad", "get_op", "grad", "gradcheck", "gradgradcheck", "hessian", "is_grad_enabled",
     "is_tensor", "jacobian", "needs_grad", "no_grad", "ones", "ones_like", "op", "rand", "randn",
     "register_op", "registered_ops", "set_grad_enabled", "sum_to_shape", "tensor",
-    "topological_order", "zeros", "zeros_like",
+    "topological_order", "value_and_grad", "zeros", "zeros_like",
 ]
 
 
