@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench bench-peers docs clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.bench-installed
+	$(PY) -m benchmarks
+
+# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers extra).
+$(VENV)/.peers-installed: $(VENV)/.bench-installed
+	$(PY) -m pip install --quiet -e ".[dev,bench-peers]"
+	touch $@
+
+bench-peers: $(VENV)/.peers-installed
 	$(PY) -m benchmarks
 
 # The documentation site in site/: regenerate the tutorial's numbers and pictures and the

@@ -177,6 +177,14 @@ def test_new_shape_dtype_or_number_retraces_and_keeps_old_programs():
     assert len(f.signatures()) == 4
 
 
+def test_numpy_scalars_are_zero_d_arrays_not_constants():
+    step = tg.value_and_grad(lambda p, x: (p[0] * x + p[1]).sum())
+    for b in (np.float64(0.5), np.float64(-1.5)):
+        value, (dw, db) = step([np.ones(2), b], np.array([1.0, 2.0]))
+        assert float(value) == 3.0 + 2 * float(b) and float(db) == 2.0
+    assert step.traces == 1
+
+
 def test_float32_stays_float32():
     step = tg.value_and_grad(mlp_loss)
     rng = np.random.default_rng(4)
@@ -264,6 +272,8 @@ def test_bad_calls_are_clear_errors():
         tg.value_and_grad(lambda x: (x.sum(), x.sum()))(np.ones(2))
     with pytest.raises(TraceError, match="int64"):
         tg.value_and_grad(lambda x: x.sum())(np.ones(2, dtype=np.int64))
+    with pytest.raises(TraceError, match="Python number"):
+        tg.value_and_grad(lambda p: p[0] * p[1])((np.ones(()), 2.0))
     with pytest.raises(TraceError, match="returned a str"):
         tg.compile(lambda x: "text")(np.ones(2))
     with pytest.raises(RuntimeError, match="not been called"):

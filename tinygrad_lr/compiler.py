@@ -77,7 +77,11 @@ def _flatten(value, leaves: list, where: str):
     if cls is Tensor:
         leaves.append(value.data)
         return ("t", value.data.shape, value.data.dtype)
-    if cls in _STATIC or isinstance(value, (np.generic,) + _STATIC):
+    if isinstance(value, np.generic):  # a numpy scalar is a 0-d array with its dtype
+        value = np.asarray(value)
+        leaves.append(value)
+        return ("a", value.shape, value.dtype)
+    if cls in _STATIC or isinstance(value, _STATIC):
         return ("s", cls, value)
     if isinstance(value, (tuple, list)):
         return (cls, tuple(_flatten(v, leaves, f"{where}[{i}]") for i, v in enumerate(value)))
@@ -421,6 +425,12 @@ class Compiled:
                 raise TraceError(f"{self.__name__}: argnums {n} is out of range for "
                                  f"{len(spec)} argument(s)")
             n %= len(spec)
+            if _has_static(spec[n]):
+                raise TraceError(
+                    f"{self.__name__}: argument {n} holds a Python number or None "
+                    f"({_describe(spec[n])}); numbers are constants of the trace: pass an "
+                    "array (np.asarray(x)) for every value to differentiate"
+                )
             specs: list = []
             _leaf_specs(spec[n], specs)
             for k, s in enumerate(specs):
@@ -431,6 +441,15 @@ class Compiled:
                     )
                 chosen.append((inputs[starts[n] + k], starts[n] + k))
         return chosen
+
+
+def _has_static(spec) -> bool:
+    kind = spec[0]
+    if kind == "s":
+        return True
+    if kind in ("a", "t"):
+        return False
+    return any(_has_static(s) for s in (spec[2] if kind is dict else spec[1]))
 
 
 def _leaf_starts(spec) -> list[int]:
