@@ -69,11 +69,23 @@ _STATIC = (bool, int, float, complex, str, type(None))
 
 
 def _flatten(value, leaves: list, where: str):
-    """Split an argument into array leaves and a hashable description of everything else."""
+    """Split an argument into array leaves and a hashable description of everything else.
+
+    ``where`` names the argument in errors (``#0[2]``); it is extended only on the slow path.
+    """
     cls = value.__class__
     if cls is np.ndarray:
         leaves.append(value)
         return ("a", value.shape, value.dtype)
+    if cls is list or cls is tuple:  # the common case, a list of parameters, kept fast
+        specs = []
+        for i, v in enumerate(value):
+            if v.__class__ is np.ndarray:
+                leaves.append(v)
+                specs.append(("a", v.shape, v.dtype))
+            else:
+                specs.append(_flatten(v, leaves, f"{where}[{i}]"))
+        return (cls, tuple(specs))
     if cls is Tensor:
         leaves.append(value.data)
         return ("t", value.data.shape, value.data.dtype)
@@ -98,6 +110,44 @@ def _flatten(value, leaves: list, where: str):
         f"compiled function: argument {where} is a {cls.__name__}; pass tensors, arrays, "
         "numbers, or tuples, lists and dicts of them"
     )
+
+
+def _builder(spec, first: int = 0):
+    """A function ``flat -> structure`` for output ``spec``, generated once per signature.
+
+    ``("w",)`` leaves (see :func:`_as_outputs`) become Tensors, array leaves stay arrays,
+    static leaves are constants; ``first`` is the position of the first leaf in ``flat``.
+    """
+    namespace = {"wrap": wrap}
+    position = itertools.count(first)
+
+    def expression(spec) -> str:
+        kind = spec[0]
+        if kind == "w":
+            return f"wrap(flat[{next(position)}])"
+        if kind in ("a", "t"):
+            return f"flat[{next(position)}]"
+        if kind == "s":
+            name = f"s{len(namespace)}"
+            namespace[name] = spec[2]
+            return name
+        if kind is dict:
+            keys = f"k{len(namespace)}"
+            namespace[keys] = spec[1]
+            items = ", ".join(f"{keys}[{i}]: {expression(s)}" for i, s in enumerate(spec[2]))
+            return "{" + items + "}"
+        items = "".join(f"{expression(s)}, " for s in spec[1])
+        if kind is tuple:
+            return f"({items})"
+        if kind is list:
+            return f"[{items}]"
+        name = f"t{len(namespace)}"
+        namespace[name] = kind
+        return f"{name}([{items}])"
+
+    source = f"def build(flat):\n    return {expression(spec)}\n"
+    exec(builtins.compile(source, "<tinygrad_lr results>", "exec"), namespace)
+    return namespace["build"]
 
 
 def _rebuild(spec, leaves):
@@ -289,6 +339,18 @@ def _leaf_names(spec, prefix: str, out: list) -> None:
             _leaf_names(s, f"{prefix}[{i}]", out)
 
 
+def _leaf_objects(value, out: list) -> None:
+    """The arguments' leaves as passed (Tensors keep their names), in flattening order."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic)):
+        out.append(value)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _leaf_objects(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _leaf_objects(v, out)
+
+
 def _recording_leaf(array: np.ndarray, name: str) -> Tensor:
     """A trace input: it records even when its dtype could not carry a gradient."""
     t = wrap(array)
@@ -297,9 +359,15 @@ def _recording_leaf(array: np.ndarray, name: str) -> Tensor:
     return t
 
 
-def _grad_mode_flag(name: str) -> bool:
-    """Read a grad-mode switch, whether the modes are module attributes or thread-local."""
-    return getattr(getattr(grad_mode, "state", grad_mode), name)
+class _Modes:
+    """Grad-mode switches, read whether they are module attributes or thread-local state."""
+
+    @property
+    def anomaly(self) -> bool:
+        return getattr(grad_mode, "state", grad_mode).anomaly
+
+
+_modes = _Modes()
 
 
 class Compiled:
@@ -328,26 +396,25 @@ class Compiled:
         return f"<{kind}({self.__name__}): {len(self._programs)} traced signature(s)>"
 
     def __call__(self, *args, **kwargs):
+        # The per-call path: describe the arguments, find their program, run it.
         if kwargs:
             raise TypeError(f"{self.__name__}: a compiled function takes positional "
                             f"arguments only, got keyword(s) {sorted(kwargs)}")
         leaves: list = []
-        spec = tuple(_flatten(a, leaves, f"#{i}") for i, a in enumerate(args))
+        spec = _flatten(args, leaves, "args")[1]
         entry = self._programs.get(spec)
-        if _grad_mode_flag("anomaly"):
-            return self._trace(spec, args, keep=False)  # the checks need the eager engine
-        if entry is None:
-            return self._trace(spec, args, keep=True)
-        self._check_captured()
+        if entry is None or _modes.anomaly:  # anomaly checks need the eager engine
+            return self._trace(spec, args, keep=not _modes.anomaly)
+        if self._captured:
+            self._check_captured()
         self._last = spec
-        program, finish = entry
-        return finish(program.run(*leaves))
+        return entry[1](entry[0].run(*leaves))
 
     def program(self, *args) -> Program:
         """The program for ``args``' signature (traced now if new), or for the last call."""
         if args:
             leaves: list = []
-            spec = tuple(_flatten(a, leaves, f"#{i}") for i, a in enumerate(args))
+            spec = _flatten(args, leaves, "args")[1]
             if spec not in self._programs:
                 self._trace(spec, args, keep=True)
         else:
@@ -384,6 +451,9 @@ class Compiled:
         leaf_arrays: list = []
         for i, a in enumerate(args):
             _flatten(a, leaf_arrays, f"#{i}")
+        originals: list = []
+        _leaf_objects(args, originals)
+        names = [getattr(o, "name", None) or n for o, n in zip(originals, names)]
         inputs = [_recording_leaf(a, n) for a, n in zip(leaf_arrays, names)]
         rebuilt = [_rebuild(s, iter(inputs[start:])) for s, start in
                    zip(spec, _leaf_starts(spec))]
@@ -486,10 +556,7 @@ def _single_value(result, name: str) -> Tensor:
 
 def _finisher(out_spec):
     """Turn the program's flat arrays back into ``fn``'s output structure, with Tensors."""
-    if out_spec[0] == "t":
-        return lambda flat: wrap(flat[0])
-    spec = _as_outputs(out_spec)
-    return lambda flat: _rebuild(spec, iter(flat))
+    return _builder(_as_outputs(out_spec))
 
 
 def _grad_finisher(spec, argnums):
@@ -497,14 +564,7 @@ def _grad_finisher(spec, argnums):
     single = isinstance(argnums, int)
     argnums = (argnums,) if single else tuple(argnums)
     chosen = [_as_outputs(spec[n % len(spec)]) for n in argnums]
-
-    def finish(flat):
-        value = wrap(flat[0])
-        grads = iter(flat[1:])
-        rebuilt = [_rebuild(s, grads) for s in chosen]
-        return value, (rebuilt[0] if single else tuple(rebuilt))
-
-    return finish
+    return _builder((tuple, (("w",), chosen[0] if single else (tuple, tuple(chosen)))))
 
 
 def _as_outputs(spec):
