@@ -1,27 +1,44 @@
 """Switches that change how the engine records: gradient recording and anomaly detection.
 
-The flags are plain module attributes because the op dispatcher reads them on every call.
+The switches are per thread, as in PyTorch: ``no_grad()`` in one thread leaves every other
+thread recording. They live on :data:`state`, which the op dispatcher reads on every call.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 
-enabled = True
-"""Whether ops record the graph that ``backward`` walks."""
 
-anomaly = False
-"""Whether ops check every forward and backward value for NaN/inf."""
+class _Modes(threading.local):
+    """The switches of one thread; the class-level values are every new thread's defaults."""
+
+    enabled = True
+    """Whether ops record the graph that ``backward`` walks."""
+
+    anomaly = False
+    """Whether ops check every forward and backward value for NaN/inf."""
+
+
+state = _Modes()
+"""This thread's switches: ``state.enabled`` and ``state.anomaly``."""
+
+
+def __getattr__(name: str):
+    # ``grad_mode.enabled`` and ``grad_mode.anomaly`` still read (this thread's) switches.
+    if name in ("enabled", "anomaly"):
+        return getattr(state, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextlib.contextmanager
 def _set(name: str, value: bool):
-    previous = globals()[name]
-    globals()[name] = value
+    previous = getattr(state, name)
+    setattr(state, name, value)
     try:
         yield
     finally:
-        globals()[name] = previous
+        setattr(state, name, previous)
 
 
 def no_grad():
@@ -69,7 +86,7 @@ def is_grad_enabled() -> bool:
     >>> tg.is_grad_enabled()
     True
     """
-    return enabled
+    return state.enabled
 
 
 def detect_anomaly():

@@ -157,7 +157,7 @@ class Op:
             else:
                 return self(*_as_operands(args, self.name), **params)
         try:
-            out = self.forward(*arrays, **params)
+            out = self.forward(*arrays, **params) if params else self.forward(*arrays)
         except (ValueError, IndexError) as error:
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
             raise type(error)(
@@ -166,12 +166,13 @@ class Op:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         result = wrap(out)
-        if record and grad_mode.enabled:
+        modes = _modes  # this thread's switches (grad_mode.state)
+        if record and modes.enabled:
             result._requires_grad = True
             result._op = self
             result._inputs = args
             result._params = params or None
-        if grad_mode.anomaly:
+        if modes.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
                 result._trace = _user_frame()
@@ -265,6 +266,7 @@ def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
         ) from None
 
 
+_modes = grad_mode.state
 _PLAIN_NUMBERS = frozenset({float, int, bool})
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 
@@ -410,9 +412,15 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
                 return target(other, self)
             except OperandTypeError:
                 return NotImplemented
-    elif method_name.startswith("__"):
+    elif method_name.startswith("__") and target.n_inputs == 2:
         # Python operators return NotImplemented for foreign types, so `t + "a"` is the
         # usual TypeError and other types get a chance to handle the operation.
+        def method(self, other):
+            try:
+                return target(self, other)
+            except OperandTypeError:
+                return NotImplemented
+    elif method_name.startswith("__"):
         def method(self, *args):
             try:
                 return target(self, *args)
