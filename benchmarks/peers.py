@@ -32,6 +32,23 @@ def module(name: str):
     raise ValueError(f"unknown peer {name!r}; expected one of {PEERS}")
 
 
+_TORCH_DEFAULT_THREADS: list[int] = []
+
+
+def torch_threads(small_arrays: bool):
+    """PyTorch with one thread for tiny arrays, its default for W1's big ones.
+
+    numpy's BLAS runs tiny products on one thread; PyTorch's OpenMP pool would spin-wait
+    for its second thread after every tiny op, which on a shared 2-core machine costs
+    more than the op. W1 keeps PyTorch's default, like numpy's two BLAS threads.
+    """
+    torch = module("pytorch")
+    if not _TORCH_DEFAULT_THREADS:
+        _TORCH_DEFAULT_THREADS.append(torch.get_num_threads())
+    torch.set_num_threads(1 if small_arrays else _TORCH_DEFAULT_THREADS[0])
+    return torch
+
+
 def versions() -> dict:
     """name -> version of every installed peer (for the results' environment)."""
     return {name: module(name).__version__ for name in PEERS if module(name) is not None}
@@ -46,7 +63,7 @@ def available() -> list[str]:
 def logistic_step(name: str, X, y, w, b, loss: str, lr: float):
     """A zero-argument SGD step of logistic regression in framework ``name``."""
     if name == "pytorch":
-        torch = module("pytorch")
+        torch = torch_threads(small_arrays=False)
         fn = torch.nn.functional
         X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
         w_t = torch.tensor(w, requires_grad=True)
@@ -101,7 +118,7 @@ def _jax_sgd(jax, objective, params, data, lr):
 def mlp_step(name: str, X, y, params, lr: float):
     """A zero-argument SGD step of the 2-16-16-1 MLP (tanh, tanh, sigmoid + BCE)."""
     if name == "pytorch":
-        torch = module("pytorch")
+        torch = torch_threads(small_arrays=True)
         fn = torch.nn.functional
         X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
         tensors = [torch.tensor(p, requires_grad=True) for p in params]
@@ -141,7 +158,7 @@ class TorchLoop:
     """
 
     def __init__(self, a, b, c, iterations: int):
-        torch = module("pytorch")
+        torch = torch_threads(small_arrays=True)
         self.iterations = iterations
         self.a = torch.tensor(a, requires_grad=True)
         self.b = torch.tensor(b, requires_grad=True)

@@ -218,6 +218,17 @@ def test_results_never_alias_each_other_or_the_inputs():
     assert ga2.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_results_that_are_inputs_or_constants_are_fresh_copies():
+    f = tg.compile(lambda x: (x, tg.ones(2), np.zeros(2)))
+    x = np.array([1.0, 2.0])
+    for _ in range(2):
+        same, ones, zeros = f(x)
+    assert same.tolist() == [1.0, 2.0] and same.numpy() is not x
+    assert ones.tolist() == [1.0, 1.0] and zeros.tolist() == [0.0, 0.0]
+    ones.numpy()[0] = 5.0
+    assert f(x)[1].tolist() == [1.0, 1.0]
+
+
 def test_trace_time_optimizations():
     f = tg.compile(lambda x: (x * 1.0 + 0.0).exp() + (x * 1.0 + 0.0).exp())
     x = np.array([0.0, 1.0])

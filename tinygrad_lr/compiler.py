@@ -43,6 +43,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import itertools
+import keyword
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -199,7 +200,9 @@ class Value:
     """One value of a traced program: an input, a constant or the result of one op call.
 
     ``phase`` is ``"input"``, ``"constant"``, ``"forward"`` or ``"backward"``; ``args``
-    holds Values and inline Python numbers; ``example`` is the value seen at trace time.
+    holds Values and inline Python numbers. ``example`` is a constant's value; for the other
+    values, once the program is built, a zero-strided stand-in with the traced shape and
+    dtype (the program keeps no buffer of the trace).
     """
 
     phase: str
@@ -238,6 +241,8 @@ class Program:
         self.stats: dict = stats  # what each optimization removed
         self._copies = copies
         self.source, self.run = _generate(self)
+        for v in [*inputs, *steps]:  # keep shapes and dtypes, not the trace's buffers
+            v.example = np.broadcast_to(np.zeros((), v.example.dtype), v.example.shape)
 
     def __repr__(self) -> str:
         backward = sum(1 for s in self.steps if s.phase == "backward")
@@ -256,6 +261,9 @@ class Program:
 
         backends.format_for(path)
         return backends.write(self.to_dot(title=title), path)
+
+
+_RESERVED = frozenset({"program"})
 
 
 def _generate(program: Program):
@@ -291,8 +299,8 @@ def _generate(program: Program):
         function = op_names.get(step.op)
         if function is None:
             function = step.op.name if step.op.name.isidentifier() else f"op{len(op_names)}"
-            while function in namespace or function.startswith(("a", "v", "c")) and \
-                    function[1:].isdigit():
+            while function in namespace or function in _RESERVED or keyword.iskeyword(
+                    function) or (function[0] in "avc" and function[1:].isdigit()):
                 function += "_"
             op_names[step.op] = function
             namespace[function] = step.op.forward
@@ -835,8 +843,8 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
             leaf = wrt[position - 1]
             v = _constant(np.zeros_like(leaf.data), None, constants)
         else:
-            v = values[id(r)] if isinstance(r, Tensor) else _constant(np.asarray(r), None,
-                                                                       constants)
+            v = _value_of(r, values, constants) if isinstance(r, Tensor) else _constant(
+                np.asarray(r), None, constants)
         if position and wrt and v.example.dtype != wrt[position - 1].data.dtype:
             copies[position] = wrt[position - 1].data.dtype
         elif v.phase in ("constant", "input") or v in outputs:
