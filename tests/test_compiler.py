@@ -317,3 +317,43 @@ def test_program_picture_has_a_forward_and_a_backward_graph(tmp_path):
         pytest.skip("Graphviz dot is not installed")
     out = program.render(tmp_path / "program.svg")
     assert "backward pass" in out.read_text()
+
+
+def test_detach_inside_fn_replays_the_value_and_cuts_the_gradient():
+    def loss(params, x):
+        (w,) = params
+        h = w * x
+        target = h.detach()  # the value of h, with no gradient
+        return ((h * 2 - target) ** 2).sum()
+
+    step = tg.value_and_grad(loss)
+    for x in (np.array([1.0, 2.0]), np.array([3.0, -1.0])):
+        w = np.array([0.5, 1.5])
+        value, (grad,) = step([w], x)
+        eager_value, (eager,) = eager_grads(loss, [w], x)
+        assert float(value) == pytest.approx(eager_value)
+        np.testing.assert_allclose(grad, eager)
+    assert step.traces == 1
+    # A detached value the graph does not otherwise use, and ops on detached values
+    # alone, are not recorded: their result would be frozen, so the trace refuses it.
+    with pytest.raises(TraceError, match="depends on the input values"):
+        tg.value_and_grad(lambda p, x: (p[0] * x - 2 * (p[0] * x).detach()).sum())(
+            [np.ones(2)], np.array([1.0, 2.0]))
+
+
+def test_values_frozen_by_python_code_are_refused_at_trace_time():
+    def through_no_grad(params, x):
+        with tg.no_grad():
+            scale = (x * x).sum()  # computed from the input, outside the recorded ops
+        return (params[0] * x * scale).sum()
+
+    with pytest.raises(TraceError, match="depends on the input values"):
+        tg.value_and_grad(through_no_grad)([np.ones(2)], np.array([1.0, 2.0]))
+
+    def branching(x):
+        return x.exp() if x.sum().item() < 3.0 else x.log()
+
+    # The check traces again on the inputs rescaled (by fixed factors, here 1.01 and 1.45):
+    # the sum passes 3 and the other branch is recorded.
+    with pytest.raises(TraceError, match="control flow"):
+        tg.compile(branching)(np.array([1.45, 1.5]))

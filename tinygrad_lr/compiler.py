@@ -19,6 +19,11 @@ What tracing freezes, as ``jax.jit`` and TinyJit do:
   ``CHECKED_CONSTANT_SIZE`` elements) changed in place, is detected at the next call
   (:class:`StaleTraceError`); bigger captured arrays are checked by identity only.
 
+Each new signature is traced a second time on its inputs rescaled elementwise: if the two
+traces differ in their operations (control flow on values) or in a constant (something
+computed from values outside the recorded ops), the call raises :class:`TraceError`
+instead of freezing it; only what a value's sign decides goes unnoticed.
+
 A backward rule that computes something from values with numpy (a mask such as
 ``x.data > 0`` in ``relu``) cannot be replayed as recorded: each rule is probed at trace
 time with other inputs of the same shapes, and a rule whose recorded constants change is
@@ -44,6 +49,7 @@ import builtins
 import inspect
 import itertools
 import keyword
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,6 +218,7 @@ class Value:
     example: np.ndarray | None = None
     name: str | None = None
     index: int = -1  # position among the inputs, or the program step
+    line: str = ""  # the step's line of the program's source
 
     @property
     def shape(self) -> tuple:
@@ -234,13 +241,14 @@ class Program:
     """
 
     def __init__(self, inputs, steps, outputs, stats, copies, wrt=()):
+        # constants: name in the source -> value (arrays and numbers the program uses)
         self.inputs: list[Value] = inputs
         self.wrt: list[Value] = list(wrt)  # the differentiated inputs, in gradient order
         self.steps: list[Value] = steps
         self.outputs: list = outputs  # Values (or constants) in output order
         self.stats: dict = stats  # what each optimization removed
         self._copies = copies
-        self.source, self.run = _generate(self)
+        self.source, self.run, self.constants = _generate(self)
         for v in [*inputs, *steps]:  # keep shapes and dtypes, not the trace's buffers
             v.example = np.broadcast_to(np.zeros((), v.example.dtype), v.example.shape)
 
@@ -275,16 +283,18 @@ def _generate(program: Program):
     op_names: dict[Op, str] = {}
     counter = itertools.count()
 
+    constants: dict[str, object] = {}
+
     def ref(arg) -> str:
         if isinstance(arg, Value):
             if arg not in names:  # a constant
                 names[arg] = f"c{next(counter)}"
-                namespace[names[arg]] = arg.example
+                namespace[names[arg]] = constants[names[arg]] = arg.example
             return names[arg]
         if isinstance(arg, (bool, int)) or (isinstance(arg, float) and np.isfinite(arg)):
             return repr(arg)
         name = f"c{next(counter)}"
-        namespace[name] = arg
+        namespace[name] = constants[name] = arg
         return name
 
     last_use: dict[Value, int] = {}
@@ -306,7 +316,8 @@ def _generate(program: Program):
             namespace[function] = step.op.forward
         call = ", ".join([ref(a) for a in step.args]
                          + [f"{k}={ref(p)}" for k, p in step.params.items()])
-        lines.append(f"    {names[step]} = {function}({call})")
+        step.line = f"{names[step]} = {function}({call})"
+        lines.append(f"    {step.line}")
         dead = [a for a in dict.fromkeys(step.args)
                 if isinstance(a, Value) and a.phase != "constant" and last_use.get(a) == i
                 and a not in kept and a.phase != "input"]
@@ -322,7 +333,7 @@ def _generate(program: Program):
     lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     source = "\n".join(lines) + "\n"
     exec(builtins.compile(source, "<tinygrad_lr program>", "exec"), namespace)
-    return source, namespace["program"]
+    return source, namespace["program"], constants
 
 
 # ------------------------------------------------------------------------- tracing
@@ -453,15 +464,25 @@ class Compiled:
 
     def _trace(self, spec, args, keep: bool):
         names: list[str] = []
-        arg_names = _arg_names(self.fn, len(args))
-        for s, name in zip(spec, arg_names):
+        for s, name in zip(spec, _arg_names(self.fn, len(args))):
             _leaf_names(s, name, names)
         leaf_arrays: list = []
-        for i, a in enumerate(args):
-            _flatten(a, leaf_arrays, f"#{i}")
+        _flatten(args, leaf_arrays, "args")
         originals: list = []
         _leaf_objects(args, originals)
         names = [getattr(o, "name", None) or n for o, n in zip(originals, names)]
+        program, finish = self._record(spec, leaf_arrays, names)
+        if keep:
+            self._check_values_not_frozen(spec, leaf_arrays, names, program)
+        self.traces += 1
+        if keep:
+            self._programs[spec] = (program, finish)
+            self._last = spec
+            self._captured = _captured_constants(self.fn)
+        return finish(program.run(*leaf_arrays))
+
+    def _record(self, spec, leaf_arrays, names):
+        """Run ``fn`` on recording tensors (and its backward); the program and its finisher."""
         inputs = [_recording_leaf(a, n) for a, n in zip(leaf_arrays, names)]
         rebuilt = [_rebuild(s, iter(inputs[start:])) for s, start in
                    zip(spec, _leaf_starts(spec))]
@@ -485,13 +506,41 @@ class Compiled:
                 value = _single_value(result, self.__name__)
                 roots = [value] + _trace_backward(value, [t for t, _ in wrt])
                 finish = _grad_finisher(spec, self.argnums)
-        program = _build(inputs, roots, [t for t, _ in wrt])
-        self.traces += 1
-        if keep:
-            self._programs[spec] = (program, finish)
-            self._last = spec
-            self._captured = _captured_constants(self.fn)
-        return finish(program.run(*leaf_arrays))
+        return _build(inputs, roots, [t for t, _ in wrt]), finish
+
+    def _check_values_not_frozen(self, spec, leaf_arrays, names, program) -> None:
+        """Trace again on rescaled inputs: the same program must come out, constants and all.
+
+        A constant that changes came from the values (a ``no_grad`` block, ``.item()``,
+        numpy on ``.data``); a different program means Python control flow on values.
+        Masks that only depend on signs keep their value under rescaling: not caught here.
+        """
+        rng = np.random.default_rng(1)
+        rescaled = [a * rng.uniform(0.5, 1.5, a.shape).astype(a.dtype) if a.dtype.kind == "f"
+                    else a for a in leaf_arrays]
+        try:
+            with np.errstate(all="ignore"):
+                other, _ = self._record(spec, rescaled, names)
+        except Exception:  # other values may leave fn's domain: nothing to compare then
+            return
+        if other.source != program.source:
+            raise TraceError(
+                f"{self.__name__}: tracing it on other values of the same shapes records "
+                "other operations; its Python control flow depends on tensor values "
+                "(if/while on a tensor, float(t), t.item()), which a program cannot follow. "
+                "Express the choice with ops (tg.where, maximum, clip) or run it eagerly"
+            )
+        for name, value in program.constants.items():
+            if not _same_constant(value, other.constants[name]):
+                user = next((s for s in program.steps
+                             if re.search(rf"\b{name}\b", s.line)), None)
+                where = f" (used by step '{user.line.strip()}')" if user else ""
+                raise TraceError(
+                    f"{self.__name__}: a constant of the trace depends on the input values"
+                    f"{where}: it was computed outside the recorded ops (inside no_grad(), "
+                    "with .item() or float(), or with numpy on .data) and would be frozen. "
+                    "Compute it with ops on the inputs, or pass it as an argument"
+                )
 
     def _wrt(self, spec, inputs):
         """The differentiated leaves: (trace tensor, leaf position), from ``argnums``."""
@@ -528,6 +577,19 @@ def _has_static(spec) -> bool:
     if kind in ("a", "t"):
         return False
     return any(_has_static(s) for s in (spec[2] if kind is dict else spec[1]))
+
+
+def _same_constant(a, b) -> bool:
+    """Equal values (NaN equal to NaN) for arrays and numbers; ``==`` for settings."""
+    if isinstance(a, (np.ndarray, int, float)) and isinstance(b, (np.ndarray, int, float)):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+            return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # an object with no usable equality: compare what it says it is
+        return repr(a) == repr(b)
 
 
 def _leaf_starts(spec) -> list[int]:
@@ -814,7 +876,7 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
     input_values = []
     for i, t in enumerate(inputs):
         v = Value("input", example=t.data, name=t.name, index=i)
-        values[id(t)] = v
+        values[id(t)] = values[("data", id(t.data))] = v
         input_values.append(v)
     forward_ids = set()
     backward_start = None
@@ -836,6 +898,7 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
                      for p in t._inputs)
         values[id(t)] = _simplify(Value(phase, t._op, args, dict(t._params or {}), t.data),
                                   steps, constants, stats)
+        values.setdefault(("data", id(t.data)), values[id(t)])
     outputs = []
     copies: dict[int, object] = {}
     for position, r in enumerate(roots):
@@ -861,10 +924,17 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
 
 
 def _value_of(t: Tensor, values: dict, constants: dict) -> Value:
-    """The Value of a graph tensor; a leaf that records nothing is a constant."""
+    """The Value of a graph tensor; a leaf that records nothing is a constant.
+
+    A leaf holding the very array of a traced value (``t.detach()``, ``Tensor(t)``) is
+    that value, replayed: its gradient was cut at trace time, its value is recomputed.
+    """
     found = values.get(id(t))
     if found is None:
-        found = values[id(t)] = _constant(t.data, t.name, constants)
+        found = values.get(("data", id(t.data)))
+        if found is None:
+            found = _constant(t.data, t.name, constants)
+        values[id(t)] = found
     return found
 
 
