@@ -526,9 +526,9 @@ class Compiled:
         if other.source != program.source:
             raise TraceError(
                 f"{self.__name__}: tracing it on other values of the same shapes records "
-                "other operations; its Python control flow depends on tensor values "
-                "(if/while on a tensor, float(t), t.item()), which a program cannot follow. "
-                "Express the choice with ops (tg.where, maximum, clip) or run it eagerly"
+                "other operations or numbers; its Python code depends on tensor values "
+                "(control flow on a tensor, float(t), t.item()), which a program cannot "
+                "follow. Express it with ops (tg.where, maximum, clip) or run it eagerly"
             )
         for name, value in program.constants.items():
             if not _same_constant(value, other.constants[name]):
