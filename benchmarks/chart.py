@@ -70,8 +70,8 @@ def draw_chart(rows: list[Row], path: Path) -> Path:
         colour = "#2a9d8f" if ratio <= target.target else "#e76f51"
         left.barh(y, ratio - origin, left=origin, height=0.5, color=colour, zorder=2)
         left.plot([target.target] * 2, [y - 0.35, y + 0.35], color="black", lw=2.5, zorder=3)
-        left.text(max(ratio, target.target) * 1.07, y, f"{ratio:.2f}x", va="center",
-                  fontsize=9, zorder=4)
+        left.text(max([ratio, target.target, *others.values()]) * 1.08, y, f"{ratio:.2f}x",
+                  va="center", fontsize=9, zorder=4)
     left.set_yticks(range(len(points)), [p[0] for p in reversed(points)], fontsize=9)
     left.set_xscale("log")
     left.set_xlim(origin, highest * 1.8)
