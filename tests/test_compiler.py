@@ -357,3 +357,20 @@ def test_values_frozen_by_python_code_are_refused_at_trace_time():
     # the sum passes 3 and the other branch is recorded.
     with pytest.raises(TraceError, match="control flow"):
         tg.compile(branching)(np.array([1.45, 1.5]))
+
+
+def test_argnums_picks_several_arguments():
+    def loss(w, x, b):
+        return ((x @ w) + b).exp().sum()
+
+    step = tg.value_and_grad(loss, argnums=(0, 2))
+    w, x, b = np.array([0.5, -0.5]), np.array([[1.0, 2.0], [0.0, 1.0]]), np.array(0.25)
+    value, (dw, db) = step(w, x, b)
+    tw, tb = tg.Tensor(w, requires_grad=True), tg.Tensor(b, requires_grad=True)
+    eager = loss(tw, tg.Tensor(x), tb)
+    eager.backward()
+    assert float(value) == pytest.approx(eager.item())
+    np.testing.assert_allclose(dw, tw.grad.numpy())
+    assert float(db) == pytest.approx(tb.grad.item())
+    with pytest.raises(TraceError, match="out of range"):
+        tg.value_and_grad(loss, argnums=5)(w, x, b)

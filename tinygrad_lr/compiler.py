@@ -733,8 +733,9 @@ def _rule_grads(t: Tensor, g: Tensor, probes: dict):
         probes[key] = _reads_values(op, g, t, inputs, params, grads)
     if not probes[key]:
         return grads
-    return tuple(None if pg is None else _eager_rule_op(op, params, k)(g, t, *inputs)
-                 for k, pg in enumerate(grads))
+    return tuple(None if pg is None or not isinstance(x, Tensor)
+                 else _eager_rule_op(op, params, k)(g, t, *inputs)
+                 for k, (pg, x) in enumerate(zip(grads, inputs)))
 
 
 def _subgraph(results, known: list) -> list:
