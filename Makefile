@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-scale docs notebook clean
+.PHONY: demo test lint bench bench-peers bench-scale docs notebook clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.bench-installed
+	$(PY) -m benchmarks
+
+# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers extra).
+$(VENV)/.peers-installed: $(VENV)/.bench-installed
+	$(PY) -m pip install --quiet -e ".[dev,bench-peers]"
+	touch $@
+
+bench-peers: $(VENV)/.peers-installed
 	$(PY) -m benchmarks
 
 # Fit time and memory against rows: in memory, streamed from a memory map, Dask with 2

@@ -18,6 +18,11 @@ def chart_points(rows: list[Row]) -> list[tuple[str, float, object]]:
 
     A target measured by several rows (W3 at every length) is shown by its worst ratio.
     """
+    return [(label, ratio, target) for label, ratio, target, _ in _points(rows)]
+
+
+def _points(rows: list[Row]) -> list[tuple[str, float, object, dict]]:
+    """As :func:`chart_points`, plus the peers' ratios measured in the same rounds."""
     points = []
     for key, target in TARGETS.items():
         measured = [r for r in rows if r.target_key == key and r.ratio is not None]
@@ -27,7 +32,8 @@ def chart_points(rows: list[Row]) -> list[tuple[str, float, object]]:
         label = target.label
         if len(measured) > 1:
             label += f"\n(worst: {worst.case.split(' (')[0]})"
-        points.append((label, worst.ratio, target))
+        points.append((label, worst.ratio, target,
+                       {name: other["ratio"] for name, other in worst.others.items()}))
     return points
 
 
@@ -39,22 +45,33 @@ def draw_chart(rows: list[Row], path: Path) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    points = chart_points(rows)
+    points = _points(rows)
     chain = [r for r in rows if r.workload == "W3" and r.kind == "time"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2),
                                       gridspec_kw={"width_ratios": [1.5, 1]})
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     origin = 0.5  # bars start here on the log axis
-    highest = max([p[1] for p in points] + [p[2].pytorch[1] for p in points] + [2.0])
-    for index, (_label, ratio, target) in enumerate(points):
+    highest = max([p[1] for p in points] + [p[2].pytorch[1] for p in points]
+                  + [r for p in points for r in p[3].values()] + [2.0])
+    marks = {"pytorch": ("D", "#6a4c93", "PyTorch eager (same run)"),
+             "jax": ("^", "#1d3557", "jax.jit (same run)")}
+    shown = set()
+    for index, (_label, ratio, target, others) in enumerate(points):
         y = len(points) - 1 - index
         low, high = target.pytorch
-        left.fill_betweenx([y - 0.4, y + 0.4], low, high, color="0.85", zorder=0)
+        if high and "pytorch" not in others:
+            left.fill_betweenx([y - 0.4, y + 0.4], low * 0.97, high * 1.03, color="0.85",
+                               zorder=0)
+        for name, other in others.items():
+            marker, colour, legend = marks[name]
+            left.plot([other], [y], marker, color=colour, ms=7, zorder=5,
+                      label=None if name in shown else legend)
+            shown.add(name)
         colour = "#2a9d8f" if ratio <= target.target else "#e76f51"
         left.barh(y, ratio - origin, left=origin, height=0.5, color=colour, zorder=2)
         left.plot([target.target] * 2, [y - 0.35, y + 0.35], color="black", lw=2.5, zorder=3)
-        left.text(max(ratio, target.target) * 1.07, y, f"{ratio:.2f}x", va="center",
-                  fontsize=9, zorder=4)
+        left.text(max([ratio, target.target, *others.values()]) * 1.08, y, f"{ratio:.2f}x",
+                  va="center", fontsize=9, zorder=4)
     left.set_yticks(range(len(points)), [p[0] for p in reversed(points)], fontsize=9)
     left.set_xscale("log")
     left.set_xlim(origin, highest * 1.8)
@@ -63,8 +80,10 @@ def draw_chart(rows: list[Row], path: Path) -> Path:
     left.set_xticks([0.5, 1, 2, 5, 10, 20][: 3 + (highest > 4) + (highest > 9) + (highest > 18)])
     left.axvline(1.0, color="0.5", lw=0.8, ls=":")
     left.set_xlabel("ratio to hand-written numpy (lower is better, log scale)")
-    left.set_title("tinygrad_lr / numpy: bar = measured, black tick = target,\n"
-                   "grey band = PyTorch eager's stated range", fontsize=10)
+    left.set_title("tinygrad_lr / numpy: bar = measured, black tick = target; grey = "
+                   "PyTorch eager\nas stated (where not measured in this run)", fontsize=10)
+    if shown:
+        left.legend(loc="lower right", fontsize=8)
     if chain:
         lengths = [r.details["length"] for r in chain]
         right.plot(lengths, [r.engine * 1e6 for r in chain], "o-", color="#264653",

@@ -68,23 +68,37 @@ def format_ratio(row: Row) -> str:
     return text
 
 
-def _reference(row: Row) -> str:
-    if row.target_key is None:
+def format_other(row: Row, name: str) -> str:
+    """A peer's ratio measured in the same rounds; else the stated figure, marked so."""
+    other = row.others.get(name)
+    if other is not None:
+        text = f"{other['ratio']:.2f}x"
+        if other.get("low") is not None and row.rounds and row.rounds > 1:
+            text += f" ({other['low']:.2f}–{other['high']:.2f})"
+        return text
+    if name != "pytorch" or row.target_key is None:
         return ""
     low, high = TARGETS[row.target_key].pytorch
-    return f"{low:.2f}–{high:.2f}x"
+    if not high:
+        return ""
+    return (f"{low:.2f}x (stated)" if low == high else f"{low:.2f}–{high:.2f}x (stated)")
 
 
 def markdown_table(rows: list[Row]) -> str:
-    """The results as a Markdown table (one line per row)."""
+    """The results as a Markdown table (one line per row).
+
+    The PyTorch eager and jax.jit columns are ratios to the same numpy runs when those
+    frameworks are installed (the ``bench-peers`` extra); "(stated)" marks the figure the
+    project's performance issue gives instead.
+    """
     lines = [
         "| workload | case | metric | tinygrad_lr | numpy | ratio (min–max) | target | "
-        "PyTorch eager | status | note |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "PyTorch eager | jax.jit | status | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if row.kind == "skip":
-            lines.append(f"| {row.workload} | {row.case} | {row.metric} | — | — | — | | | "
+            lines.append(f"| {row.workload} | {row.case} | {row.metric} | — | — | — | | | | "
                          f"skipped | {row.note} |")
             continue
         target = f"≤ {row.target:g}x" if row.target is not None else ""
@@ -92,7 +106,8 @@ def markdown_table(rows: list[Row]) -> str:
         lines.append(
             f"| {row.workload} | {row.case} | {row.metric} | {format_value(row, row.engine)} | "
             f"{format_value(row, row.numpy)} | {format_ratio(row)} | {target} | "
-            f"{_reference(row)} | {status} | {row.note} |"
+            f"{format_other(row, 'pytorch')} | {format_other(row, 'jax')} | {status} | "
+            f"{row.note} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -118,6 +133,9 @@ def environment() -> dict:
         ]
     except ImportError:
         pass
+    from . import peers
+
+    info["peers"] = peers.versions()
     info.update(_git_state())
     return info
 
@@ -155,9 +173,12 @@ def summary_line(env: dict, scale_name: str, seconds: float) -> str:
     load = env.get("other_load_cores")
     load_text = "" if load is None else (
         f"; other programs kept {load:.2f} cores busy on average during the run")
+    peers = ", ".join(f"{'PyTorch' if k == 'pytorch' else k} {v}"
+                      for k, v in env.get("peers", {}).items()) or "no peers installed"
     return (f"Measured {env['timestamp']} on {env['cpu']} ({env['cpus']} CPUs), Python "
             f"{env['python']}, numpy {env['numpy']}, {blas}; BLAS environment: {openblas}; "
-            f"tinygrad_lr at {commit}; scale '{scale_name}', {seconds:.0f} s in all{load_text}.")
+            f"peers: {peers}; tinygrad_lr at {commit}; scale '{scale_name}', "
+            f"{seconds:.0f} s in all{load_text}.")
 
 
 def write_results(rows: list[Row], folder: Path, name: str, env: dict, scale_name: str,

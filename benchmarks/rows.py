@@ -25,6 +25,9 @@ class Row:
             :data:`benchmarks.targets.TARGETS`, if it has one.
         note: anything a reader needs to interpret the row.
         details: extra figures for the JSON only (per-phase times, sizes ...).
+        others: other implementations timed in the same rounds (``"compiled"``,
+            ``"pytorch"``, ``"jax"``): name -> {"seconds", "ratio", "low", "high"}, each
+            ratio to the same numpy runs.
     """
 
     workload: str
@@ -40,6 +43,7 @@ class Row:
     target_key: str | None = None
     note: str = ""
     details: dict = field(default_factory=dict)
+    others: dict = field(default_factory=dict)
 
     @classmethod
     def from_comparison(cls, workload: str, case: str, metric: str, result: Comparison,
@@ -49,6 +53,12 @@ class Row:
                    engine=result.engine, numpy=result.numpy, ratio=result.ratio,
                    ratio_low=result.ratio_low, ratio_high=result.ratio_high,
                    rounds=result.rounds, target_key=target_key, note=note, details=details)
+
+    def add_other(self, name: str, result: Comparison) -> Row:
+        """Record another implementation measured against the same numpy runs."""
+        self.others[name] = {"seconds": result.engine, "ratio": result.ratio,
+                             "low": result.ratio_low, "high": result.ratio_high}
+        return self
 
     @property
     def target(self) -> float | None:

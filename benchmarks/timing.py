@@ -98,6 +98,50 @@ def compare(engine_fn: Callable[[], object], numpy_fn: Callable[[], object], *,
     return summarize(engine_times, numpy_times, per=per)
 
 
+def compare_many(fns: dict[str, Callable[[], object]], reference: str, *, rounds: int = 7,
+                 min_seconds: float = 0.02, per: float = 1.0) -> dict[str, Comparison]:
+    """Time several implementations in interleaved rounds; each against ``reference``.
+
+    Every round times each function once, starting at a different one each round, so a
+    slow phase of the machine hits all of them alike. The result maps each name (other than
+    ``reference``) to a :class:`Comparison` whose ``engine`` is that implementation and
+    whose ``numpy`` is the reference, with the paired per-round ratios.
+
+    >>> out = compare_many({"a": lambda: sum(range(200)), "b": lambda: sum(range(100))},
+    ...                    "b", rounds=3, min_seconds=0.0)
+    >>> sorted(out), out["a"].rounds
+    (['a'], 3)
+    """
+    if reference not in fns:
+        raise ValueError(f"reference {reference!r} is not among {sorted(fns)}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    if per <= 0:
+        raise ValueError(f"per must be positive, got {per}")
+    times = interleaved_times(fns, rounds=rounds, min_seconds=min_seconds)
+    return {name: summarize(times[name], times[reference], per=per)
+            for name in fns if name != reference}
+
+
+def interleaved_times(fns: dict[str, Callable[[], object]], *, rounds: int = 7,
+                      min_seconds: float = 0.02) -> dict[str, list[float]]:
+    """Seconds per call of each function in every round (rounds start at a different one).
+
+    >>> times = interleaved_times({"a": lambda: None, "b": lambda: None}, rounds=2,
+    ...                           min_seconds=0.0)
+    >>> [len(t) for t in times.values()]
+    [2, 2]
+    """
+    names = list(fns)
+    numbers = {name: calibrate(fns[name], min_seconds) for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(time_once(fns[name], numbers[name]))
+    return times
+
+
 def summarize(engine_times, numpy_times, per: float = 1.0) -> Comparison:
     """Medians and the paired-ratio statistics of matching lists of timings.
 

@@ -23,6 +23,7 @@ from . import linalg  # noqa: F401  (tg.linalg)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (np.exp(t), np.sum(t) ...)
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
 from .autograd import backward, grad, sum_to_shape, topological_order
+from .compiler import compile, value_and_grad  # noqa: A004 - tg.compile, as torch.compile
 from .composite import composite
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -53,6 +54,7 @@ __all__ = [
 ]
 # Composite ops, and the split family (functions returning several tensors, so not ops).
 __all__ += ["array_split", "composite", "hsplit", "split", "vsplit"]
+__all__ += ["compile", "value_and_grad"]  # the compiler (tg.compile)
 
 
 def __getattr__(name: str):

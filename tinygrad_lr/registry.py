@@ -159,7 +159,7 @@ class Op:
         if params and "axis" in params:
             check_axis(self.name, params["axis"], arrays)
         try:
-            out = self.forward(*arrays, **params)
+            out = self.forward(*arrays, **params) if params else self.forward(*arrays)
         except (ValueError, IndexError, TypeError, OverflowError) as error:
             raise _forward_error(self.name, arrays, error) from None
         if type(out) is not np.ndarray:
@@ -169,12 +169,12 @@ class Op:
             if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
                 out = _float64_from_integers(self, out, arrays, params)
         result = wrap(out)
-        if record and (not grad_mode.threads_without_grad or grad_mode.state.enabled):
+        if record and (not grad_mode.threads_without_grad or _modes.enabled):
             result._requires_grad = True
             result._op = self
             result._inputs = args
             result._params = params or None
-        if grad_mode.threads_with_anomaly and grad_mode.state.anomaly:
+        if grad_mode.threads_with_anomaly and _modes.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
                 result._trace = _user_frame()
@@ -268,6 +268,7 @@ def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
         ) from None
 
 
+_modes = grad_mode.state
 _PLAIN_NUMBERS = frozenset({float, int, bool})
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 _FLOAT64 = np.dtype(np.float64)
@@ -518,9 +519,15 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
                 return target(other, self)
             except OperandTypeError:
                 return NotImplemented
-    elif method_name.startswith("__"):
+    elif method_name.startswith("__") and target.n_inputs == 2:
         # Python operators return NotImplemented for foreign types, so `t + "a"` is the
         # usual TypeError and other types get a chance to handle the operation.
+        def method(self, other):
+            try:
+                return target(self, other)
+            except OperandTypeError:
+                return NotImplemented
+    elif method_name.startswith("__"):
         def method(self, *args):
             try:
                 return target(self, *args)

@@ -22,7 +22,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 
-from .. import memory
+from .. import memory, peers
 from ..rows import Row
 from ..timing import summarize
 
@@ -64,7 +64,32 @@ def numpy_chain(length: int) -> dict:
             "value": float(y[0]), "grad": float(grad[0]), "peak": memory.peak_rss()}
 
 
-IMPLEMENTATIONS = {"engine": engine_chain, "numpy": numpy_chain}
+def torch_chain(length: int) -> dict:
+    """The same chain in PyTorch eager (only when installed: the ``bench-peers`` extra)."""
+    torch = peers.torch_threads(small_arrays=True)
+    x = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    start = time.perf_counter()
+    y = x
+    for _ in range(length):
+        y = y * SCALE + SHIFT
+    built = time.perf_counter()
+    y.backward(torch.ones(1, dtype=torch.float64))
+    done = time.perf_counter()
+    value, grad = float(y.detach()[0]), float(x.grad[0])
+    peak = memory.peak_rss()
+    del y
+    freed = time.perf_counter()
+    return {"forward": built - start, "backward": done - built, "teardown": freed - done,
+            "value": value, "grad": grad, "peak": peak}
+
+
+def _warm_up(impl: str) -> None:
+    """PyTorch starts its autograd machinery at the first backward (seconds): not per node."""
+    if impl == "pytorch":
+        torch_chain(10)
+
+
+IMPLEMENTATIONS = {"engine": engine_chain, "numpy": numpy_chain, "pytorch": torch_chain}
 
 
 def run_case(impl: str, length: int, repeats: int) -> dict:
@@ -74,6 +99,7 @@ def run_case(impl: str, length: int, repeats: int) -> dict:
     gradient (checked against the closed forms by the caller and the tests).
     """
     chain = IMPLEMENTATIONS[impl]
+    _warm_up(impl)
     gc.collect()
     memory.reset_peak()
     baseline = memory.current_rss()
@@ -128,10 +154,11 @@ def measure(scale) -> list[Row]:
     """W3 for every length in ``scale.w3_lengths``: time per node, memory, growth."""
     rows, engine_totals = [], []
     for length, rounds, repeats in scale.w3_plan:
-        cases = {"engine": [], "numpy": []}
+        impls = ["engine", "numpy"] + (["pytorch"] if "pytorch" in peers.available() else [])
+        cases = {impl: [] for impl in impls}
         for round_index in range(rounds):
-            order = ("engine", "numpy") if round_index % 2 == 0 else ("numpy", "engine")
-            for impl in order:
+            shift = round_index % len(impls)
+            for impl in impls[shift:] + impls[:shift]:
                 case = memory.run_subprocess("benchmarks.workloads.chain", "--impl", impl,
                                              "--length", str(length),
                                              "--repeats", str(repeats))
@@ -152,7 +179,7 @@ def measure(scale) -> list[Row]:
         numpy_bytes = statistics.median(c["extra_peak_bytes"] for c in cases["numpy"])
         engine_totals.append(total.engine)
         teardown = statistics.median(t for c in cases["engine"] for t in c["teardown"]) / nodes
-        rows.append(Row.from_comparison(
+        row = Row.from_comparison(
             "W3", f"L = {length:,} ({nodes:,} nodes)", "time per node (forward + backward)",
             total, target_key="W3",
             note=f"forward {forward.ratio:.1f}x, backward {backward.ratio:.1f}x; "
@@ -163,7 +190,10 @@ def measure(scale) -> list[Row]:
                       "ratio": backward.ratio},
             teardown_engine_per_node=teardown,
             extra_peak_bytes={"engine": engine_bytes, "numpy": numpy_bytes},
-            bytes_per_node=engine_bytes / nodes))
+            bytes_per_node=engine_bytes / nodes)
+        if "pytorch" in cases:
+            row.add_other("pytorch", summarize(per_run("pytorch"), per_run("numpy"), per=nodes))
+        rows.append(row)
     if len(engine_totals) >= 2:
         lengths = [length for length, _, _ in scale.w3_plan]
         exponent = growth_exponent(lengths, [t * length for t, length in

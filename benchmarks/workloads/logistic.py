@@ -15,8 +15,9 @@ import tinygrad_lr as tg
 import tinygrad_lr.functional as F
 from tinygrad_lr import optim
 
+from .. import peers
 from ..rows import Row
-from ..timing import compare
+from ..timing import interleaved_times, summarize
 
 LOSSES = ("logits", "sigmoid")
 LEARNING_RATE = 0.1
@@ -112,6 +113,39 @@ class EngineLogisticRegression:
         return loss.item()
 
 
+def logistic_loss(params, X, y, loss: str = "logits"):
+    """Mean BCE of logistic regression as a function of ``(w, b)`` (traced when compiled)."""
+    w, b = params
+    z = X @ w + b
+    if loss == "logits":
+        return F.binary_cross_entropy_with_logits(z, y)
+    return F.binary_cross_entropy(z.sigmoid(), y)
+
+
+class CompiledLogisticRegression:
+    """The same step through ``tg.value_and_grad`` (``loss`` is a number: part of the trace).
+
+    >>> X, y = make_data(100, 3)
+    >>> compiled, eager = CompiledLogisticRegression(X, y), EngineLogisticRegression(X, y)
+    >>> all(abs(compiled.step() - eager.step()) < 1e-12 for _ in range(3))
+    True
+    """
+
+    def __init__(self, X, y, loss: str = "logits", lr: float = LEARNING_RATE):
+        _check_loss(loss)
+        self.X, self.y, self.loss, self.lr = X, y, loss, lr
+        self.params = list(initial_weights(X.shape[1], X.dtype))
+        self.value_and_grad = tg.value_and_grad(logistic_loss)
+
+    def step(self) -> float:
+        """One SGD step; returns the loss before the update."""
+        value, (dw, db) = self.value_and_grad(self.params, self.X, self.y, self.loss)
+        w, b = self.params
+        w -= self.lr * dw
+        b -= self.lr * db  # b is a 0-d array: updated in place, like w
+        return float(value)
+
+
 def matvec_floor(X, w):
     """The two matrix-vector products every implementation must do: ``X@w`` and ``Xᵀ@v``."""
     v = X @ w
@@ -131,20 +165,45 @@ def measure(scale) -> list[Row]:
         dtype_name = np.dtype(dtype).name
         floor = None
         for loss in LOSSES:
-            engine = EngineLogisticRegression(X, y, loss)
             reference = NumpyLogisticRegression(X, y, loss)
-            result = compare(engine.step, reference.step, rounds=scale.w1_rounds,
-                             min_seconds=scale.w1_min_seconds)
+            sides = {"eager": EngineLogisticRegression(X, y, loss).step,
+                     "compiled": CompiledLogisticRegression(X, y, loss).step,
+                     "numpy": reference.step}
+            w, b = initial_weights(d, X.dtype)
+            for name in peers.available():
+                sides[name] = peers.logistic_step(name, X, y, w, b, loss, LEARNING_RATE)
             if floor is None:
                 w = reference.w.copy()
-                floor = compare(lambda X=X, w=w: matvec_floor(X, w), reference.step,
-                                rounds=scale.w1_rounds, min_seconds=scale.w1_min_seconds)
+                sides["floor"] = lambda X=X, w=w: matvec_floor(X, w)
+            times = interleaved_times(sides, rounds=scale.w1_rounds,
+                                      min_seconds=scale.w1_min_seconds)
+            result = summarize(times["eager"], times["numpy"])
+            if floor is None:
+                floor = summarize(times["floor"], times["numpy"])
             case = f"{dtype_name}, {'with-logits BCE' if loss == 'logits' else 'sigmoid + BCE'}"
-            target_key = "W1" if (loss == "logits" and dtype is np.float64) else None
-            rows.append(Row.from_comparison(
+            float64 = dtype is np.float64
+            target_key = ("W1" if loss == "logits" else "W1-sigmoid") if float64 else None
+            row = Row.from_comparison(
                 "W1", case, "time per step", result, target_key=target_key,
                 note=f"X@w + Xᵀ@v alone: {floor.engine / result.numpy:.0%} of the numpy step",
-                n=n, d=d, dtype=dtype_name, loss=loss))
+                n=n, d=d, dtype=dtype_name, loss=loss)
+            compiled = Row.from_comparison(
+                "W1", f"{case}, compiled", "time per step",
+                summarize(times["compiled"], times["numpy"]), n=n, d=d, dtype=dtype_name,
+                loss=loss)
+            versus = summarize(times["compiled"], times["eager"])
+            compiled.note = (f"compiled / eager in the same rounds: {versus.ratio:.2f}x "
+                             f"({versus.ratio_low:.2f}–{versus.ratio_high:.2f})")
+            compiled.details["compiled_over_eager"] = versus.ratio
+            for name in peers.available():
+                row.add_other(name, summarize(times[name], times["numpy"]))
+            rows += [row, compiled]
+            if float64:
+                rows.append(Row(workload="W1", case=f"{case}, compiled / eager",
+                                metric="time ratio, same rounds", kind="scalar",
+                                ratio=versus.ratio, ratio_low=versus.ratio_low,
+                                ratio_high=versus.ratio_high, rounds=versus.rounds,
+                                target_key="W1-compiled"))
         rows.append(Row(workload="W1", case=f"{dtype_name}, X@w + Xᵀ@v only (the floor)",
                         metric="time", kind="info", numpy=floor.engine,
                         note=f"numpy only, no implementation can go below this: "

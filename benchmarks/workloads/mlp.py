@@ -12,8 +12,9 @@ import tinygrad_lr as tg
 import tinygrad_lr.functional as F
 from tinygrad_lr import optim
 
+from .. import peers
 from ..rows import Row
-from ..timing import compare
+from ..timing import compare_many
 
 LAYERS = (2, 16, 16, 1)
 LEARNING_RATE = 0.5
@@ -111,21 +112,61 @@ class EngineMLP:
         return loss.item()
 
 
+def mlp_loss(params, X, y):
+    """The MLP's mean BCE as a function of its parameters (what the compiled step traces)."""
+    W1, b1, W2, b2, W3, b3 = params
+    h1 = (X @ W1 + b1).tanh()
+    h2 = (h1 @ W2 + b2).tanh()
+    return F.binary_cross_entropy((h2 @ W3 + b3).sigmoid(), y)
+
+
+class CompiledMLP:
+    """The same step through ``tg.value_and_grad``: one traced program, replayed on arrays.
+
+    >>> X, y = two_moons(64)
+    >>> compiled, eager = CompiledMLP(X, y), EngineMLP(X, y)
+    >>> all(abs(compiled.step() - eager.step()) < 1e-12 for _ in range(5))
+    True
+    """
+
+    def __init__(self, X, y, lr: float = LEARNING_RATE):
+        self.X, self.y, self.lr = X, y, lr
+        self.params = initial_parameters()
+        self.value_and_grad = tg.value_and_grad(mlp_loss)
+
+    def step(self) -> float:
+        """One full-batch SGD step; returns the loss before the update."""
+        loss, grads = self.value_and_grad(self.params, self.X, self.y)
+        for p, g in zip(self.params, grads):
+            p -= self.lr * g
+        return float(loss)
+
+
 def measure(scale) -> list[Row]:
-    """Per-step time over ``scale.w2_steps`` steps, engine against numpy."""
+    """Per-step time over ``scale.w2_steps`` steps: eager, compiled and the peers, each
+    against the numpy runs of the same rounds."""
     X, y = two_moons(256)
-    engine, reference = EngineMLP(X, y), NumpyMLP(X, y)
     steps = scale.w2_steps
+    sides = {"eager": EngineMLP(X, y).step, "compiled": CompiledMLP(X, y).step,
+             "numpy": NumpyMLP(X, y).step}
+    for name in peers.available():
+        sides[name] = peers.mlp_step(name, X, y, initial_parameters(), LEARNING_RATE)
 
-    def run_engine():
-        for _ in range(steps):
-            engine.step()
+    def repeat(step):
+        def run():
+            for _ in range(steps):
+                step()
+        return run
 
-    def run_numpy():
-        for _ in range(steps):
-            reference.step()
-
-    result = compare(run_engine, run_numpy, rounds=scale.rounds, per=steps)
-    return [Row.from_comparison("W2", f"2-16-16-1 MLP, 256 points, {steps} steps",
-                                "time per step", result, target_key="W2",
-                                steps=steps, points=256)]
+    results = compare_many({name: repeat(step) for name, step in sides.items()}, "numpy",
+                           rounds=scale.rounds, per=steps)
+    case = f"2-16-16-1 MLP, 256 points, {steps} steps"
+    eager = Row.from_comparison("W2", case, "time per step", results["eager"],
+                                target_key="W2", steps=steps, points=256)
+    compiled = Row.from_comparison("W2", f"{case}, compiled (tg.value_and_grad)",
+                                   "time per step", results["compiled"],
+                                   target_key="W2-compiled", steps=steps, points=256)
+    for row in (eager, compiled):
+        for name in peers.available():
+            row.add_other(name, results[name])
+    return [eager, compiled]

@@ -12,6 +12,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 
+from .. import peers
 from ..rows import Row
 from ..timing import summarize, time_once
 
@@ -105,21 +106,27 @@ def measure(scale) -> list[Row]:
     """
     iterations = scale.w4_iterations
     ops = OPS_PER_ITERATION * iterations
-    engine, reference = EngineLoop(iterations), NumpyLoop(iterations)
-    _time_phases(engine), _time_phases(reference)  # warm-up
-    timings = {"engine": [], "numpy": []}
+    sides = {"engine": EngineLoop(iterations), "numpy": NumpyLoop(iterations)}
+    if "pytorch" in peers.available():
+        sides["pytorch"] = peers.TorchLoop(*operands(), iterations)
+    for side in sides.values():
+        _time_phases(side)  # warm-up
+    timings = {name: [] for name in sides}
+    names = list(sides)
     for round_index in range(scale.rounds):
-        order = ("engine", "numpy") if round_index % 2 == 0 else ("numpy", "engine")
-        for name in order:
-            timings[name].append(_time_phases(engine if name == "engine" else reference))
-    forward = summarize([t[0] for t in timings["engine"]], [t[0] for t in timings["numpy"]],
-                        per=ops)
-    backward = summarize([t[1] for t in timings["engine"]], [t[1] for t in timings["numpy"]],
-                         per=ops)
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            timings[name].append(_time_phases(sides[name]))
     case = f"shape (4,), c = a*b + c × {iterations:,}"
-    return [
-        Row.from_comparison("W4", case, "time per op, forward", forward,
-                            target_key="W4-forward", ops=ops),
-        Row.from_comparison("W4", case, "time per op, backward", backward,
-                            target_key="W4-backward", ops=ops),
-    ]
+    rows = []
+    for phase, metric, key in ((0, "time per op, forward", "W4-forward"),
+                               (1, "time per op, backward", "W4-backward")):
+        numpy_times = [t[phase] for t in timings["numpy"]]
+        row = Row.from_comparison(
+            "W4", case, metric, summarize([t[phase] for t in timings["engine"]], numpy_times,
+                                          per=ops), target_key=key, ops=ops)
+        if "pytorch" in sides:
+            row.add_other("pytorch", summarize([t[phase] for t in timings["pytorch"]],
+                                               numpy_times, per=ops))
+        rows.append(row)
+    return rows

@@ -93,7 +93,27 @@ class sigmoid:
         return stable_sigmoid(z)
 
     def backward(grad, out, z):
+        return sigmoid_backward(grad, out)
+
+
+@op("sigmoid_backward", label="σ′", formula="∂/∂g = a(1−a), ∂/∂a = g(1−2a)",
+    domain=(REAL, Domain("0 < a < 1", 0.05, 0.95)))
+class sigmoid_backward:
+    """σ's backward rule g·a·(1−a) for the output a = σ(z), as one op.
+
+    One op call instead of three in every backward pass (and compiled program); its own
+    backward keeps second derivatives exact.
+
+    >>> tg.sigmoid_backward(tg.Tensor(2.0), tg.Tensor(0.25)).item()
+    0.375
+    """
+
+    def forward(grad, out):
         return grad * out * (1 - out)
+
+    def backward(g, result, grad, out):
+        return (sigmoid_backward(g, out) if needs_grad(grad) else None,
+                g * grad * (1 - 2 * out) if needs_grad(out) else None)
 
 
 @op("tanh", label="tanh", formula="∂tanh x/∂x = 1 − tanh²x", method=True)
@@ -108,7 +128,27 @@ class tanh:
         return np.tanh(x)
 
     def backward(grad, out, x):
+        return tanh_backward(grad, out)
+
+
+@op("tanh_backward", label="tanh′", formula="∂/∂g = 1 − t², ∂/∂t = −2·g·t",
+    domain=(REAL, Domain("−1 < t < 1", -0.95, 0.95)))
+class tanh_backward:
+    """tanh's backward rule g·(1 − t²) for the output t = tanh(x), as one op.
+
+    One op call instead of three in every backward pass (and compiled program); its own
+    backward keeps second derivatives exact.
+
+    >>> tg.tanh_backward(tg.Tensor(2.0), tg.Tensor(0.5)).item()
+    1.5
+    """
+
+    def forward(grad, out):
         return grad * (1 - out * out)
+
+    def backward(g, result, grad, out):
+        return (tanh_backward(g, out) if needs_grad(grad) else None,
+                g * grad * out * -2 if needs_grad(out) else None)
 
 
 @op("relu", label="ReLU", formula="∂relu(x)/∂x = 1 if x > 0 else 0", method=True,

@@ -122,13 +122,61 @@ class binary_cross_entropy:
         return reduce_loss(log_a, reduction)
 
     def backward(grad, out, a, y, *, reduction="mean"):
+        grad_a = grad_y = None
+        if needs_grad(a):
+            grad_a = binary_cross_entropy_backward(grad, a, y, reduction=reduction)
+        if needs_grad(y):
+            g = _per_element_grad(grad, a, reduction)
+            low, high = probability_bounds(a.dtype)
+            clipped = clip(a, min=low, max=high)
+            grad_y = g * ((1 - clipped).log() - clipped.log())
+        return grad_a, grad_y
+
+
+def _backward_cases(shape):
+    return ([(((), shape, shape), {"reduction": r}) for r in ("mean", "sum")]
+            + [((shape, shape, shape), {"reduction": "none"})])
+
+
+@op("binary_cross_entropy_backward", label="∂L/∂a",
+    formula="g·(−y/a + (1−y)/(1−a)), a clipped as in the loss",
+    domain=(REAL, UNIT_INTERVAL, UNIT_INTERVAL), cases=_backward_cases)
+class binary_cross_entropy_backward:
+    """The gradient of binary cross-entropy with respect to the probabilities, as one op.
+
+    ``grad`` is the loss's incoming gradient (divided by the number of elements for
+    ``reduction='mean'``); ``a`` is clipped exactly as in the loss. One op call instead of
+    eight in every backward pass (and compiled program); its own backward keeps second
+    derivatives (Newton's method, ``tg.hessian``) exact.
+
+    >>> tg.binary_cross_entropy_backward(tg.Tensor(1.0), tg.Tensor([0.8]), 1.0).tolist()
+    [-1.25]
+    """
+
+    def forward(grad, a, y, *, reduction="mean"):
+        a = np.asarray(a)
+        g = grad / np.size(a) if reduction == "mean" else grad
+        if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
+            y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
+        low, high = probability_bounds(a.dtype)
+        clipped = np.clip(a, low, high)
+        return g * (-y / clipped + (1 - y) / (1 - clipped))
+
+    def backward(h, out, grad, a, y, *, reduction="mean"):
+        # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).
         g = _per_element_grad(grad, a, reduction)
         y = _in_dtype_of(y, a)
         low, high = probability_bounds(a.dtype)
         clipped = clip(a, min=low, max=high)
-        grad_a = g * (-y / clipped + (1 - y) / (1 - clipped)) if needs_grad(a) else None
-        grad_y = g * ((1 - clipped).log() - clipped.log()) if needs_grad(y) else None
-        return grad_a, grad_y
+        grad_grad = (binary_cross_entropy_backward(h, a, y, reduction=reduction)
+                     if needs_grad(grad) else None)
+        grad_a = None
+        if needs_grad(a):
+            inside = ((a.data >= low) & (a.data <= high)).astype(a.dtype)  # clip's derivative
+            grad_a = h * g * (y / (clipped * clipped)
+                              + (1 - y) / ((1 - clipped) * (1 - clipped))) * inside
+        grad_y = h * g * -(1 / clipped + 1 / (1 - clipped)) if needs_grad(y) else None
+        return grad_grad, grad_a, grad_y
 
 
 @op("binary_cross_entropy_with_logits", label="L(z, y)",
