@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import memory, report, run, timing  # noqa: E402
+from benchmarks import memory, peers, report, run, timing  # noqa: E402
 from benchmarks.rows import Row  # noqa: E402
 from benchmarks.targets import TARGETS  # noqa: E402
 from benchmarks.workloads import (  # noqa: E402
@@ -134,6 +134,8 @@ def test_two_moons_has_balanced_labels_on_two_arcs():
 # ----------------------------------------------------------------------------------- W3
 @pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
 def test_w3_chain_matches_the_closed_form(impl):
+    if impl in peers.PEERS and impl not in peers.available():
+        pytest.skip(f"{impl} is not installed (the optional bench-peers extra)")
     result = chain.IMPLEMENTATIONS[impl](500)
     value, grad = chain.closed_form(500)
     assert result["value"] == pytest.approx(value, rel=1e-12)
