@@ -578,3 +578,14 @@ def test_an_unreadable_file_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "open", refusing_open)
     with pytest.raises(ModelFileError, match=r"cannot read the model file \(Permission denied\)"):
         load_model(path)
+
+
+def test_save_refuses_classes_the_loader_would_refuse(tmp_path):
+    for classes, message in (([0, "a"], "the classes mix types"),
+                             ([1.0, float("nan")], "the classes must be finite numbers"),
+                             ([0], "there must be between 2 and 65536 classes, got 1")):
+        model = fake_fitted([0, 1], 2)
+        model.classes_ = np.array(classes, dtype=object)
+        with pytest.raises(ValueError, match=f"cannot save this model: {message}"):
+            save_model(tmp_path / "m.npz", model)
+    assert os.listdir(tmp_path) == []

@@ -177,7 +177,12 @@ def save_model(path, model, *, scaler: StandardScaler | None = None,
         if len(feature_names) != d:
             raise ValueError(f"got {len(feature_names)} feature names for a model of {d} features")
     classes = [_json_label(c) for c in model.classes_]
+    _checked_classes(_SaveChecks(), classes)  # never write a file load_model refuses
     rows = coef_rows(len(classes))
+    if d > MAX_FEATURES or rows * d > MAX_PARAMETERS:
+        raise ValueError(f"a model of {len(classes)} classes x {d} features is larger than a "
+                         f"model file may hold ({MAX_FEATURES} features, {MAX_PARAMETERS} "
+                         "weights)")
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64).reshape(-1)
     if coef.shape != (rows, d) or intercept.shape != (rows,):
@@ -284,6 +289,13 @@ def _describe(value) -> str:
     kind = type(value)
     package = kind.__module__.split(".")[0]
     return f"{kind.__name__} (from {package})" if package != "builtins" else kind.__name__
+
+
+class _SaveChecks:
+    """What the reader's checks call on a problem, when they run on a model being saved."""
+
+    def fail(self, problem: str):
+        raise ValueError(f"cannot save this model: {problem}")
 
 
 def _json_label(label):
@@ -669,7 +681,7 @@ def _checked_classes(reader: _ArchiveReader, classes) -> list:
     """K ≥ 2 distinct, finite scalar labels, all of one type."""
     if not isinstance(classes, list) or not 2 <= len(classes) <= MAX_CLASSES:
         count = len(classes) if isinstance(classes, list) else "no list of"
-        reader.fail(f"the metadata must list between 2 and {MAX_CLASSES} classes, got {count}")
+        reader.fail(f"there must be between 2 and {MAX_CLASSES} classes, got {count}")
     for label in classes:
         if not isinstance(label, (str, int, float)):  # bool is an int
             reader.fail(f"class labels must be numbers, text or booleans; got {label!r}"[:200])
