@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
 import tinygrad_lr as tg
+from tinygrad_lr import numpy_dispatch
 from tinygrad_lr.registry import register_op, registered_ops, unregister_op
 
 X = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
@@ -161,3 +164,35 @@ def test_the_operators_of_an_array_on_the_left_still_work():
                np.float64(3.0) * t]
     assert [r.op.name for r in results] == ["mul", "add", "sub", "div", "pow", "mul"]
     assert results[2].tolist() == [0.0, -1.0]
+
+
+@pytest.mark.parametrize("name", sorted(numpy_dispatch._C_FUNCTION_SIGNATURES))
+def test_c_functions_without_a_signature_use_numpys_own(name, monkeypatch):
+    """numpy < 2.3 gives where, concatenate, dot, inner and vdot no signature."""
+    stub = inspect.signature(numpy_dispatch._C_FUNCTION_SIGNATURES[name])
+    try:
+        real = inspect.signature(getattr(np, name))
+    except ValueError:
+        real = None
+    if real is not None:  # numpy >= 2.3 says it: the stand-in must say the same
+        assert list(real.parameters) == list(stub.parameters)
+        assert [p.kind for p in real.parameters.values()] == \
+            [p.kind for p in stub.parameters.values()]
+    numpy_dispatch._signature.cache_clear()
+
+    def no_signature(func, *args, **kwargs):
+        raise ValueError(f"no signature found for builtin {func!r}")
+
+    monkeypatch.setattr(numpy_dispatch.inspect, "signature",
+                        lambda f, *a, **k: stub if f is getattr(np, name) else no_signature(f))
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    calls = {"where": lambda: np.where(x.data > 1, x, 0),
+             "concatenate": lambda: np.concatenate([x, x]),
+             "dot": lambda: np.dot(x, x), "inner": lambda: np.inner(x, x),
+             "vdot": lambda: np.vdot(x, x)}
+    out = calls[name]()
+    numpy_dispatch._signature.cache_clear()
+    out.sum().backward()
+    expected = {"where": [0, 1], "concatenate": [2, 2], "dot": [2, 4], "inner": [2, 4],
+                "vdot": [2, 4]}
+    assert x.grad.tolist() == expected[name]

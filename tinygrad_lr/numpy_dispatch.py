@@ -175,7 +175,27 @@ def array_function(self, func, types, args, kwargs):
 
 @functools.lru_cache(maxsize=512)
 def _signature(func) -> inspect.Signature:
-    return inspect.signature(func)
+    try:
+        return inspect.signature(func)
+    except ValueError:  # numpy < 2.3: some C functions carry no signature
+        stub = _C_FUNCTION_SIGNATURES.get(func.__name__)
+        if stub is None:
+            raise TypeError(f"numpy.{func.__name__}() on tensors: this numpy does not say "
+                            "which arguments it takes; call tinygrad_lr's function instead"
+                            ) from None
+        return inspect.signature(stub)
+
+
+# numpy's own signatures of the C functions that have none before numpy 2.3.
+def _where(condition, x=None, y=None, /): ...
+def _concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"): ...
+def _dot(a, b, out=None): ...
+def _inner(a, b, /): ...
+def _vdot(a, b, /): ...
+
+
+_C_FUNCTION_SIGNATURES = {"where": _where, "concatenate": _concatenate, "dot": _dot,
+                          "inner": _inner, "vdot": _vdot}
 
 
 def _split(caller, target: Op, signature, bound):
