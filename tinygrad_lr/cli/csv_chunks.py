@@ -8,34 +8,20 @@ memory map of it, which the fit then reads block by block.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .csv_table import CsvError, Table, column_index, label_column, numeric_columns
-
-
-def _open(path: Path):
-    try:
-        return open(path, newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CsvError(f"{path}: no such file") from None
-    except OSError as error:
-        raise CsvError(f"{path}: cannot read it ({error.strerror})") from None
-
-
-def _checked_header(path: Path, row: list) -> list:
-    header = [cell.strip() for cell in row]
-    blank = [i + 1 for i, name in enumerate(header) if not name]
-    if blank:
-        raise CsvError(f"{path}: header column {blank[0]} has no name")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise CsvError(f"{path}: the header names column(s) {repeated} more than once")
-    return header
+from .csv_table import (
+    CsvError,
+    Table,
+    column_index,
+    iter_table_chunks,
+    label_column,
+    numeric_columns,
+)
 
 
 def iter_csv_chunks(path, chunk_rows: int) -> Iterator[Table]:
@@ -46,41 +32,9 @@ def iter_csv_chunks(path, chunk_rows: int) -> Iterator[Table]:
     :func:`~.csv_table.read_table`: a missing or empty file, bad header, a row with the wrong
     number of cells, or no data rows at all.
     """
-    path = Path(path)
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be a positive int, got {chunk_rows!r}")
-    with _open(path) as handle:
-        reader = csv.reader(handle)
-        header, rows, lines, seen = None, [], [], 0
-        try:
-            for row in reader:
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if header is None:
-                    header = _checked_header(path, row)
-                    continue
-                if len(row) != len(header):
-                    raise CsvError(
-                        f"{path}, line {reader.line_num}: {len(row)} cells, but the header "
-                        f"has {len(header)} columns"
-                    )
-                rows.append(row)
-                lines.append(reader.line_num)
-                if len(rows) == chunk_rows:
-                    seen += len(rows)
-                    yield Table(path, header, rows, lines)
-                    rows, lines = [], []
-        except csv.Error as error:
-            raise CsvError(f"{path}, line {reader.line_num}: {error}") from None
-        except UnicodeDecodeError:
-            raise CsvError(f"{path}: not a UTF-8 text file") from None
-    if header is None:
-        raise CsvError(f"{path}: the file is empty (expected a header row of column names)")
-    if rows:
-        seen += len(rows)
-        yield Table(path, header, rows, lines)
-    if not seen:
-        raise CsvError(f"{path}: the header is there but there are no data rows")
+    if chunk_rows is None:
+        raise ValueError("chunk_rows must be a positive int, got None")
+    return iter_table_chunks(path, chunk_rows)
 
 
 class StreamedCsv(NamedTuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,7 +30,20 @@ def read_table(path) -> Table:
     Raises :class:`CsvError` for a missing or empty file, blank or repeated column names,
     rows with a different number of cells than the header, or no data rows.
     """
+    return next(iter_table_chunks(path, None))
+
+
+def iter_table_chunks(path, chunk_rows: int | None) -> Iterator[Table]:
+    """Yield the data rows of a CSV file as :class:`Table` chunks of ``chunk_rows`` rows.
+
+    Each chunk has the file's header and at most ``chunk_rows`` rows (with their line
+    numbers); ``None`` means one chunk of every row. Blank lines are skipped. The errors
+    are :func:`read_table`'s, raised when the reading reaches them.
+    """
     path = Path(path)
+    if chunk_rows is not None and (isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int)
+                                   or chunk_rows < 1):
+        raise ValueError(f"chunk_rows must be a positive int, got {chunk_rows!r}")
     try:
         handle = open(path, newline="", encoding="utf-8-sig")
     except FileNotFoundError:
@@ -38,13 +52,13 @@ def read_table(path) -> Table:
         raise CsvError(f"{path}: cannot read it ({error.strerror})") from None
     with handle:
         reader = csv.reader(handle)
+        header, rows, lines, seen = None, [], [], 0
         try:
-            header, rows, lines = None, [], []
             for row in reader:
                 if not row or all(not cell.strip() for cell in row):
                     continue
                 if header is None:
-                    header = [cell.strip() for cell in row]
+                    header = _checked_header(path, row)
                     continue
                 if len(row) != len(header):
                     raise CsvError(
@@ -53,21 +67,32 @@ def read_table(path) -> Table:
                     )
                 rows.append(row)
                 lines.append(reader.line_num)
+                if len(rows) == chunk_rows:
+                    seen += len(rows)
+                    yield Table(path, header, rows, lines)
+                    rows, lines = [], []
         except csv.Error as error:
             raise CsvError(f"{path}, line {reader.line_num}: {error}") from None
         except UnicodeDecodeError:
             raise CsvError(f"{path}: not a UTF-8 text file") from None
     if header is None:
         raise CsvError(f"{path}: the file is empty (expected a header row of column names)")
+    if rows:
+        seen += len(rows)
+        yield Table(path, header, rows, lines)
+    if not seen:
+        raise CsvError(f"{path}: the header is there but there are no data rows")
+
+
+def _checked_header(path: Path, row: list) -> list:
+    header = [cell.strip() for cell in row]
     blank = [i + 1 for i, name in enumerate(header) if not name]
     if blank:
         raise CsvError(f"{path}: header column {blank[0]} has no name")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise CsvError(f"{path}: the header names column(s) {repeated} more than once")
-    if not rows:
-        raise CsvError(f"{path}: the header is there but there are no data rows")
-    return Table(path, header, rows, lines)
+    return header
 
 
 def column_index(table: Table, name: str, role: str = "column") -> int:

@@ -321,8 +321,7 @@ def fit_dask(estimator, X, y, sample_weight=None, callback=None):
     of the order of the sums.
     """
     from . import objective as objective_terms
-    from . import solvers
-    from .logistic_regression import AUTO_NEWTON_MAX_PARAMETERS, DEFAULT_MAX_ITER, EXACT_SOLVERS
+    from .logistic_regression import DEFAULT_MAX_ITER, EXACT_SOLVERS
 
     settings = estimator._checked_settings()
     solver = settings["solver"]
@@ -337,10 +336,7 @@ def fit_dask(estimator, X, y, sample_weight=None, callback=None):
     d, K = X.shape[1], len(classes)
     fit_intercept = settings["fit_intercept"]
     alpha = estimator._alpha(weight_sum)
-    if solver == "auto":
-        n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
-        solver = ("newton" if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS
-                  or not solvers.scipy_available() else "lbfgs")
+    solver = estimator._resolved_solver(solver, K, d, fit_intercept)
     max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
     start = estimator._starting_point(classes, d, fit_intercept)
     if solver in EXACT_SOLVERS:

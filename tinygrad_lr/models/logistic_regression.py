@@ -177,11 +177,7 @@ class LogisticRegression(BaseEstimator):
         K = len(classes)
         fit_intercept = settings["fit_intercept"]
         alpha = self._alpha(n if weights is None else float(weights.sum()))
-        solver = settings["solver"]
-        if solver == "auto":
-            n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
-            solver = ("newton" if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS
-                      or not solvers.scipy_available() else "lbfgs")
+        solver = self._resolved_solver(settings["solver"], K, d, fit_intercept)
         max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
         start = self._starting_point(classes, d, fit_intercept)
         if solver in EXACT_SOLVERS:
@@ -273,6 +269,17 @@ class LogisticRegression(BaseEstimator):
         return {"solver": solver, "tol": float(self.tol),
                 "max_iter": None if self.max_iter is None else int(self.max_iter),
                 "batch_size": self.batch_size, "fit_intercept": bool(self.fit_intercept)}
+
+    @staticmethod
+    def _resolved_solver(solver: str, K: int, d: int, fit_intercept: bool) -> str:
+        """What ``solver="auto"`` means for this problem: Newton up to
+        ``AUTO_NEWTON_MAX_PARAMETERS`` parameters (or without scipy), else L-BFGS."""
+        if solver != "auto":
+            return solver
+        n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
+        if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS or not solvers.scipy_available():
+            return "newton"
+        return "lbfgs"
 
     def _alpha(self, weight_sum: float) -> float:
         """Penalty strength α on the weighted mean loss: l2, or 1/(C·S)."""
