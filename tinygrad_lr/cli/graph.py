@@ -14,22 +14,9 @@ import math
 import sys
 from pathlib import Path
 
+from .options import finite_float
+
 VIEWS = ("forward", "backward", "lecture", "steps")
-
-
-def finite_float(text: str) -> float:
-    """A finite number (NaN and infinity would draw a board of NaN).
-
-    >>> finite_float("0.5")
-    0.5
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
 
 
 def _positive(kind):

@@ -37,7 +37,12 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def _finite(text: str) -> float:
+def finite_float(text: str) -> float:
+    """A finite number (NaN and infinity would train on, or draw, NaN).
+
+    >>> finite_float("0.5")
+    0.5
+    """
     try:
         value = float(text)
     except ValueError:
@@ -53,7 +58,7 @@ def positive_float(text: str) -> float:
     >>> positive_float("0.5")
     0.5
     """
-    value = _finite(text)
+    value = finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {value:g}")
     return value
@@ -65,7 +70,7 @@ def non_negative_float(text: str) -> float:
     >>> non_negative_float("0")
     0.0
     """
-    value = _finite(text)
+    value = finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value:g}")
     return value
