@@ -37,6 +37,8 @@ IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(images/tutorial/([^)\s]+)\)")
 FILE_LINK = re.compile(r"\]\(images/tutorial/([^)\s#]+)")
 # A picture line of the page; in the notebook it becomes viz.draw(...) without the file.
 RENDER_LINE = re.compile(r'^(\s*)viz\.render\((\w+), "[^"]+"(.*)\)(\s*#.*)?$')
+# A frame written to a file (``board[5].render("board_dz.png")``); the notebook shows it.
+FRAME_RENDER_LINE = re.compile(r'^(\s*)([\w\[\]\.\-]+)\.render\("[^"]+"\)(\s*#.*)?$')
 
 
 @dataclass
@@ -131,8 +133,12 @@ def _notebook_code(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         match = RENDER_LINE.match(line)
-        lines.append(f"{match.group(1)}viz.draw({match.group(2)}{match.group(3)})"
-                     if match else line)
+        frame = FRAME_RENDER_LINE.match(line)
+        if match:
+            line = f"{match.group(1)}viz.draw({match.group(2)}{match.group(3)})"
+        elif frame:
+            line = f"{frame.group(1)}display({frame.group(2)})"
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -415,3 +415,16 @@ def test_gradient_descent_checks_its_arguments():
         viz.gradient_descent(_builder(t), lr=float("nan"))
     with pytest.raises(TypeError, match="loss Tensor"):
         viz.gradient_descent(lambda: 1.0)
+
+
+def test_a_frame_shows_itself_in_jupyter_like_viz_draw():
+    """Jupyter displays a frame inline: the SVG of its DOT, or the install text."""
+    pytest.importorskip("graphviz")
+    t = viz.lecture_example(backward=False)
+    frame = viz.backward_frames(t["L"], view="lecture")[5]
+    bundle = frame._repr_mimebundle_()
+    if viz.renderers():
+        svg = bundle["image/svg+xml"]
+        assert svg.lstrip().startswith(("<?xml", "<svg", "<!--")) and "dz" in svg
+    else:
+        assert "Graphviz" in bundle["text/plain"]

@@ -51,6 +51,13 @@ class Frame:
 
         return write(self.dot, path, dpi=dpi)
 
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        """Jupyter shows a frame inline, as it shows ``viz.draw`` (SVG, or the install
+        instructions where nothing can draw)."""
+        from .backends import picture
+
+        return picture(self.dot)._repr_mimebundle_(include=include, exclude=exclude)
+
 
 def backward_frames(tensor, max_frames: int = 300, lr: float | None = None,
                     **options) -> list[Frame]:
