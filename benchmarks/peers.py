@@ -147,34 +147,3 @@ def mlp_step(name: str, X, y, params, lr: float):
         return -jnp.mean(y * jnp.log(a) + (1 - y) * jnp.log1p(-a))
 
     return _jax_sgd(jax, objective, params, (X, y), lr)
-
-
-# ------------------------------------------------------------------- W4: tiny ops
-class TorchLoop:
-    """``c = a*b + c`` repeated in PyTorch eager: ``forward`` records, ``backward`` runs once.
-
-    Same interface as the engine's and numpy's loops in :mod:`benchmarks.workloads.per_op`
-    (jax.jit would compile the loop away, and eager jax is not a peer here).
-    """
-
-    def __init__(self, a, b, c, iterations: int):
-        torch = torch_threads(small_arrays=True)
-        self.iterations = iterations
-        self.a = torch.tensor(a, requires_grad=True)
-        self.b = torch.tensor(b, requires_grad=True)
-        self.c0 = torch.tensor(c, requires_grad=True)
-        self.seed = torch.ones(len(a), dtype=torch.float64)
-        self.out = None
-
-    def forward(self) -> None:
-        """Record ``iterations`` multiply-adds."""
-        a, b, c = self.a, self.b, self.c0
-        for _ in range(self.iterations):
-            c = a * b + c
-        self.out = c
-
-    def backward(self) -> None:
-        """One backward through the recorded graph (fresh gradients each time)."""
-        for t in (self.a, self.b, self.c0):
-            t.grad = None
-        self.out.backward(self.seed)
