@@ -141,21 +141,25 @@ def topological_order(outputs) -> list[Tensor]:
     ['x', 'mul', 'exp']
     """
     # Tensors hash by identity, so they serve as their own keys here and in _propagate.
+    # A tensor is pushed once to expand it, then again (now in ``visited``) as the marker
+    # that its inputs are done. In a graph without cycles, a popped tensor that is already
+    # visited is that marker unless it is already in the order (a repeated push).
     order: list[Tensor] = []
     visited: set[Tensor] = set()
-    stack = [(t, False) for t in outputs]
+    done: set[Tensor] = set()
+    stack = list(outputs)
     while stack:
-        t, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(t)
-            continue
+        t = stack.pop()
         if t in visited:
+            if t not in done:
+                done.add(t)
+                order.append(t)
             continue
         visited.add(t)
-        stack.append((t, True))
+        stack.append(t)
         for parent in t._inputs:
             if isinstance(parent, Tensor) and parent._requires_grad and parent not in visited:
-                stack.append((parent, False))
+                stack.append(parent)
     return order
 
 
@@ -256,7 +260,8 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             f"{len(inputs)} input(s)"
         )
     edges = [] if retain_grads else None
-    t._edge_grads = None  # set again below only when this pass keeps them
+    if t._edge_grads is not None:
+        t._edge_grads = None  # set again below only when this pass keeps them
     for position, (parent, pg) in enumerate(zip(inputs, grads)):
         if not (isinstance(parent, Tensor) and parent._requires_grad):
             if edges is not None:
@@ -275,10 +280,14 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
         if edges is not None:
             edges.append(pg)
-        if create_graph or parent in pending:
-            _accumulate(pending, parent, pg, create_graph)
+        # _accumulate, inlined (once per edge)
+        previous = pending.get(parent)
+        if previous is None:
+            pending[parent] = pg
+        elif create_graph:
+            pending[parent] = previous + pg
         else:
-            pending[parent] = pg  # the first gradient to arrive (inlined: once per edge)
+            pending[parent] = wrap(previous.data + pg.data)
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.

@@ -37,7 +37,7 @@ import traceback
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor, wrap
+from .tensor import Tensor, recorded, wrap
 
 _REGISTRY: dict[str, Op] = {}
 _ATTACHED_METHODS: dict[str, str] = {}
@@ -140,7 +140,8 @@ class Op:
         return f"<op {self.name}>"
 
     def __call__(self, *args, **params):
-        # The hot path of the whole library: keep it to plain loops and attribute reads.
+        # The general entry: any arity, settings, arrays and lists. The operators and the
+        # Tensor methods take the shorter ``_call1``/``_call2`` for the common cases.
         if len(args) != self._arity:  # also true for every call of a variadic op
             args, params = self._bind(args, params)
         elif params and not self._param_set.issuperset(params):
@@ -158,22 +159,48 @@ class Op:
                 return self(*_as_operands(args, self.name), **params)
         if params and "axis" in params:
             check_axis(self.name, params["axis"], arrays)
+        return self._run(args, arrays, params or None, record)
+
+    def _call1(self, x):
+        """``op(x)`` for a tensor and no settings (``t.exp()``): ``__call__`` minus its loops."""
+        if not isinstance(x, Tensor):
+            return self(x)
+        return self._run((x,), (x.data,), None, x._requires_grad)
+
+    def _call2(self, a, b):
+        """``op(a, b)`` for tensors and Python numbers and no settings (``a * b``, ``a + 1``):
+        ``__call__`` minus its loops. Anything else takes the general path."""
+        if isinstance(a, Tensor):
+            x, record = a.data, a._requires_grad
+        elif a.__class__ in _PLAIN_NUMBERS:
+            x, record = a, False
+        else:
+            return self(a, b)
+        if isinstance(b, Tensor):
+            y = b.data
+            record = record or b._requires_grad
+        elif b.__class__ in _PLAIN_NUMBERS:
+            y = b
+        else:
+            return self(a, b)
+        return self._run((a, b), (x, y), None, record)
+
+    def _run(self, args, arrays, params, record):
+        """Run the forward on ``arrays`` (the data of ``args``); the value becomes a Tensor,
+        linked into the graph when ``record`` (an input requires grad) and grad mode is on."""
         try:
             out = self.forward(*arrays, **params) if params else self.forward(*arrays)
         except (ValueError, IndexError, TypeError, OverflowError) as error:
             raise _forward_error(self.name, arrays, error) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if not record:  # (a tensor that requires grad is floating, so nothing to promote)
+        if record and (not grad_mode.threads_without_grad or _modes.enabled):
+            result = recorded(out, self, args, params)
+        else:  # (when recording, an input is floating: nothing to promote)
             dtype = out.dtype
             if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                out = _float64_from_integers(self, out, arrays, params)
-        result = wrap(out)
-        if record and (not grad_mode.threads_without_grad or _modes.enabled):
-            result._requires_grad = True
-            result._op = self
-            result._inputs = args
-            result._params = params or None
+                out = _float64_from_integers(self, out, arrays, params or {})
+            result = wrap(out)
         if grad_mode.threads_with_anomaly and _modes.anomaly:
             check_finite(out, self.name, "forward value", _user_frame())
             if result._op is not None:
@@ -511,12 +538,14 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
         raise ValueError(
             f"Tensor.{method_name} already belongs to op '{owner}'; pick another method name"
         )
+    # Each method takes the op's short path (_call1, _call2) when its arguments allow.
+    unary = target.n_inputs == 1
     if impl is not None:
         method = impl
     elif reflected:
         def method(self, other):
             try:
-                return target(other, self)
+                return target._call2(other, self)
             except OperandTypeError:
                 return NotImplemented
     elif method_name.startswith("__") and target.n_inputs == 2:
@@ -524,15 +553,18 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
         # usual TypeError and other types get a chance to handle the operation.
         def method(self, other):
             try:
-                return target(self, other)
+                return target._call2(self, other)
             except OperandTypeError:
                 return NotImplemented
     elif method_name.startswith("__"):
         def method(self, *args):
             try:
-                return target(self, *args)
+                return target(self, *args) if args or not unary else target._call1(self)
             except OperandTypeError:
                 return NotImplemented
+    elif unary:
+        def method(self, *args, **params):
+            return target(self, *args, **params) if args or params else target._call1(self)
     else:
         def method(self, *args, **params):
             return target(self, *args, **params)
