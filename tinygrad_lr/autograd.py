@@ -262,20 +262,18 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
     edges = [] if retain_grads else None
     if t._edge_grads is not None:
         t._edge_grads = None  # set again below only when this pass keeps them
-    for position, (parent, pg) in enumerate(zip(inputs, grads)):
+    position = -1
+    for parent, pg in zip(inputs, grads):
+        position += 1
         if not (isinstance(parent, Tensor) and parent._requires_grad):
             if edges is not None:
                 edges.append(None)
             continue
-        if pg is None:
-            raise RuntimeError(
-                f"op '{op.name}' is not differentiable with respect to input {position}, "
-                "but that input requires grad"
-            )
-        if not isinstance(pg, Tensor):
-            pg = Tensor(np.asarray(pg))
-        if pg.data.shape != parent.data.shape:
-            pg = sum_to_shape(pg, parent.data.shape, op.name)
+        if pg.__class__ is not Tensor:
+            pg = _as_gradient(pg, op.name, position)
+        shape = parent.data.shape
+        if pg.data.shape != shape:
+            pg = sum_to_shape(pg, shape, op.name)
         if anomaly:
             check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
         if edges is not None:
@@ -292,6 +290,16 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.
     t._released = not retain_graph
+
+
+def _as_gradient(pg, op_name: str, position: int) -> Tensor:
+    """A rule's gradient that is not a plain Tensor: refuse None, wrap an array or number."""
+    if pg is None:
+        raise RuntimeError(
+            f"op '{op_name}' is not differentiable with respect to input {position}, "
+            "but that input requires grad"
+        )
+    return pg if isinstance(pg, Tensor) else Tensor(np.asarray(pg))
 
 
 def _accumulate(pending: dict, t: Tensor, g: Tensor, create_graph: bool) -> None:

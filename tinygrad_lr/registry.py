@@ -386,17 +386,21 @@ def check_axis(op_name: str, axis, arrays) -> None:
     if axis is None:
         return
     items = axis if isinstance(axis, (tuple, list)) else (axis,)
-    ndim = max((np.ndim(a) for a in arrays), default=0)
+    ndim = None  # read only for an axis beyond -1, 0 and 1, which fit any input
     for item in items:
         if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
             raise TypeError(
                 f"{op_name}(): axis must be None, an int or a tuple of ints, got "
                 f"{type(item).__name__} {item!r}"
             )
-        if abs(int(item)) > ndim + 1:  # also what numpy could not even convert (10**20)
-            raise ValueError(
-                f"{op_name}(): axis {item} is out of range for an input of {ndim} dimension(s)"
-            )
+        if abs(int(item)) > 1:
+            if ndim is None:
+                ndim = max((np.ndim(a) for a in arrays), default=0)
+            if abs(int(item)) > ndim + 1:  # also what numpy could not even convert (10**20)
+                raise ValueError(
+                    f"{op_name}(): axis {item} is out of range for an input of {ndim} "
+                    "dimension(s)"
+                )
 
 
 def _forward_error(op_name: str, arrays, error: Exception) -> Exception:
