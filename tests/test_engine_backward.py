@@ -1,5 +1,7 @@
 """The backward pass: graph shapes, accumulation, retain_graph, no_grad, hooks, deep chains."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -140,6 +142,58 @@ def test_deep_chain_of_100_000_ops_backward_without_recursion():
         y = y * 0.9999 + 0.0001
     y.backward()
     assert x.grad.item() == pytest.approx(0.9999 ** 100_000, rel=1e-9)
+
+
+def test_recording_operators_leave_the_cyclic_collector_alone_and_restore_its_state():
+    # A loop of operators builds its graph without a collection (each would rescan the
+    # whole graph), and the collector's on/off state is what it was, even after an error.
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    x = tg.Tensor(np.ones(3), requires_grad=True)
+    gc.callbacks.append(count)
+    try:
+        y = x
+        for _ in range(5_000):  # 15,000 nodes: without the pause, ~40 collections
+            y = (y * 0.999 + 0.001).tanh()
+        assert collections == []
+    finally:
+        gc.callbacks.remove(count)
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="mul: cannot apply"):
+        x * tg.Tensor(np.ones(2))
+    assert gc.isenabled()
+    y.sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _ = x * 2
+        (x * x).sum().backward()
+        assert not gc.isenabled()  # the user's choice stays
+    finally:
+        gc.enable()
+    chain = np.ones(3)
+    for _ in range(5_000):
+        chain = np.tanh(chain * 0.999 + 0.001)
+    assert np.allclose(y.data, chain, rtol=1e-12)
+
+
+def test_tensor_attributes_set_rarely_have_defaults_and_stay_per_tensor():
+    a, b = tg.Tensor(1.0, requires_grad=True), tg.Tensor(2.0, requires_grad=True)
+    c = a * b
+    assert (c.name, c.visit_order, c.edge_grads) == (None, None, None)
+    c.name = "c"
+    _ = c.retain_grad()
+    c.register_hook(lambda g: g * 3)
+    (c * 1).backward(retain_grads=True)
+    assert c.name == "c" and c.grad.item() == 3.0 and c.visit_order == 1
+    assert [g.item() for g in c.edge_grads] == [6.0, 3.0]
+    d = a * b  # another result of the same op shares none of it
+    assert (d.name, d.grad, d.visit_order, d.edge_grads) == (None, None, None, None)
+    assert not d._retains_grad and d._hooks is None
 
 
 def test_register_hook_sees_and_can_replace_the_gradient():

@@ -42,9 +42,10 @@ def backward(output: Tensor, grad=None, retain_graph: bool = False, create_graph
             "backward() was called on a tensor that does not require grad: none of its "
             "inputs had requires_grad=True (or it was computed under no_grad())"
         )
-    seed = _seed_gradient(output, grad, "backward()", "grad")
-    _propagate([output], [seed], targets=None, retain_graph=retain_graph or create_graph,
-               create_graph=create_graph, retain_grads=retain_grads)
+    with _cyclic_gc_paused():  # from the first allocation (see _cyclic_gc_paused)
+        seed = _seed_gradient(output, grad, "backward()", "grad")
+        _propagate([output], [seed], targets=None, retain_graph=retain_graph or create_graph,
+                   create_graph=create_graph, retain_grads=retain_grads)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
@@ -87,11 +88,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             raise ValueError(
                 f"grad(): got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
             )
-    seeds = [_seed_gradient(o, g, "grad()", "grad_outputs") for o, g in zip(outputs, grad_outputs)]
     if retain_graph is None:
         retain_graph = create_graph
-    found = _propagate(list(outputs), seeds, targets=inputs, retain_graph=retain_graph,
-                       create_graph=create_graph, retain_grads=False)
+    with _cyclic_gc_paused():  # from the first allocation (see _cyclic_gc_paused)
+        seeds = [_seed_gradient(o, g, "grad()", "grad_outputs")
+                 for o, g in zip(outputs, grad_outputs)]
+        found = _propagate(list(outputs), seeds, targets=inputs, retain_graph=retain_graph,
+                           create_graph=create_graph, retain_grads=False)
     result = []
     for position, t in enumerate(inputs):
         g = found.get(t)
@@ -166,11 +169,6 @@ def topological_order(outputs) -> list[Tensor]:
 def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> dict:
     """The backward loop. With ``targets`` it returns their gradients; otherwise it
     accumulates into the ``.grad`` of leaves."""
-    with _cyclic_gc_paused():
-        return _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads)
-
-
-def _walk(outputs, seeds, targets, retain_graph, create_graph, retain_grads) -> dict:
     order = topological_order(outputs)
     if targets is not None:
         order = _only_towards(order, targets)
@@ -230,7 +228,10 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
 @contextlib.contextmanager
 def _cyclic_gc_paused():
     """Backward makes no reference cycles, yet each new gradient can trigger the cyclic
-    collector, which then rescans the whole graph: on deep graphs that doubles the time."""
+    collector, which then rescans the whole graph: on deep graphs that doubles the time.
+    (Recording ops pause it too, and for the same reason: see ``Op._call2``. So after a
+    loop of ops the collector may be due, and backward pauses it from its first
+    allocation, not only for the walk.)"""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -33,6 +33,9 @@ from __future__ import annotations
 import difflib
 import inspect
 import traceback
+from gc import disable as _gc_disable
+from gc import enable as _gc_enable
+from gc import isenabled as _gc_isenabled
 
 import numpy as np
 
@@ -165,6 +168,12 @@ class Op:
         """``op(x)`` for a tensor and no settings (``t.exp()``): ``__call__`` minus its loops."""
         if not isinstance(x, Tensor):
             return self(x)
+        if x._requires_grad and _gc_isenabled():  # a node of the graph: see _call2
+            _gc_disable()
+            try:
+                return self._run((x,), (x.data,), None, True)
+            finally:
+                _gc_enable()
         return self._run((x,), (x.data,), None, x._requires_grad)
 
     def _call2(self, a, b):
@@ -183,6 +192,17 @@ class Op:
             y = b
         else:
             return self(a, b)
+        if record and _gc_isenabled():
+            # A recorded result and its inputs tuple are two more objects for the cyclic
+            # collector, which rescans every live one, the whole growing graph, each time it
+            # runs: a loop of operators would slow down as its graph deepens. The graph has
+            # no cycles (refcounting frees it), so the collector pauses while the op makes
+            # them; it runs as usual at the next allocation outside an op.
+            _gc_disable()
+            try:
+                return self._run((a, b), (x, y), None, True)
+            finally:
+                _gc_enable()
         return self._run((a, b), (x, y), None, record)
 
     def _run(self, args, arrays, params, record):
