@@ -6,6 +6,8 @@ saved inputs: they are constant almost everywhere, so they need no gradient of t
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
@@ -47,6 +49,18 @@ class log:
         return grad / x
 
 
+def scaled_in_place(values: np.ndarray, factor) -> np.ndarray:
+    """``values * factor``, written into ``values`` (a buffer the caller made) when it fits.
+
+    With ``casting="no"`` numpy refuses, before touching the buffer, whenever the product
+    would have another dtype or a bigger shape; then it is a new array, as ``*`` gives.
+    """
+    try:
+        return np.multiply(values, factor, out=values, casting="no")
+    except (TypeError, ValueError):
+        return values * factor
+
+
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-z) for any z, accurate in both tails.
 
@@ -55,8 +69,8 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     is several times faster than the same formula with temporaries.
     """
     z = np.asarray(z)
-    out = np.array(z, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
-    np.maximum(out, -_exp_limit(out.dtype), out=out)
+    dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
+    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
     np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
@@ -64,7 +78,8 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exp_limit(dtype) -> float:
+@functools.cache
+def _exp_limit(dtype: np.dtype) -> float:
     """The largest x whose e^x is finite in ``dtype``, with a margin."""
     return float(np.log(np.finfo(dtype).max)) - 1.0
 

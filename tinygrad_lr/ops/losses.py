@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, sigmoid, stable_sigmoid, stable_softplus
+from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -37,6 +37,25 @@ def check_targets(prediction, target, what: str) -> None:
         raise ValueError(
             f"{what} and target must have the same shape, got {np.shape(prediction)} and "
             f"{np.shape(target)} (reshape one of them; broadcasting here is almost always a bug)"
+        )
+
+
+def _check_probabilities(a: np.ndarray) -> None:
+    """Refuse a NaN or a value outside [0, 1], naming it (two reductions, no temporaries)."""
+    if not a.size:
+        return
+    smallest, largest = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
+    if smallest != smallest:  # NaN: the minimum of an array holding one
+        where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
+        raise ValueError(
+            f"binary_cross_entropy needs probabilities in [0, 1], got NaN at position "
+            f"{where} of the input"
+        )
+    if smallest < 0 or largest > 1:
+        raise ValueError(
+            f"binary_cross_entropy needs probabilities in [0, 1], got values from "
+            f"{smallest:.4g} to {largest:.4g}; for raw scores use "
+            "binary_cross_entropy_with_logits"
         )
 
 
@@ -94,25 +113,13 @@ class binary_cross_entropy:
 
     def forward(a, y, *, reduction="mean"):
         check_targets(a, y, "binary_cross_entropy: input")
-        if np.size(a):
-            smallest, largest = np.min(a), np.max(a)  # NaN if any entry is NaN
-            if np.isnan(smallest):
-                where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
-                raise ValueError(
-                    f"binary_cross_entropy needs probabilities in [0, 1], got NaN at "
-                    f"position {where} of the input"
-                )
-            if smallest < 0 or largest > 1:
-                raise ValueError(
-                    f"binary_cross_entropy needs probabilities in [0, 1], got values from "
-                    f"{smallest:.4g} to {largest:.4g}; for raw scores use "
-                    "binary_cross_entropy_with_logits"
-                )
         a = np.asarray(a)
+        _check_probabilities(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
         log_a = np.clip(a, low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
-        log_1_minus_a = np.log1p(-log_a)
+        log_1_minus_a = np.negative(log_a, out=np.empty_like(log_a))
+        np.log1p(log_1_minus_a, out=log_1_minus_a)
         np.log(log_a, out=log_a)
         # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
         log_a -= log_1_minus_a
@@ -158,9 +165,16 @@ class binary_cross_entropy_backward:
         g = grad / np.size(a) if reduction == "mean" else grad
         if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
             y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
-        low, high = probability_bounds(a.dtype)
-        clipped = np.clip(a, low, high)
-        return g * (-y / clipped + (1 - y) / (1 - clipped))
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+        low, high = probability_bounds(dtype)
+        clipped = np.clip(a, low, high, out=np.empty(a.shape, dtype))
+        # −y/c + (1−y)/(1−c) = (c − y) / c / (1 − c): two buffers and no temporaries,
+        # which on large arrays saves most of the time (fresh memory is what costs)
+        out = np.subtract(clipped, y)
+        out /= clipped
+        np.subtract(1, clipped, out=clipped)
+        out /= clipped
+        return scaled_in_place(out, g)
 
     def backward(h, out, grad, a, y, *, reduction="mean"):
         # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).
