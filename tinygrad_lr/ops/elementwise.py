@@ -124,7 +124,9 @@ class sigmoid_backward:
     """
 
     def forward(grad, out):
-        return grad * out * (1 - out)
+        result = np.multiply(grad, out)
+        result *= 1 - out  # in place: the same products, one temporary fewer
+        return result
 
     def backward(g, result, grad, out):
         return (sigmoid_backward(g, out) if needs_grad(grad) else None,
@@ -159,7 +161,7 @@ class tanh_backward:
     """
 
     def forward(grad, out):
-        return grad * (1 - out * out)
+        return scaled_in_place(1 - out * out, grad)
 
     def backward(g, result, grad, out):
         return (tanh_backward(g, out) if needs_grad(grad) else None,

@@ -28,7 +28,11 @@ def reduce_loss(per_element: np.ndarray, reduction: str) -> np.ndarray:
         return per_element
     if per_element.size == 0:
         raise ValueError("the loss of an empty batch is undefined")
-    return per_element.mean() if reduction == "mean" else per_element.sum()
+    if reduction == "sum":
+        return np.add.reduce(per_element, axis=None)
+    if per_element.dtype.type in (np.float64, np.float32):  # what .mean() computes, sooner
+        return np.add.reduce(per_element, axis=None) / per_element.size
+    return per_element.mean()  # float16 accumulates in float32
 
 
 def check_targets(prediction, target, what: str) -> None:
@@ -117,7 +121,7 @@ class binary_cross_entropy:
         _check_probabilities(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
-        log_a = np.clip(a, low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
+        log_a = a.clip(low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
         log_1_minus_a = np.negative(log_a, out=np.empty_like(log_a))
         np.log1p(log_1_minus_a, out=log_1_minus_a)
         np.log(log_a, out=log_a)
@@ -167,7 +171,7 @@ class binary_cross_entropy_backward:
             y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
-        clipped = np.clip(a, low, high, out=np.empty(a.shape, dtype))
+        clipped = a.clip(low, high, out=np.empty(a.shape, dtype))
         # −y/c + (1−y)/(1−c) = (c − y) / c / (1 − c): two buffers and no temporaries,
         # which on large arrays saves most of the time (fresh memory is what costs)
         out = np.subtract(clipped, y)
