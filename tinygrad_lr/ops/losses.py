@@ -75,8 +75,11 @@ def probability_bounds(dtype) -> tuple[float, float]:
     >>> probability_bounds("float64")
     (1.512094459139881e-308, 0.9999999999999998)
     """
-    dtype = np.dtype(dtype if np.dtype(dtype).kind == "f" else np.float64)
-    return _BOUNDS.get(dtype) or _BOUNDS.setdefault(dtype, _bounds(dtype))
+    bounds = _BOUNDS.get(dtype)  # one lookup per call: the ops ask on every step
+    if bounds is None:
+        bounds = _BOUNDS[dtype] = _bounds(np.dtype(dtype if np.dtype(dtype).kind == "f"
+                                                   else np.float64))
+    return bounds
 
 
 def _bounds(dtype: np.dtype) -> tuple[float, float]:
