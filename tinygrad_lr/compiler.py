@@ -6,7 +6,8 @@ nothing else. ``value_and_grad(fn)`` also traces the backward pass, through the 
 registered backward rules with recording on (what ``create_graph=True`` does), so the
 gradients become part of the same program. Later calls whose arguments have the same
 structure, shapes and dtypes replay that program on plain arrays: no Tensor objects, no
-op dispatch, no topological sort, no graph building.
+op dispatch, no topological sort, no graph building. A call with the last call's
+signature is recognized by straight-line checks generated at trace time.
 
 What tracing freezes, as ``jax.jit`` and TinyJit do:
 
