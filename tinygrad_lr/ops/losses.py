@@ -45,8 +45,16 @@ def check_targets(prediction, target, what: str) -> None:
 
 
 def _check_probabilities(a: np.ndarray) -> None:
-    """Refuse a NaN or a value outside [0, 1], naming it (two reductions, no temporaries)."""
+    """Refuse a NaN or a value outside [0, 1], naming it.
+
+    For floats one integer reduction usually decides: the bit patterns of +0.0 … 1.0 are
+    the unsigned integers 0 … bits(1.0), and every negative number (−0.0 too), every value
+    above 1 and every NaN lies above that. Only an array that fails it is looked at closely.
+    """
     if not a.size:
+        return
+    as_bits = _UNIT_INTERVAL_BITS.get(a.dtype)
+    if as_bits is not None and np.maximum.reduce(a.view(as_bits[0]), axis=None) <= as_bits[1]:
         return
     smallest, largest = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
     if smallest != smallest:  # NaN: the minimum of an array holding one
@@ -61,6 +69,11 @@ def _check_probabilities(a: np.ndarray) -> None:
             f"{smallest:.4g} to {largest:.4g}; for raw scores use "
             "binary_cross_entropy_with_logits"
         )
+
+
+_UNIT_INTERVAL_BITS = {np.dtype(f): (np.dtype(u), np.array(1, f).view(u)[()])
+                       for f, u in ((np.float64, np.uint64), (np.float32, np.uint32),
+                                    (np.float16, np.uint16))}
 
 
 def probability_bounds(dtype) -> tuple[float, float]:
@@ -169,7 +182,6 @@ class binary_cross_entropy_backward:
 
     def forward(grad, a, y, *, reduction="mean"):
         a = np.asarray(a)
-        g = grad / np.size(a) if reduction == "mean" else grad
         if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
             y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
@@ -181,7 +193,10 @@ class binary_cross_entropy_backward:
         out /= clipped
         np.subtract(1, clipped, out=clipped)
         out /= clipped
-        return scaled_in_place(out, g)
+        out = scaled_in_place(out, grad)
+        if reduction == "mean":
+            out /= a.size  # in place: cheaper than dividing a 0-d grad first
+        return out
 
     def backward(h, out, grad, a, y, *, reduction="mean"):
         # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).
