@@ -74,7 +74,7 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
-    np.reciprocal(out, out=out)
+    np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
     return out
 
 
