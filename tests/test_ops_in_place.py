@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_lr as tg
+from tinygrad_lr.ops.elementwise import IN_PLACE_MIN_SIZE
 from tinygrad_lr.ops.losses import probability_bounds
 
 
@@ -27,8 +28,11 @@ FORMULAS = {
     "binary_cross_entropy_backward": _bce_backward_formula,
 }
 
-# (grad shape, other shape): equal, grad broadcast up, grad broadcast into, 0-d
-SHAPES = [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 3)), ((), (2, 3)), ((), ())]
+# (grad shape, other shape): equal, grad broadcast up, grad broadcast into, 0-d; arrays
+# big enough to be worked on in place, and small ones
+N = IN_PLACE_MIN_SIZE
+SHAPES = [((2, N), (2, N)), ((2, N), (N,)), ((N,), (2, N)), ((), (2, N)), ((2, 3), (3,)),
+          ((), ())]
 DTYPES = [np.float64, np.float32]
 
 

@@ -49,12 +49,19 @@ class log:
         return grad / x
 
 
+IN_PLACE_MIN_SIZE = 1 << 14
+"""Arrays with fewer elements are multiplied into a new one: numpy allocates small arrays
+quickly, and ``out=`` costs more than it saves. Above, fresh memory costs page faults."""
+
+
 def scaled_in_place(values: np.ndarray, factor) -> np.ndarray:
     """``values * factor``, written into ``values`` (a buffer the caller made) when it fits.
 
     With ``casting="no"`` numpy refuses, before touching the buffer, whenever the product
     would have another dtype or a bigger shape; then it is a new array, as ``*`` gives.
     """
+    if values.__class__ is not np.ndarray or values.size < IN_PLACE_MIN_SIZE:
+        return values * factor
     try:
         return np.multiply(values, factor, out=values, casting="no")
     except (TypeError, ValueError):
@@ -124,7 +131,7 @@ class sigmoid_backward:
     """
 
     def forward(grad, out):
-        slope = np.subtract(1, out)
+        slope = 1 - out
         slope *= out  # in place: one buffer for the whole rule
         return scaled_in_place(slope, grad)
 
