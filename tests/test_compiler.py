@@ -177,6 +177,37 @@ def test_new_shape_dtype_or_number_retraces_and_keeps_old_programs():
     assert len(f.signatures()) == 4
 
 
+def test_calls_that_differ_from_the_last_signature_anywhere_are_not_taken_for_it():
+    """Each call differs from the one before in one place (the fast check of the last
+    signature must refuse it); every result equals the eager function's."""
+    def fn(p, options, k):
+        w, b = p
+        return ((options["x"] @ w + b) * k).sum()
+
+    step = tg.value_and_grad(fn)
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    calls = [
+        ([np.ones(2), np.zeros(())], {"x": x}, 2.0),
+        ([np.ones(2), np.zeros(())], {"x": x}, 3.0),  # another number
+        ([np.ones(2), np.zeros(())], {"x": x}, 3),  # an int, not a float
+        ((np.ones(2), np.zeros(())), {"x": x}, 3),  # a tuple, not a list
+        ([np.ones(2), np.zeros(2)], {"x": x}, 3),  # another shape
+        ([np.ones(2, np.float32), np.zeros(2)], {"x": x}, 3),  # another dtype
+        ([np.ones(2), np.zeros(2)], {"x": tg.Tensor(x)}, 3),  # a Tensor, not an array
+        ([np.ones(2), np.zeros(())], {"x": x}, 2.0),  # the first signature again
+    ]
+    for p, options, k in calls:
+        value, (dw, db) = step(p, options, k)
+        w, b = (tg.Tensor(a, requires_grad=True) for a in p)
+        eager = fn((w, b), {"x": tg.Tensor(options["x"])}, k)
+        eager.backward()
+        assert float(value) == eager.item()
+        np.testing.assert_array_equal(dw, w.grad.numpy())
+        np.testing.assert_array_equal(db, b.grad.numpy())
+        assert dw.dtype == p[0].dtype
+    assert step.traces == 7
+
+
 def test_numpy_scalars_are_zero_d_arrays_not_constants():
     step = tg.value_and_grad(lambda p, x: (p[0] * x + p[1]).sum())
     for b in (np.float64(0.5), np.float64(-1.5)):

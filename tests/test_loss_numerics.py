@@ -84,6 +84,28 @@ def test_out_of_range_message_is_unchanged():
         tg.binary_cross_entropy(tg.Tensor([-0.5, 0.5]), [0.0, 1.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_every_probability_passes_the_range_check_and_nothing_else_does(dtype):
+    info = np.finfo(dtype)
+    edges = np.array([0.0, info.smallest_subnormal, info.tiny, 0.5, 1 - info.epsneg, 1.0],
+                     dtype=dtype)
+    for good in (edges, np.append(edges, dtype(-0.0))):  # −0.0 is a valid 0
+        loss = tg.binary_cross_entropy(tg.Tensor(good), np.ones(good.size, dtype),
+                                       reduction="none").numpy()
+        assert np.all(np.isfinite(loss)) and loss[5] == 0
+    for bad in (-info.smallest_subnormal, -1.0, np.nextafter(dtype(1), dtype(2)), np.inf,
+                -np.inf):
+        values = edges.copy()
+        values[3] = bad
+        with pytest.raises(ValueError, match=r"needs probabilities in \[0, 1\], got values"):
+            tg.binary_cross_entropy(tg.Tensor(values), np.ones(values.size, dtype))
+    for nan in (np.nan, -np.nan):
+        values = edges.copy()
+        values[3] = nan
+        with pytest.raises(ValueError, match=r"got NaN at position \(3,\)"):
+            tg.binary_cross_entropy(tg.Tensor(values), np.ones(values.size, dtype))
+
+
 def test_with_logits_at_infinite_logits_is_the_limit():
     """binary_cross_entropy_with_logits(+inf, 0) used to be NaN (PyTorch: inf)."""
     z = np.array([np.inf, np.inf, np.inf, -np.inf, -np.inf, -np.inf, 3.0])

@@ -6,7 +6,8 @@ nothing else. ``value_and_grad(fn)`` also traces the backward pass, through the 
 registered backward rules with recording on (what ``create_graph=True`` does), so the
 gradients become part of the same program. Later calls whose arguments have the same
 structure, shapes and dtypes replay that program on plain arrays: no Tensor objects, no
-op dispatch, no topological sort, no graph building.
+op dispatch, no topological sort, no graph building. A call with the last call's
+signature is recognized by straight-line checks generated at trace time.
 
 What tracing freezes, as ``jax.jit`` and TinyJit do:
 
@@ -155,6 +156,64 @@ def _builder(spec, first: int = 0):
     source = f"def build(flat):\n    return {expression(spec)}\n"
     exec(builtins.compile(source, "<tinygrad_lr results>", "exec"), namespace)
     return namespace["build"]
+
+
+def _matcher(spec):
+    """A function ``args -> leaves or None``, generated once per signature ``spec``.
+
+    It returns the arguments' leaves, as :func:`_flatten` would, if ``args`` has exactly
+    that signature: straight-line checks of each container's type and length and each
+    array's type, shape and dtype, about half the cost of describing the arguments and
+    looking the description up. ``None`` (for anything else, or anything equal in another
+    form, such as another dtype object) sends the call down that general path.
+    """
+    namespace = {"ndarray": np.ndarray, "Tensor": Tensor}
+    lines = ["def match(args):", f"    if len(args) != {len(spec)}:", "        return None"]
+    leaves = []
+    counter = itertools.count()
+
+    def constant(value) -> str:
+        name = f"k{next(counter)}"
+        namespace[name] = value
+        return name
+
+    def refuse_unless(condition: str) -> None:
+        lines.extend([f"    if not ({condition}):", "        return None"])
+
+    def check(spec, expression: str) -> None:
+        value = f"x{next(counter)}"
+        lines.append(f"    {value} = {expression}")
+        kind = spec[0]
+        if kind in ("a", "t"):
+            leaf = value
+            if kind == "t":
+                refuse_unless(f"{value}.__class__ is Tensor")
+                leaf = f"x{next(counter)}"
+                lines.append(f"    {leaf} = {value}.data")
+            else:
+                refuse_unless(f"{value}.__class__ is ndarray")
+            refuse_unless(f"{leaf}.shape == {constant(spec[1])} and "
+                          f"{leaf}.dtype is {constant(spec[2])}")
+            leaves.append(leaf)
+        elif kind == "s":
+            refuse_unless(f"{value}.__class__ is {constant(spec[1])} and "
+                          f"{value} == {constant(spec[2])}")
+        elif kind is dict:
+            keys = constant(spec[1])
+            refuse_unless(f"{value}.__class__ is dict and tuple({value}) == {keys}")
+            for i, s in enumerate(spec[2]):
+                check(s, f"{value}[{keys}[{i}]]")
+        else:
+            refuse_unless(f"{value}.__class__ is {constant(kind)} and "
+                          f"len({value}) == {len(spec[1])}")
+            for i, s in enumerate(spec[1]):
+                check(s, f"{value}[{i}]")
+
+    for i, s in enumerate(spec):
+        check(s, f"args[{i}]")
+    lines.append(f"    return [{', '.join(leaves)}]")
+    exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_lr signature>", "exec"), namespace)
+    return namespace["match"]
 
 
 def _rebuild(spec, leaves):
@@ -389,6 +448,15 @@ class _Modes:
 _modes = _Modes()
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One traced signature: its program, the finisher of its results, its argument check."""
+
+    program: Program
+    finish: object
+    match: object
+
+
 class Compiled:
     """A traced function: call it like ``fn``; one cached :class:`Program` per signature.
 
@@ -419,15 +487,18 @@ class Compiled:
         if kwargs:
             raise TypeError(f"{self.__name__}: a compiled function takes positional "
                             f"arguments only, got keyword(s) {sorted(kwargs)}")
-        leaves: list = []
-        spec = _flatten(args, leaves, "args")[1]
-        entry = self._programs.get(spec)
-        if entry is None or _modes.anomaly:  # anomaly checks need the eager engine
-            return self._trace(spec, args, keep=not _modes.anomaly)
+        entry = self._programs.get(self._last)
+        leaves = entry.match(args) if entry is not None else None  # the last signature again?
+        if leaves is None or _modes.anomaly:
+            leaves = []
+            spec = _flatten(args, leaves, "args")[1]
+            entry = self._programs.get(spec)
+            if entry is None or _modes.anomaly:  # anomaly checks need the eager engine
+                return self._trace(spec, args, keep=not _modes.anomaly)
+            self._last = spec
         if self._captured:
             self._check_captured()
-        self._last = spec
-        return entry[1](entry[0].run(*leaves))
+        return entry.finish(entry.program.run(*leaves))
 
     def program(self, *args) -> Program:
         """The program for ``args``' signature (traced now if new), or for the last call."""
@@ -441,7 +512,7 @@ class Compiled:
             if spec is None:
                 raise RuntimeError(f"{self.__name__} has not been called yet: call it, or "
                                    "pass example arguments to program(...)")
-        return self._programs[spec][0]
+        return self._programs[spec].program
 
     def signatures(self) -> list[str]:
         """A readable line per traced signature."""
@@ -476,7 +547,7 @@ class Compiled:
             self._check_values_not_frozen(spec, leaf_arrays, names, program)
         self.traces += 1
         if keep:
-            self._programs[spec] = (program, finish)
+            self._programs[spec] = _Entry(program, finish, _matcher(spec))
             self._last = spec
             self._captured = _captured_constants(self.fn)
         return finish(program.run(*leaf_arrays))

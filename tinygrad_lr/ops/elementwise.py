@@ -6,6 +6,8 @@ saved inputs: they are constant almost everywhere, so they need no gradient of t
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
@@ -47,6 +49,25 @@ class log:
         return grad / x
 
 
+IN_PLACE_MIN_SIZE = 1 << 14
+"""Arrays with fewer elements are multiplied into a new one: numpy allocates small arrays
+quickly, and ``out=`` costs more than it saves. Above, fresh memory costs page faults."""
+
+
+def scaled_in_place(values: np.ndarray, factor) -> np.ndarray:
+    """``values * factor``, written into ``values`` (a buffer the caller made) when it fits.
+
+    With ``casting="no"`` numpy refuses, before touching the buffer, whenever the product
+    would have another dtype or a bigger shape; then it is a new array, as ``*`` gives.
+    """
+    if values.__class__ is not np.ndarray or values.size < IN_PLACE_MIN_SIZE:
+        return values * factor
+    try:
+        return np.multiply(values, factor, out=values, casting="no")
+    except (TypeError, ValueError):
+        return values * factor
+
+
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-z) for any z, accurate in both tails.
 
@@ -55,16 +76,17 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     is several times faster than the same formula with temporaries.
     """
     z = np.asarray(z)
-    out = np.array(z, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
-    np.maximum(out, -_exp_limit(out.dtype), out=out)
+    dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
+    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
     np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
-    np.reciprocal(out, out=out)
+    np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
     return out
 
 
-def _exp_limit(dtype) -> float:
+@functools.cache
+def _exp_limit(dtype: np.dtype) -> float:
     """The largest x whose e^x is finite in ``dtype``, with a margin."""
     return float(np.log(np.finfo(dtype).max)) - 1.0
 
@@ -77,7 +99,7 @@ def stable_softplus(x: np.ndarray) -> np.ndarray:
     np.negative(out, out=out)
     np.exp(out, out=out)
     np.log1p(out, out=out)
-    out += np.maximum(x, 0)
+    out += x.clip(0, np.inf)  # max(x, 0); clip with two bounds is numpy's fast loop
     return out
 
 
@@ -109,7 +131,9 @@ class sigmoid_backward:
     """
 
     def forward(grad, out):
-        return grad * out * (1 - out)
+        slope = 1 - out
+        slope *= out  # in place: one buffer for the whole rule
+        return scaled_in_place(slope, grad)
 
     def backward(g, result, grad, out):
         return (sigmoid_backward(g, out) if needs_grad(grad) else None,
@@ -144,7 +168,7 @@ class tanh_backward:
     """
 
     def forward(grad, out):
-        return grad * (1 - out * out)
+        return scaled_in_place(1 - out * out, grad)
 
     def backward(g, result, grad, out):
         return (tanh_backward(g, out) if needs_grad(grad) else None,

@@ -22,6 +22,20 @@ def _matmul_cases(shape):
             (((n,), (n,)), {}), (((2, 3, n), (n, 2)), {}), (((1, 2, n), (3, n, 2)), {})]
 
 
+def _check_matmul_shapes(a, b) -> None:
+    """Raise a ValueError naming the problem if ``a @ b`` cannot be formed."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise ValueError("matmul needs inputs with at least one dimension; use * to scale")
+    inner_a = np.shape(a)[-1]
+    inner_b = np.shape(b)[-2] if np.ndim(b) > 1 else np.shape(b)[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"inner dimensions differ: the last axis of the left input has {inner_a} "
+            f"elements, the {'second-to-last' if np.ndim(b) > 1 else 'only'} axis of the "
+            f"right input has {inner_b}"
+        )
+
+
 @op("matmul", label="@", formula="∂(U@V)/∂U = G@Vᵀ, ∂(U@V)/∂V = Uᵀ@G", method="__matmul__",
     rmethod="__rmatmul__", cases=_matmul_cases)
 class matmul:
@@ -32,17 +46,11 @@ class matmul:
     """
 
     def forward(a, b):
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ValueError("matmul needs inputs with at least one dimension; use * to scale")
-        inner_a = np.shape(a)[-1]
-        inner_b = np.shape(b)[-2] if np.ndim(b) > 1 else np.shape(b)[0]
-        if inner_a != inner_b:
-            raise ValueError(
-                f"inner dimensions differ: the last axis of the left input has {inner_a} "
-                f"elements, the {'second-to-last' if np.ndim(b) > 1 else 'only'} axis of the "
-                f"right input has {inner_b}"
-            )
-        return np.matmul(a, b)
+        try:
+            return np.matmul(a, b)
+        except ValueError:  # numpy refuses: say why in the op's words (a valid call pays nothing)
+            _check_matmul_shapes(a, b)
+            raise
 
     def backward(grad, out, a, b):
         # Lift 1-D operands to matrices so one rule covers every case, then drop the axis.

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, sigmoid, stable_sigmoid, stable_softplus
+from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -28,7 +28,11 @@ def reduce_loss(per_element: np.ndarray, reduction: str) -> np.ndarray:
         return per_element
     if per_element.size == 0:
         raise ValueError("the loss of an empty batch is undefined")
-    return per_element.mean() if reduction == "mean" else per_element.sum()
+    if reduction == "sum":
+        return np.add.reduce(per_element, axis=None)
+    if per_element.dtype.type in (np.float64, np.float32):  # what .mean() computes, sooner
+        return np.add.reduce(per_element, axis=None) / per_element.size
+    return per_element.mean()  # float16 accumulates in float32
 
 
 def check_targets(prediction, target, what: str) -> None:
@@ -38,6 +42,38 @@ def check_targets(prediction, target, what: str) -> None:
             f"{what} and target must have the same shape, got {np.shape(prediction)} and "
             f"{np.shape(target)} (reshape one of them; broadcasting here is almost always a bug)"
         )
+
+
+def _check_probabilities(a: np.ndarray) -> None:
+    """Refuse a NaN or a value outside [0, 1], naming it.
+
+    For floats one integer reduction usually decides: the bit patterns of +0.0 … 1.0 are
+    the unsigned integers 0 … bits(1.0), and every negative number (−0.0 too), every value
+    above 1 and every NaN lies above that. Only an array that fails it is looked at closely.
+    """
+    if not a.size:
+        return
+    as_bits = _UNIT_INTERVAL_BITS.get(a.dtype)
+    if as_bits is not None and np.maximum.reduce(a.view(as_bits[0]), axis=None) <= as_bits[1]:
+        return
+    smallest, largest = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
+    if smallest != smallest:  # NaN: the minimum of an array holding one
+        where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
+        raise ValueError(
+            f"binary_cross_entropy needs probabilities in [0, 1], got NaN at position "
+            f"{where} of the input"
+        )
+    if smallest < 0 or largest > 1:
+        raise ValueError(
+            f"binary_cross_entropy needs probabilities in [0, 1], got values from "
+            f"{smallest:.4g} to {largest:.4g}; for raw scores use "
+            "binary_cross_entropy_with_logits"
+        )
+
+
+_UNIT_INTERVAL_BITS = {np.dtype(f): (np.dtype(u), np.array(1, f).view(u)[()])
+                       for f, u in ((np.float64, np.uint64), (np.float32, np.uint32),
+                                    (np.float16, np.uint16))}
 
 
 def probability_bounds(dtype) -> tuple[float, float]:
@@ -52,8 +88,11 @@ def probability_bounds(dtype) -> tuple[float, float]:
     >>> probability_bounds("float64")
     (1.512094459139881e-308, 0.9999999999999998)
     """
-    dtype = np.dtype(dtype if np.dtype(dtype).kind == "f" else np.float64)
-    return _BOUNDS.get(dtype) or _BOUNDS.setdefault(dtype, _bounds(dtype))
+    bounds = _BOUNDS.get(dtype)  # one lookup per call: the ops ask on every step
+    if bounds is None:
+        bounds = _BOUNDS[dtype] = _bounds(np.dtype(dtype if np.dtype(dtype).kind == "f"
+                                                   else np.float64))
+    return bounds
 
 
 def _bounds(dtype: np.dtype) -> tuple[float, float]:
@@ -94,25 +133,13 @@ class binary_cross_entropy:
 
     def forward(a, y, *, reduction="mean"):
         check_targets(a, y, "binary_cross_entropy: input")
-        if np.size(a):
-            smallest, largest = np.min(a), np.max(a)  # NaN if any entry is NaN
-            if np.isnan(smallest):
-                where = tuple(int(i) for i in np.argwhere(np.isnan(a))[0])
-                raise ValueError(
-                    f"binary_cross_entropy needs probabilities in [0, 1], got NaN at "
-                    f"position {where} of the input"
-                )
-            if smallest < 0 or largest > 1:
-                raise ValueError(
-                    f"binary_cross_entropy needs probabilities in [0, 1], got values from "
-                    f"{smallest:.4g} to {largest:.4g}; for raw scores use "
-                    "binary_cross_entropy_with_logits"
-                )
         a = np.asarray(a)
+        _check_probabilities(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
-        log_a = np.clip(a, low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
-        log_1_minus_a = np.log1p(-log_a)
+        log_a = a.clip(low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
+        log_1_minus_a = np.negative(log_a, out=np.empty_like(log_a))
+        np.log1p(log_1_minus_a, out=log_1_minus_a)
         np.log(log_a, out=log_a)
         # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
         log_a -= log_1_minus_a
@@ -155,12 +182,21 @@ class binary_cross_entropy_backward:
 
     def forward(grad, a, y, *, reduction="mean"):
         a = np.asarray(a)
-        g = grad / np.size(a) if reduction == "mean" else grad
         if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
             y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
-        low, high = probability_bounds(a.dtype)
-        clipped = np.clip(a, low, high)
-        return g * (-y / clipped + (1 - y) / (1 - clipped))
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+        low, high = probability_bounds(dtype)
+        clipped = a.clip(low, high, out=np.empty(a.shape, dtype))
+        # −y/c + (1−y)/(1−c) = (c − y) / c / (1 − c): two buffers and no temporaries,
+        # which on large arrays saves most of the time (fresh memory is what costs)
+        out = np.subtract(clipped, y)
+        out /= clipped
+        np.subtract(1, clipped, out=clipped)
+        out /= clipped
+        out = scaled_in_place(out, grad)
+        if reduction == "mean":
+            out /= a.size  # in place: cheaper than dividing a 0-d grad first
+        return out
 
     def backward(h, out, grad, a, y, *, reduction="mean"):
         # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).

@@ -56,7 +56,8 @@ class sum_:
     """
 
     def forward(x, *, axis=None, keepdims=False):
-        return np.sum(x, axis=_reduce_axis(axis), keepdims=keepdims)
+        # np.sum's own result, without its Python wrapper (a microsecond per call)
+        return np.add.reduce(x, axis=_reduce_axis(axis), keepdims=keepdims)
 
     def backward(grad, out, x, *, axis=None, keepdims=False):
         return spread_back(grad, x.shape, axis, keepdims)
