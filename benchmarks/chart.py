@@ -25,6 +25,8 @@ def _points(rows: list[Row]) -> list[tuple[str, float, object, dict]]:
     """As :func:`chart_points`, plus the peers' ratios measured in the same rounds."""
     points = []
     for key, target in TARGETS.items():
+        if not target.chart:
+            continue
         measured = [r for r in rows if r.target_key == key and r.ratio is not None]
         if not measured:
             continue

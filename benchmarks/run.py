@@ -37,7 +37,8 @@ WORKLOADS = {
 class Scale:
     """How big each workload is and how often it is repeated.
 
-    ``w3_plan`` lists (chain length, fresh-process rounds per side, runs per process);
+    ``w3_plan`` lists (chain length, fresh-process rounds per side, runs per process), and
+    jax.jit runs the chains up to ``w3_jax_max_length`` (its compile time grows faster);
     ``w6_plan`` lists (graph nodes, repeats). W1 gets more rounds and longer samples than
     the rest: its BLAS calls use both cores, so any other load on the machine shows there.
     """
@@ -49,6 +50,7 @@ class Scale:
     w1_min_seconds: float
     w2_steps: int
     w3_plan: tuple[tuple[int, int, int], ...]
+    w3_jax_max_length: int
     w4_iterations: int
     w5_shape: tuple[int, int]
     w5_steps: int
@@ -60,6 +62,7 @@ FULL = Scale(
     name="full", rounds=9, w1_shape=(200_000, 64), w1_rounds=15, w1_min_seconds=0.05,
     w2_steps=200,
     w3_plan=((1_000, 3, 20), (10_000, 3, 4), (100_000, 3, 1), (1_000_000, 2, 1)),
+    w3_jax_max_length=1_000,
     w4_iterations=10_000, w5_shape=(1_000_000, 100), w5_steps=5, w5_rounds=2,
     w6_plan=((50, 5), (500, 3), (5_000, 1)),
 )
@@ -68,7 +71,8 @@ FULL = Scale(
 QUICK = Scale(
     name="quick", rounds=3, w1_shape=(2_000, 8), w1_rounds=3, w1_min_seconds=0.0,
     w2_steps=5,
-    w3_plan=((100, 1, 2), (1_000, 1, 1)), w4_iterations=200, w5_shape=(20_000, 10),
+    w3_plan=((100, 1, 2), (1_000, 1, 1)), w3_jax_max_length=100, w4_iterations=200,
+    w5_shape=(20_000, 10),
     w5_steps=2, w5_rounds=1, w6_plan=((10, 1), (30, 1)),
 )
 """Tiny sizes: every code path in seconds (the figures mean nothing)."""

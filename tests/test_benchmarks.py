@@ -2,6 +2,7 @@
 other and with independent oracles (finite differences, closed forms), and the harness,
 report and command line do what their docs say. No timing is asserted here."""
 
+import dataclasses
 import doctest
 import importlib
 import json
@@ -88,12 +89,31 @@ def test_w1_floor_is_the_two_matrix_vector_products():
     np.testing.assert_allclose(logistic.matvec_floor(X, w), X.T @ (X @ w))
 
 
-def test_w5_case_reports_memory_above_the_data_and_equal_losses():
-    engine = peak_memory.run_case("engine", 3_000, 5, 2)
-    numpy_ = peak_memory.run_case("numpy", 3_000, 5, 2)
+@pytest.mark.parametrize("loss", logistic.LOSSES)
+def test_w5_case_reports_memory_above_the_data_and_equal_losses(loss):
+    engine = peak_memory.run_case("engine", 3_000, 5, 2, loss)
+    numpy_ = peak_memory.run_case("numpy", 3_000, 5, 2, loss)
     assert engine["data_bytes"] == 3_000 * 5 * 8 + 3_000 * 8
     assert engine["extra_peak_bytes"] >= 0 and numpy_["extra_peak_bytes"] >= 0
+    assert engine["loss"] == loss
     np.testing.assert_allclose(engine["losses"], numpy_["losses"], rtol=1e-12)
+    for name in peers.available():  # a peer takes the same steps from the same weights
+        peer = peak_memory.run_case(name, 3_000, 5, 2, loss)
+        np.testing.assert_allclose(peer["losses"], numpy_["losses"], rtol=1e-9)
+
+
+def test_w5_measure_reports_both_losses_with_the_peers():
+    rows = peak_memory.measure(dataclasses.replace(run.QUICK, w5_shape=(2_000, 4),
+                                                   w5_steps=1, w5_rounds=1))
+    assert [r.target_key for r in rows] == ["W5", "W5-sigmoid"]
+    assert all(r.kind == "bytes" and r.numpy > 0 for r in rows)
+    assert all(set(r.others) == set(peers.available()) for r in rows)
+
+
+def test_w5_rejects_a_side_that_starts_elsewhere():
+    cases = {"numpy": [{"losses": [0.69]}], "engine": [{"losses": [0.70]}]}
+    with pytest.raises(AssertionError, match="engine started at loss 0.7"):
+        peak_memory._check_losses(cases)
 
 
 # ----------------------------------------------------------------------------------- W2
@@ -132,28 +152,84 @@ def test_two_moons_has_balanced_labels_on_two_arcs():
 
 
 # ----------------------------------------------------------------------------------- W3
-@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
-def test_w3_chain_matches_the_closed_form(impl):
+def _skip_missing_peer(impl):
     if impl in peers.PEERS and impl not in peers.available():
         pytest.skip(f"{impl} is not installed (the optional bench-peers extra)")
-    result = chain.IMPLEMENTATIONS[impl](500)
-    value, grad = chain.closed_form(500)
+
+
+@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
+def test_w3_affine_chain_matches_the_closed_form(impl):
+    _skip_missing_peer(impl)
+    result = chain.IMPLEMENTATIONS[impl](200, "affine")
+    value, grad = chain.closed_form(200)
     assert result["value"] == pytest.approx(value, rel=1e-12)
     assert result["grad"] == pytest.approx(grad, rel=1e-9)
-    assert grad == pytest.approx(math.exp(500 * math.log(0.999)))
+    assert grad == pytest.approx(math.exp(200 * math.log(0.999)))
+
+
+@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
+def test_w3_tanh_chain_matches_the_reference(impl):
+    _skip_missing_peer(impl)
+    result = chain.IMPLEMENTATIONS[impl](200, "tanh")
+    value, grad = chain.tanh_reference(200)
+    assert result["value"] == pytest.approx(value, rel=1e-12)
+    assert result["grad"] == pytest.approx(grad, rel=1e-9)
+
+
+def test_w3_tanh_reference_gradient_is_the_finite_difference():
+    # The reference (and numpy's hand-derived backward) multiply 1 − tanh² along the
+    # chain; a float64 central difference of the plain forward must agree.
+    def forward(x0, length=40):
+        y = x0
+        for _ in range(length):
+            y = math.tanh(y)
+        return y
+
+    h = 1e-6
+    difference = (forward(1.0 + h) - forward(1.0 - h)) / (2 * h)
+    value, grad = chain.tanh_reference(40)
+    assert value == forward(1.0)
+    assert grad == pytest.approx(difference, rel=1e-6)
+    assert chain.tanh_reference(1)[1] == pytest.approx(1 / math.cosh(1.0) ** 2)
+
+
+def test_w3_rejects_an_unknown_chain():
+    with pytest.raises(ValueError, match="chain must be one of"):
+        chain.numpy_chain(5, "sine")
 
 
 def test_w3_run_case_collects_every_run():
-    case = chain.run_case("engine", 200, repeats=3)
+    case = chain.run_case("engine", 200, repeats=3, chain="tanh")
     assert len(case["forward"]) == len(case["backward"]) == 3
     assert case["extra_peak_bytes"] >= 0 and case["length"] == 200
+    assert case["chain"] == "tanh"
 
 
-def test_w3_check_rejects_a_wrong_gradient():
-    case = chain.run_case("numpy", 10, repeats=1)
+@pytest.mark.parametrize("name", chain.CHAINS)
+def test_w3_check_rejects_a_wrong_gradient(name):
+    case = chain.run_case("numpy", 10, repeats=1, chain=name)
+    chain._check(case)
     case["grad"] *= 1.01
-    with pytest.raises(AssertionError, match="expected"):
+    with pytest.raises(AssertionError, match=f"{name} chain.*expected"):
         chain._check(case)
+
+
+def test_w3_measure_reports_both_chains_and_their_growth():
+    scale = dataclasses.replace(run.QUICK, w3_plan=((20, 1, 1), (40, 1, 1)),
+                                w3_jax_max_length=20)
+    rows = chain.measure(scale)
+    lengths = [length for length, _, _ in scale.w3_plan]
+    timed = [r for r in rows if r.kind == "time"]
+    assert [(r.details["chain"], r.details["length"]) for r in timed] == [
+        (name, length) for name in chain.CHAINS for length in lengths]
+    assert [r.target_key for r in timed] == ["W3"] * len(lengths) + ["W3-tanh"] * len(lengths)
+    assert [r.details["nodes"] for r in timed] == [2 * n for n in lengths] + lengths
+    growth = [r for r in rows if r.kind == "scalar"]
+    assert [r.target_key for r in growth] == ["W3-growth"] * 2
+    for row in timed:  # every peer installed here ran in the same rounds
+        expected = {name for name in peers.available()
+                    if name == "pytorch" or row.details["length"] <= scale.w3_jax_max_length}
+        assert set(row.others) == expected
 
 
 def test_growth_exponent_recovers_power_laws():
@@ -166,6 +242,9 @@ def test_w3_subprocess_command_line():
     case = memory.run_subprocess("benchmarks.workloads.chain", "--impl", "numpy",
                                  "--length", "50")
     assert case["impl"] == "numpy" and case["grad"] == pytest.approx(0.999 ** 50)
+    case = memory.run_subprocess("benchmarks.workloads.chain", "--chain", "tanh", "--impl",
+                                 "engine", "--length", "50")
+    assert case["grad"] == pytest.approx(chain.tanh_reference(50)[1], rel=1e-12)
 
 
 # ----------------------------------------------------------------------------------- W4
