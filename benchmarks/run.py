@@ -138,15 +138,17 @@ def main(argv=None) -> int:
     env["other_load_cores"] = memory.other_load(before, memory.cpu_snapshot(), seconds)
     json_path, md_path = report.write_results(
         rows, args.results, "latest" if published else "partial", env, scale.name, seconds)
-    table = report.markdown_table(rows)
     print()
-    print(table)
+    print(report.side_by_side(rows))
+    print(report.target_verdicts(rows))
+    print(report.markdown_table(rows))
     print(report.summary_line(env, scale.name, seconds))
     print(f"\nwrote {json_path} and {md_path}")
     if published:
         chart = _try_chart(rows, args.chart)
-        body = table + "\n" + report.summary_line(env, scale.name, seconds) + "\n"
-        if report.update_doc(args.doc, body, chart):
+        link = None if chart is None else report.chart_link(chart, args.doc)
+        body = report.results_section(rows, env, scale.name, seconds, link)
+        if report.update_doc(args.doc, body):
             print(f"updated the results section of {args.doc}")
     return 0
 

@@ -381,33 +381,43 @@ def test_results_round_trip_through_json(tmp_path):
     assert payload["rows"][0]["status"] == "not met" and payload["scale"] == "full"
     assert payload["environment"]["numpy"] == np.__version__
     assert report.load_rows(json_path) == _rows()
-    assert md_path.read_text().startswith("| workload |")
+    text = md_path.read_text()
+    assert text.startswith("# Benchmark results (latest)")
+    assert "Measurement conditions" in text and "| W2 MLP 2-16-16-1 step | **2.50x**" in text
+    assert "not met: 0.50x over ≤ 2x" in text and text.count("| W2 | mlp |") == 1
 
 
 def test_update_doc_replaces_only_the_marked_section(tmp_path):
     doc = tmp_path / "performance.md"
     doc.write_text(f"intro\n{report.DOC_START}\nold table\n{report.DOC_END}\noutro\n")
-    assert report.update_doc(doc, "new table\n", tmp_path / "images" / "chart.png")
+    assert report.update_doc(doc, "new table\n")
     text = doc.read_text()
-    assert "old table" not in text and "new table" in text and "(images/chart.png)" in text
+    assert "old table" not in text and "new table" in text
     assert text.startswith("intro\n") and text.endswith(f"{report.DOC_END}\noutro\n")
     plain = tmp_path / "plain.md"
     plain.write_text("no markers\n")
-    assert not report.update_doc(plain, "table", None)
+    assert not report.update_doc(plain, "table")
     assert plain.read_text() == "no markers\n"
 
 
 def test_chart_is_drawn(tmp_path):
     pytest.importorskip("matplotlib")  # the optional `bench` extra
-    from benchmarks.chart import chart_points, draw_chart
+    from benchmarks.chart import chart_groups, chart_points, draw_chart
 
     rows = _rows() + [
         Row(workload="W3", case=f"L = {n:,} (x nodes)", metric="time per node", engine=5e-6,
             numpy=1e-6, ratio=r, rounds=1, target_key="W3", details={"length": n})
         for n, r in ((1000, 5.0), (10_000, 6.0))
     ]
+    rows[0].add_other("jax", timing.summarize([1.3], [1.0]))
     points = chart_points(rows)
     assert [p[1] for p in points] == [2.5, 6.0, 1.25]  # W3 shown by its worst ratio
+    groups = {g["key"]: g for g in chart_groups(rows)}
+    assert "L = 10,000" in groups["W3"]["label"]
+    # measured peers are bars; PyTorch's stated figure stands in where it was not measured
+    assert groups["W2"]["bars"]["jax"] == {"ratio": 1.3, "target": None, "met": None}
+    assert groups["W2"]["bars"]["pytorch"]["stated"] and "jax" not in groups["W5"]["bars"]
+    assert groups["W2"]["bars"]["eager"] == {"ratio": 2.5, "target": 2.0, "met": False}
     path = draw_chart(rows, tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -536,3 +546,37 @@ def test_peers_are_optional(monkeypatch):
 
     monkeypatch.setattr(peers, "module", lambda name: None)
     assert peers.available() == [] and peers.versions() == {}
+
+
+def test_a_target_that_names_a_peer_is_met_only_below_it():
+    row = Row(workload="W3", case="tanh, L = 1,000 (1,000 nodes)", metric="time per node",
+              ratio=3.0, rounds=3, target_key="W3-tanh", details={"length": 1000})
+    assert row.status == "met"  # PyTorch not measured: the ratio alone decides
+    row.add_other("pytorch", timing.summarize([2.5], [1.0]))
+    assert row.status == "not met"
+    assert row.verdict() == "not met: 0.50x under ≤ 3.5x; not below PyTorch eager (2.50x)"
+    growth = Row(workload="W3", case="tanh", metric="growth", kind="scalar", engine=1.2,
+                 target_key="W3-growth")
+    assert growth.status == "not met" and growth.verdict() == "not met: 0.15 over ≤ 1.05"
+
+
+def test_side_by_side_puts_every_implementation_of_a_workload_on_one_line():
+    eager = Row(workload="W1", case="float64, with-logits BCE", metric="time per step",
+                ratio=0.7, target_key="W1")
+    eager.add_other("pytorch", timing.summarize([1.5], [1.0]))
+    eager.add_other("jax", timing.summarize([0.6], [1.0]))
+    compiled = Row(workload="W1", case="float64, with-logits BCE, compiled",
+                   metric="time per step", ratio=0.65)
+    sigmoid = Row(workload="W1", case="float64, sigmoid + BCE", metric="time per step",
+                  ratio=1.2, target_key="W1-sigmoid")
+    chains = [Row(workload="W3", case=f"affine, L = {n:,}", metric="time per node",
+                  ratio=r, target_key="W3", details={"length": n})
+              for n, r in ((1000, 4.0), (10_000, 5.0))]
+    lines = report.side_by_side([eager, compiled, sigmoid, *chains]).splitlines()
+    assert lines[2] == ("| W1 float64, with-logits / sigmoid + BCE | **0.70x** / **1.20x** | "
+                        "0.65x / – | 1.50x / – | 0.60x / – | ≤ 0.8x / ≤ 1x | met / not met |")
+    assert lines[3] == ("| W3 affine chain, L = 1e3 / 1e4 | **4.00x** / **5.00x** | – | – | "
+                        "– | ≤ 3.5x; below PyTorch eager | not met |")
+    verdicts = report.target_verdicts([eager, sigmoid]).splitlines()
+    assert "met: 0.10x under ≤ 0.8x" in verdicts[2]
+    assert "not met: 0.20x over ≤ 1x" in verdicts[3]
