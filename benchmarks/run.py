@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from . import memory, report
+from . import memory, peers, report
+from .rows import PEER_NAMES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,6 +132,10 @@ def main(argv=None) -> int:
     scale = QUICK if args.quick else FULL
     published = not args.quick and names == list(WORKLOADS)
 
+    found = peers.versions()
+    print("peers measured in the same rounds: " + (
+        ", ".join(f"{PEER_NAMES[name]} {version}" for name, version in found.items())
+        if found else "none installed (`make bench-peers` adds PyTorch eager and jax.jit)"))
     start, before = time.perf_counter(), memory.cpu_snapshot()
     rows = run_workloads(names, scale)
     seconds = time.perf_counter() - start

@@ -215,7 +215,7 @@ def test_w3_check_rejects_a_wrong_gradient(name):
 
 
 def test_w3_measure_reports_both_chains_and_their_growth():
-    scale = dataclasses.replace(run.QUICK, w3_plan=((20, 1, 1), (40, 1, 1)),
+    scale = dataclasses.replace(run.QUICK, w3_plan=((20, 1, 3), (40, 1, 1)),
                                 w3_jax_max_length=20)
     rows = chain.measure(scale)
     lengths = [length for length, _, _ in scale.w3_plan]

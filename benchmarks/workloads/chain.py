@@ -281,9 +281,11 @@ def _measure_length(chain: str, length: int, rounds: int, repeats: int,
     for round_index in range(rounds):
         shift = round_index % len(impls)
         for impl in impls[shift:] + impls[:shift]:
+            # one jax call is a trace and a compile (seconds): once per process is enough
+            runs = 1 if impl == "jax" else repeats
             case = memory.run_subprocess("benchmarks.workloads.chain", "--chain", chain,
                                          "--impl", impl, "--length", str(length),
-                                         "--repeats", str(repeats))
+                                         "--repeats", str(runs))
             _check(case)
             cases[impl].append(case)
     nodes = NODES_PER_STEP[chain] * length
@@ -317,8 +319,11 @@ def _measure_length(chain: str, length: int, rounds: int, repeats: int,
         row.details["pytorch_seconds_per_node"] = torch_total.engine
         row.note += (f"; PyTorch forward {versus_numpy('pytorch', ('forward',)).ratio:.1f}x, "
                      f"backward {versus_numpy('pytorch', ('backward',)).ratio:.1f}x")
-    if "jax" in cases:
-        row.add_other("jax", versus_numpy("jax"))
+    if "jax" in cases:  # one run per process, paired with numpy's median of that round
+        numpy_medians = [statistics.median(c["forward"][i] + c["backward"][i]
+                                           for i in range(len(c["forward"])))
+                         for c in cases["numpy"]]
+        row.add_other("jax", summarize(per_run("jax"), numpy_medians, per=nodes))
         row.note += "; jax.jit: one trace + compile + run of the unrolled chain"
     elif "jax" in peers.available():
         row.note += f"; jax.jit not run above L = {jax_max_length:,} (compile time)"
