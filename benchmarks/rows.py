@@ -97,26 +97,28 @@ class Row:
         return "met" if met else "not met"
 
     def verdict(self) -> str:
-        """The status with its margin, e.g. ``not met, 0.70x over the target``.
+        """The status with its margin, e.g. ``not met, by 0.70x (target ≤ 2x)``.
 
         >>> Row("W2", "c", "m", ratio=2.7, target_key="W2").verdict()
-        'not met: 0.70x over ≤ 2x'
+        'not met, by 0.70x (target ≤ 2x)'
         >>> Row("W5", "c", "m", kind="bytes", ratio=1.0, target_key="W5").verdict()
-        'met: 0.30x under ≤ 1.3x'
+        'met, 0.30x to spare (target ≤ 1.3x)'
         """
         if not self.status:
             return ""
         unit = TARGETS[self.target_key].unit
         gap = self.value - self.target
-        parts = [f"{abs(gap):.2f}{unit} {'under' if gap <= 0 else 'over'} "
-                 f"≤ {self.target:g}{unit}"]
+        target = f"(target ≤ {self.target:g}{unit})"
+        text = (f"by {gap:.2f}{unit} {target}" if gap > 0
+                else f"{-gap:.2f}{unit} to spare {target}")
         beaten = self._peer_to_beat()
         if beaten is not None:
             peer, ratio = beaten
-            name = PEER_NAMES.get(peer, peer)
-            parts.append(f"{'below' if self.value < ratio else 'not below'} {name} "
-                         f"({ratio:.2f}x)")
-        return f"{self.status}: {'; '.join(parts)}"
+            text += (f"; {'below' if self.value < ratio else 'not below'} "
+                     f"{PEER_NAMES.get(peer, peer)} ({ratio:.2f}x)")
+        # "not met: ... to spare" when only the peer to beat is missed
+        separator = ":" if self.status == "not met" and gap <= 0 else ","
+        return f"{self.status}{separator} {text}"
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (the status included)."""

@@ -3,6 +3,7 @@
     python -m benchmarks              # everything, full size (what `make bench` runs)
     python -m benchmarks --only W1,W4 # some workloads
     python -m benchmarks --quick      # tiny sizes: checks that everything runs
+    python -m benchmarks --report-only benchmarks/results/latest.json  # rewrite the report
 
 A full run of every workload writes ``benchmarks/results/latest.{json,md}``, the chart
 ``docs/images/performance.png`` and the table in ``docs/performance.md``. Partial or quick
@@ -13,6 +14,7 @@ published figures.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from dataclasses import dataclass
 from importlib import import_module
@@ -124,7 +126,12 @@ def main(argv=None) -> int:
                         help="where a full run draws its chart")
     parser.add_argument("--doc", type=Path, default=REPO_ROOT / "docs" / "performance.md",
                         help="document whose results section a full run replaces")
+    parser.add_argument("--report-only", type=Path, metavar="JSON",
+                        help="measure nothing: redraw the chart and rewrite the results of "
+                             "an earlier full run from its JSON (e.g. results/latest.json)")
     args = parser.parse_args(argv)
+    if args.report_only is not None:
+        return _report_only(args)
     try:
         names = parse_only(args.only)
     except ValueError as error:
@@ -150,11 +157,35 @@ def main(argv=None) -> int:
     print(report.summary_line(env, scale.name, seconds))
     print(f"\nwrote {json_path} and {md_path}")
     if published:
-        chart = _try_chart(rows, args.chart)
-        link = None if chart is None else report.chart_link(chart, args.doc)
-        body = report.results_section(rows, env, scale.name, seconds, link)
-        if report.update_doc(args.doc, body):
-            print(f"updated the results section of {args.doc}")
+        _publish(rows, env, scale.name, seconds, args)
+    return 0
+
+
+def _publish(rows, env: dict, scale_name: str, seconds: float, args) -> None:
+    chart = _try_chart(rows, args.chart)
+    link = None if chart is None else report.chart_link(chart, args.doc)
+    body = report.results_section(rows, env, scale_name, seconds, link)
+    if report.update_doc(args.doc, body):
+        print(f"updated the results section of {args.doc}")
+
+
+def _report_only(args) -> int:
+    """Rewrite the report of a full run from its JSON (same numbers, same run)."""
+    try:
+        payload = json.loads(args.report_only.read_text())
+        rows = report.load_rows(args.report_only)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(
+            f"cannot read benchmark results from {args.report_only}: {error}") from None
+    if payload.get("scale") != FULL.name:
+        raise SystemExit(f"{args.report_only} holds a '{payload.get('scale')}' run; only a "
+                         f"full run is published")
+    env, seconds = payload["environment"], payload["seconds"]
+    md_path = args.report_only.with_suffix(".md")
+    md_path.write_text(f"# Benchmark results ({args.report_only.stem})\n\n"
+                       + report.results_section(rows, env, payload["scale"], seconds))
+    print(f"rewrote {md_path}")
+    _publish(rows, env, payload["scale"], seconds, args)
     return 0
 
 

@@ -384,7 +384,7 @@ def test_results_round_trip_through_json(tmp_path):
     text = md_path.read_text()
     assert text.startswith("# Benchmark results (latest)")
     assert "Measurement conditions" in text and "| W2 MLP 2-16-16-1 step | **2.50x**" in text
-    assert "not met: 0.50x over ≤ 2x" in text and text.count("| W2 | mlp |") == 1
+    assert "not met, by 0.50x (target ≤ 2x)" in text and text.count("| W2 | mlp |") == 1
 
 
 def test_update_doc_replaces_only_the_marked_section(tmp_path):
@@ -440,6 +440,24 @@ def test_quick_partial_run_writes_results_but_not_the_docs(tmp_path, capsys):
     assert {row["workload"] for row in payload["rows"]} == {"W3", "W4"}
     assert "keep" in doc.read_text() and not (tmp_path / "chart.png").exists()
     assert "| W4 |" in capsys.readouterr().out
+
+
+def test_report_only_rewrites_the_report_of_a_full_run(tmp_path):
+    env = report.environment()
+    json_path, _ = report.write_results(_rows(), tmp_path, "latest", env, "full", 12.0)
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"intro\n{report.DOC_START}\nold\n{report.DOC_END}\n")
+    argv = ["--report-only", str(json_path), "--doc", str(doc), "--chart",
+            str(tmp_path / "chart.png")]
+    assert run.main(argv) == 0
+    text = doc.read_text()
+    assert "old" not in text and "| W2 MLP 2-16-16-1 step | **2.50x**" in text
+    assert "not met, by 0.50x (target ≤ 2x)" in (tmp_path / "latest.md").read_text()
+    quick, _ = report.write_results(_rows(), tmp_path, "partial", env, "quick", 1.0)
+    with pytest.raises(SystemExit, match="only a full run is published"):
+        run.main(["--report-only", str(quick), "--doc", str(doc)])
+    with pytest.raises(SystemExit, match="cannot read benchmark results"):
+        run.main(["--report-only", str(tmp_path / "missing.json"), "--doc", str(doc)])
 
 
 def test_bad_workload_name_is_a_usage_error(capsys):
@@ -554,10 +572,12 @@ def test_a_target_that_names_a_peer_is_met_only_below_it():
     assert row.status == "met"  # PyTorch not measured: the ratio alone decides
     row.add_other("pytorch", timing.summarize([2.5], [1.0]))
     assert row.status == "not met"
-    assert row.verdict() == "not met: 0.50x under ≤ 3.5x; not below PyTorch eager (2.50x)"
+    assert row.verdict() == ("not met: 0.50x to spare (target ≤ 3.5x); not below PyTorch "
+                             "eager (2.50x)")
     growth = Row(workload="W3", case="tanh", metric="growth", kind="scalar", engine=1.2,
                  target_key="W3-growth")
-    assert growth.status == "not met" and growth.verdict() == "not met: 0.15 over ≤ 1.05"
+    assert growth.status == "not met"
+    assert growth.verdict() == "not met, by 0.15 (target ≤ 1.05)"
 
 
 def test_side_by_side_puts_every_implementation_of_a_workload_on_one_line():
@@ -578,5 +598,5 @@ def test_side_by_side_puts_every_implementation_of_a_workload_on_one_line():
     assert lines[3] == ("| W3 affine chain, L = 1e3 / 1e4 | **4.00x** / **5.00x** | – | – | "
                         "– | ≤ 3.5x; below PyTorch eager | not met |")
     verdicts = report.target_verdicts([eager, sigmoid]).splitlines()
-    assert "met: 0.10x under ≤ 0.8x" in verdicts[2]
-    assert "not met: 0.20x over ≤ 1x" in verdicts[3]
+    assert "met, 0.10x to spare (target ≤ 0.8x)" in verdicts[2]
+    assert "not met, by 0.20x (target ≤ 1x)" in verdicts[3]
