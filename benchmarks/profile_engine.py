@@ -139,7 +139,7 @@ def chain_memory(length: int = 20_000, top: int = 12) -> str:
     y.backward(np.ones(1))
     done = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    nodes = chain.NODES_PER_STEP * length
+    nodes = chain.NODES_PER_STEP["affine"] * length
     lines = [f"W3 chain, L = {length:,} ({nodes:,} nodes): bytes per node held, by line"]
     for title, snapshot in (("after forward", built), ("after backward", done)):
         diff = snapshot.compare_to(before, "lineno")

@@ -7,6 +7,7 @@ so the documentation always shows the latest full run.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .rows import Row
+from .rows import PEER_NAMES, Row
 from .targets import TARGETS
 
 DOC_START = "<!-- benchmark-results:start -->"
@@ -101,7 +102,8 @@ def markdown_table(rows: list[Row]) -> str:
             lines.append(f"| {row.workload} | {row.case} | {row.metric} | — | — | — | | | | "
                          f"skipped | {row.note} |")
             continue
-        target = f"≤ {row.target:g}x" if row.target is not None else ""
+        target = "" if row.target is None else (
+            f"≤ {row.target:g}{TARGETS[row.target_key].unit}")
         status = {"met": "met", "not met": "**not met**"}.get(row.status, "")
         lines.append(
             f"| {row.workload} | {row.case} | {row.metric} | {format_value(row, row.engine)} | "
@@ -110,6 +112,119 @@ def markdown_table(rows: list[Row]) -> str:
             f"{row.note} |"
         )
     return "\n".join(lines) + "\n"
+
+
+SIDE_BY_SIDE = (
+    ("W1 float64, with-logits / sigmoid + BCE", ("W1", "W1-sigmoid")),
+    ("W2 MLP 2-16-16-1 step", ("W2",)),
+    ("W3 affine chain, L = {lengths}", ("W3",)),
+    ("W3 tanh chain, L = {lengths}", ("W3-tanh",)),
+    ("W4 per op, forward / backward", ("W4-forward", "W4-backward")),
+    ("W5 extra peak memory, with-logits / sigmoid + BCE", ("W5", "W5-sigmoid")),
+)
+"""The lines of the side-by-side table (the issue's workloads) and the targets they show."""
+
+_SIDES = ("eager", "compiled", "pytorch", "jax")
+
+
+def _compiled_twin(row: Row, rows: list[Row]) -> Row | None:
+    """The compiled-step row measured in the same rounds as the eager ``row``, if any."""
+    for other in rows:
+        if (other is not row and other.kind == row.kind and other.metric == row.metric
+                and other.case.startswith(row.case + ", compiled")):
+            return other
+    return None
+
+
+def _power_of_ten(n: int) -> str:
+    exponent = round(math.log10(n)) if n > 0 else 0
+    return f"1e{exponent}" if 10 ** exponent == n else f"{n:,}"
+
+
+def side_by_side(rows: list[Row]) -> str:
+    """The issue's table: per workload, the ratio to numpy of every implementation that ran
+    it in this run (eager and compiled tinygrad_lr, PyTorch eager, jax.jit), "–" where one
+    did not, with the target and whether it was met.
+
+    >>> rows = [Row("W2", "mlp", "time per step", ratio=2.5, target_key="W2")]
+    >>> print(side_by_side(rows).splitlines()[2])
+    | W2 MLP 2-16-16-1 step | **2.50x** | – | – | – | ≤ 2x | not met |
+    """
+    lines = ["| workload | tinygrad_lr eager | tinygrad_lr compiled | PyTorch eager | jax.jit | "
+             "target (eager) | status |", "|---|---|---|---|---|---|---|"]
+    for label, keys in SIDE_BY_SIDE:
+        group = [r for key in keys for r in rows if r.target_key == key and r.ratio is not None]
+        if not group:
+            continue
+        cells = {side: [] for side in _SIDES}
+        for row in group:
+            twin = _compiled_twin(row, rows)
+            cells["eager"].append(f"**{row.ratio:.2f}x**")
+            cells["compiled"].append(f"{twin.ratio:.2f}x" if twin and twin.ratio else "–")
+            for peer in ("pytorch", "jax"):
+                other = row.others.get(peer)
+                cells[peer].append(f"{other['ratio']:.2f}x" if other else "–")
+        lengths = " / ".join(_power_of_ten(r.details["length"]) for r in group
+                             if "length" in r.details)
+        targets = " / ".join(dict.fromkeys(f"≤ {r.target:g}x" for r in group))
+        beaten = {TARGETS[key].below for key in keys} - {None}
+        if beaten:
+            targets += "; below " + ", ".join(PEER_NAMES[name] for name in sorted(beaten))
+        statuses = {r.status for r in group}
+        status = (statuses.pop() if len(statuses) == 1
+                  else " / ".join(r.status for r in group))
+        joined = {side: " / ".join(values) if any(v != "–" for v in values) else "–"
+                  for side, values in cells.items()}
+        lines.append(f"| {label.format(lengths=lengths)} | {joined['eager']} | "
+                     f"{joined['compiled']} | {joined['pytorch']} | {joined['jax']} | "
+                     f"{targets} | {status} |")
+    return "\n".join(lines) + "\n"
+
+
+def target_verdicts(rows: list[Row]) -> str:
+    """Every targeted figure of the run: the target, the measured figure, met or not and by
+    how much.
+
+    >>> rows = [Row("W5", "mem", "extra peak memory", kind="bytes", ratio=1.1,
+    ...             target_key="W5")]
+    >>> print(target_verdicts(rows).splitlines()[2])
+    | W5 extra peak memory, with-logits | mem | 1.10x | met, 0.20x to spare (target ≤ 1.3x) |
+    """
+    lines = ["| target | case | measured | verdict |", "|---|---|---|---|"]
+    for key, target in TARGETS.items():
+        for row in rows:
+            if row.target_key != key or row.value is None:
+                continue
+            lines.append(f"| {target.label} | {row.case} | "
+                         f"{row.value:.2f}{target.unit} | {row.verdict()} |")
+    return "\n".join(lines) + "\n"
+
+
+def conditions(env: dict, scale_name: str, seconds: float) -> str:
+    """The measurement conditions as a Markdown list (machine, load, versions, threads)."""
+    blas = ", ".join(f"{b['internal_api']} {b['version']} ({b['num_threads']} threads)"
+                     for b in env.get("blas", []) if b.get("internal_api")) or "unknown"
+    openblas = " ".join(f"`{k}={v}`" for k, v in env.get("openblas_env", {}).items())
+    load = env.get("other_load_cores")
+    load_text = ("not recorded (no /proc/stat)" if load is None else
+                 f"other programs kept {load:.2f} of the {env['cpus']} cores busy on average")
+    peers = ", ".join(f"{PEER_NAMES.get(k, k)} {v}" for k, v in env.get("peers", {}).items())
+    commit = env.get("commit", "unknown")
+    if env.get("engine_modified"):
+        commit += " (with uncommitted engine changes)"
+    items = [
+        f"when: {env['timestamp']}, scale '{scale_name}', {seconds:.0f} s in all",
+        f"machine: {env['cpu']}, {env['cpus']} CPUs, {env['platform']}",
+        f"load during the run: {load_text}",
+        f"Python {env['python']}, numpy {env['numpy']}; BLAS: {blas}"
+        + (f"; BLAS environment {openblas}" if openblas else ""),
+        "peers: " + (f"{peers}; PyTorch on one thread for tiny arrays (W2, W3, W4), its "
+                     "default threads for W1 and W5; jax on CPU, float64"
+                     if peers else "none installed (their columns show the issue's "
+                     "stated figures, marked so)"),
+        f"tinygrad_lr at commit {commit}",
+    ]
+    return "".join(f"- {item}\n" for item in items)
 
 
 def environment() -> dict:
@@ -181,6 +296,27 @@ def summary_line(env: dict, scale_name: str, seconds: float) -> str:
             f"{seconds:.0f} s in all{load_text}.")
 
 
+def results_section(rows: list[Row], env: dict, scale_name: str, seconds: float,
+                    chart: str | None = None) -> str:
+    """The whole report of one run in Markdown: conditions, the side-by-side table, the
+    chart (``chart`` is its path relative to the page), the targets' verdicts, every row."""
+    parts = [
+        "Measurement conditions:\n\n" + conditions(env, scale_name, seconds),
+        "### Side by side\n\nRatio to hand-written numpy measured in the same rounds "
+        "(lower is better; `a / b` lists the cases the workload names; – where an "
+        "implementation did not run the case).\n\n" + side_by_side(rows),
+    ]
+    if chart is not None:
+        parts.append(f"![Ratios to numpy of every implementation against the targets]"
+                     f"({chart})\n")
+    parts += [
+        "### Targets: met or not, and by how much\n\n" + target_verdicts(rows),
+        "### Every figure\n\n" + markdown_table(rows) + "\n"
+        + summary_line(env, scale_name, seconds) + "\n",
+    ]
+    return "\n".join(parts)
+
+
 def write_results(rows: list[Row], folder: Path, name: str, env: dict, scale_name: str,
                   seconds: float) -> tuple[Path, Path]:
     """Write ``<name>.json`` and ``<name>.md`` into ``folder``; return their paths."""
@@ -189,25 +325,35 @@ def write_results(rows: list[Row], folder: Path, name: str, env: dict, scale_nam
     payload = {"environment": env, "scale": scale_name, "seconds": seconds,
                "rows": [row.to_dict() for row in rows]}
     json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    md_path.write_text(markdown_table(rows) + "\n" + summary_line(env, scale_name, seconds)
-                       + "\n")
+    md_path.write_text(f"# Benchmark results ({name})\n\n"
+                       + results_section(rows, env, scale_name, seconds))
     return json_path, md_path
 
 
-def update_doc(doc: Path, table: str, chart: Path | None) -> bool:
-    """Replace the text between the result markers of ``doc``; False if it has none."""
+def update_doc(doc: Path, body: str) -> bool:
+    """Replace the text between the result markers of ``doc``; False if it has none.
+
+    The file is replaced atomically (written beside it, then renamed).
+    """
     if not doc.exists():
         return False
     text = doc.read_text()
     start, end = text.find(DOC_START), text.find(DOC_END)
     if start < 0 or end < start:
         return False
-    body = table
-    if chart is not None:
-        relative = os.path.relpath(chart, doc.parent)
-        body += f"\n![Ratios to numpy against the targets]({relative})\n"
-    doc.write_text(text[: start + len(DOC_START)] + "\n" + body + text[end:])
+    temporary = doc.with_name(doc.name + ".tmp")
+    temporary.write_text(text[: start + len(DOC_START)] + "\n" + body + text[end:])
+    os.replace(temporary, doc)
     return True
+
+
+def chart_link(chart: Path, doc: Path) -> str:
+    """The chart's path as ``doc`` links to it.
+
+    >>> chart_link(Path("/r/docs/images/c.png"), Path("/r/docs/performance.md"))
+    'images/c.png'
+    """
+    return os.path.relpath(chart, doc.parent)
 
 
 def load_rows(path: Path) -> list[Row]:

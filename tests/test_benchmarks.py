@@ -2,6 +2,7 @@
 other and with independent oracles (finite differences, closed forms), and the harness,
 report and command line do what their docs say. No timing is asserted here."""
 
+import dataclasses
 import doctest
 import importlib
 import json
@@ -88,12 +89,31 @@ def test_w1_floor_is_the_two_matrix_vector_products():
     np.testing.assert_allclose(logistic.matvec_floor(X, w), X.T @ (X @ w))
 
 
-def test_w5_case_reports_memory_above_the_data_and_equal_losses():
-    engine = peak_memory.run_case("engine", 3_000, 5, 2)
-    numpy_ = peak_memory.run_case("numpy", 3_000, 5, 2)
+@pytest.mark.parametrize("loss", logistic.LOSSES)
+def test_w5_case_reports_memory_above_the_data_and_equal_losses(loss):
+    engine = peak_memory.run_case("engine", 3_000, 5, 2, loss)
+    numpy_ = peak_memory.run_case("numpy", 3_000, 5, 2, loss)
     assert engine["data_bytes"] == 3_000 * 5 * 8 + 3_000 * 8
     assert engine["extra_peak_bytes"] >= 0 and numpy_["extra_peak_bytes"] >= 0
+    assert engine["loss"] == loss
     np.testing.assert_allclose(engine["losses"], numpy_["losses"], rtol=1e-12)
+    for name in peers.available():  # a peer takes the same steps from the same weights
+        peer = peak_memory.run_case(name, 3_000, 5, 2, loss)
+        np.testing.assert_allclose(peer["losses"], numpy_["losses"], rtol=1e-9)
+
+
+def test_w5_measure_reports_both_losses_with_the_peers():
+    rows = peak_memory.measure(dataclasses.replace(run.QUICK, w5_shape=(2_000, 4),
+                                                   w5_steps=1, w5_rounds=1))
+    assert [r.target_key for r in rows] == ["W5", "W5-sigmoid"]
+    assert all(r.kind == "bytes" and r.numpy > 0 for r in rows)
+    assert all(set(r.others) == set(peers.available()) for r in rows)
+
+
+def test_w5_rejects_a_side_that_starts_elsewhere():
+    cases = {"numpy": [{"losses": [0.69]}], "engine": [{"losses": [0.70]}]}
+    with pytest.raises(AssertionError, match="engine started at loss 0.7"):
+        peak_memory._check_losses(cases)
 
 
 # ----------------------------------------------------------------------------------- W2
@@ -132,28 +152,84 @@ def test_two_moons_has_balanced_labels_on_two_arcs():
 
 
 # ----------------------------------------------------------------------------------- W3
-@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
-def test_w3_chain_matches_the_closed_form(impl):
+def _skip_missing_peer(impl):
     if impl in peers.PEERS and impl not in peers.available():
         pytest.skip(f"{impl} is not installed (the optional bench-peers extra)")
-    result = chain.IMPLEMENTATIONS[impl](500)
-    value, grad = chain.closed_form(500)
+
+
+@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
+def test_w3_affine_chain_matches_the_closed_form(impl):
+    _skip_missing_peer(impl)
+    result = chain.IMPLEMENTATIONS[impl](200, "affine")
+    value, grad = chain.closed_form(200)
     assert result["value"] == pytest.approx(value, rel=1e-12)
     assert result["grad"] == pytest.approx(grad, rel=1e-9)
-    assert grad == pytest.approx(math.exp(500 * math.log(0.999)))
+    assert grad == pytest.approx(math.exp(200 * math.log(0.999)))
+
+
+@pytest.mark.parametrize("impl", sorted(chain.IMPLEMENTATIONS))
+def test_w3_tanh_chain_matches_the_reference(impl):
+    _skip_missing_peer(impl)
+    result = chain.IMPLEMENTATIONS[impl](200, "tanh")
+    value, grad = chain.tanh_reference(200)
+    assert result["value"] == pytest.approx(value, rel=1e-12)
+    assert result["grad"] == pytest.approx(grad, rel=1e-9)
+
+
+def test_w3_tanh_reference_gradient_is_the_finite_difference():
+    # The reference (and numpy's hand-derived backward) multiply 1 − tanh² along the
+    # chain; a float64 central difference of the plain forward must agree.
+    def forward(x0, length=40):
+        y = x0
+        for _ in range(length):
+            y = math.tanh(y)
+        return y
+
+    h = 1e-6
+    difference = (forward(1.0 + h) - forward(1.0 - h)) / (2 * h)
+    value, grad = chain.tanh_reference(40)
+    assert value == forward(1.0)
+    assert grad == pytest.approx(difference, rel=1e-6)
+    assert chain.tanh_reference(1)[1] == pytest.approx(1 / math.cosh(1.0) ** 2)
+
+
+def test_w3_rejects_an_unknown_chain():
+    with pytest.raises(ValueError, match="chain must be one of"):
+        chain.numpy_chain(5, "sine")
 
 
 def test_w3_run_case_collects_every_run():
-    case = chain.run_case("engine", 200, repeats=3)
+    case = chain.run_case("engine", 200, repeats=3, chain="tanh")
     assert len(case["forward"]) == len(case["backward"]) == 3
     assert case["extra_peak_bytes"] >= 0 and case["length"] == 200
+    assert case["chain"] == "tanh"
 
 
-def test_w3_check_rejects_a_wrong_gradient():
-    case = chain.run_case("numpy", 10, repeats=1)
+@pytest.mark.parametrize("name", chain.CHAINS)
+def test_w3_check_rejects_a_wrong_gradient(name):
+    case = chain.run_case("numpy", 10, repeats=1, chain=name)
+    chain._check(case)
     case["grad"] *= 1.01
-    with pytest.raises(AssertionError, match="expected"):
+    with pytest.raises(AssertionError, match=f"{name} chain.*expected"):
         chain._check(case)
+
+
+def test_w3_measure_reports_both_chains_and_their_growth():
+    scale = dataclasses.replace(run.QUICK, w3_plan=((20, 1, 3), (40, 1, 1)),
+                                w3_jax_max_length=20)
+    rows = chain.measure(scale)
+    lengths = [length for length, _, _ in scale.w3_plan]
+    timed = [r for r in rows if r.kind == "time"]
+    assert [(r.details["chain"], r.details["length"]) for r in timed] == [
+        (name, length) for name in chain.CHAINS for length in lengths]
+    assert [r.target_key for r in timed] == ["W3"] * len(lengths) + ["W3-tanh"] * len(lengths)
+    assert [r.details["nodes"] for r in timed] == [2 * n for n in lengths] + lengths
+    growth = [r for r in rows if r.kind == "scalar"]
+    assert [r.target_key for r in growth] == ["W3-growth"] * 2
+    for row in timed:  # every peer installed here ran in the same rounds
+        expected = {name for name in peers.available()
+                    if name == "pytorch" or row.details["length"] <= scale.w3_jax_max_length}
+        assert set(row.others) == expected
 
 
 def test_growth_exponent_recovers_power_laws():
@@ -166,6 +242,9 @@ def test_w3_subprocess_command_line():
     case = memory.run_subprocess("benchmarks.workloads.chain", "--impl", "numpy",
                                  "--length", "50")
     assert case["impl"] == "numpy" and case["grad"] == pytest.approx(0.999 ** 50)
+    case = memory.run_subprocess("benchmarks.workloads.chain", "--chain", "tanh", "--impl",
+                                 "engine", "--length", "50")
+    assert case["grad"] == pytest.approx(chain.tanh_reference(50)[1], rel=1e-12)
 
 
 # ----------------------------------------------------------------------------------- W4
@@ -302,33 +381,43 @@ def test_results_round_trip_through_json(tmp_path):
     assert payload["rows"][0]["status"] == "not met" and payload["scale"] == "full"
     assert payload["environment"]["numpy"] == np.__version__
     assert report.load_rows(json_path) == _rows()
-    assert md_path.read_text().startswith("| workload |")
+    text = md_path.read_text()
+    assert text.startswith("# Benchmark results (latest)")
+    assert "Measurement conditions" in text and "| W2 MLP 2-16-16-1 step | **2.50x**" in text
+    assert "not met, by 0.50x (target ≤ 2x)" in text and text.count("| W2 | mlp |") == 1
 
 
 def test_update_doc_replaces_only_the_marked_section(tmp_path):
     doc = tmp_path / "performance.md"
     doc.write_text(f"intro\n{report.DOC_START}\nold table\n{report.DOC_END}\noutro\n")
-    assert report.update_doc(doc, "new table\n", tmp_path / "images" / "chart.png")
+    assert report.update_doc(doc, "new table\n")
     text = doc.read_text()
-    assert "old table" not in text and "new table" in text and "(images/chart.png)" in text
+    assert "old table" not in text and "new table" in text
     assert text.startswith("intro\n") and text.endswith(f"{report.DOC_END}\noutro\n")
     plain = tmp_path / "plain.md"
     plain.write_text("no markers\n")
-    assert not report.update_doc(plain, "table", None)
+    assert not report.update_doc(plain, "table")
     assert plain.read_text() == "no markers\n"
 
 
 def test_chart_is_drawn(tmp_path):
     pytest.importorskip("matplotlib")  # the optional `bench` extra
-    from benchmarks.chart import chart_points, draw_chart
+    from benchmarks.chart import chart_groups, chart_points, draw_chart
 
     rows = _rows() + [
         Row(workload="W3", case=f"L = {n:,} (x nodes)", metric="time per node", engine=5e-6,
             numpy=1e-6, ratio=r, rounds=1, target_key="W3", details={"length": n})
         for n, r in ((1000, 5.0), (10_000, 6.0))
     ]
+    rows[0].add_other("jax", timing.summarize([1.3], [1.0]))
     points = chart_points(rows)
     assert [p[1] for p in points] == [2.5, 6.0, 1.25]  # W3 shown by its worst ratio
+    groups = {g["key"]: g for g in chart_groups(rows)}
+    assert "L = 10,000" in groups["W3"]["label"]
+    # measured peers are bars; PyTorch's stated figure stands in where it was not measured
+    assert groups["W2"]["bars"]["jax"] == {"ratio": 1.3, "target": None, "met": None}
+    assert groups["W2"]["bars"]["pytorch"]["stated"] and "jax" not in groups["W5"]["bars"]
+    assert groups["W2"]["bars"]["eager"] == {"ratio": 2.5, "target": 2.0, "met": False}
     path = draw_chart(rows, tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -351,6 +440,24 @@ def test_quick_partial_run_writes_results_but_not_the_docs(tmp_path, capsys):
     assert {row["workload"] for row in payload["rows"]} == {"W3", "W4"}
     assert "keep" in doc.read_text() and not (tmp_path / "chart.png").exists()
     assert "| W4 |" in capsys.readouterr().out
+
+
+def test_report_only_rewrites_the_report_of_a_full_run(tmp_path):
+    env = report.environment()
+    json_path, _ = report.write_results(_rows(), tmp_path, "latest", env, "full", 12.0)
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"intro\n{report.DOC_START}\nold\n{report.DOC_END}\n")
+    argv = ["--report-only", str(json_path), "--doc", str(doc), "--chart",
+            str(tmp_path / "chart.png")]
+    assert run.main(argv) == 0
+    text = doc.read_text()
+    assert "old" not in text and "| W2 MLP 2-16-16-1 step | **2.50x**" in text
+    assert "not met, by 0.50x (target ≤ 2x)" in (tmp_path / "latest.md").read_text()
+    quick, _ = report.write_results(_rows(), tmp_path, "partial", env, "quick", 1.0)
+    with pytest.raises(SystemExit, match="only a full run is published"):
+        run.main(["--report-only", str(quick), "--doc", str(doc)])
+    with pytest.raises(SystemExit, match="cannot read benchmark results"):
+        run.main(["--report-only", str(tmp_path / "missing.json"), "--doc", str(doc)])
 
 
 def test_bad_workload_name_is_a_usage_error(capsys):
@@ -457,3 +564,39 @@ def test_peers_are_optional(monkeypatch):
 
     monkeypatch.setattr(peers, "module", lambda name: None)
     assert peers.available() == [] and peers.versions() == {}
+
+
+def test_a_target_that_names_a_peer_is_met_only_below_it():
+    row = Row(workload="W3", case="tanh, L = 1,000 (1,000 nodes)", metric="time per node",
+              ratio=3.0, rounds=3, target_key="W3-tanh", details={"length": 1000})
+    assert row.status == "met"  # PyTorch not measured: the ratio alone decides
+    row.add_other("pytorch", timing.summarize([2.5], [1.0]))
+    assert row.status == "not met"
+    assert row.verdict() == ("not met: 0.50x to spare (target ≤ 3.5x); not below PyTorch "
+                             "eager (2.50x)")
+    growth = Row(workload="W3", case="tanh", metric="growth", kind="scalar", engine=1.2,
+                 target_key="W3-growth")
+    assert growth.status == "not met"
+    assert growth.verdict() == "not met, by 0.15 (target ≤ 1.05)"
+
+
+def test_side_by_side_puts_every_implementation_of_a_workload_on_one_line():
+    eager = Row(workload="W1", case="float64, with-logits BCE", metric="time per step",
+                ratio=0.7, target_key="W1")
+    eager.add_other("pytorch", timing.summarize([1.5], [1.0]))
+    eager.add_other("jax", timing.summarize([0.6], [1.0]))
+    compiled = Row(workload="W1", case="float64, with-logits BCE, compiled",
+                   metric="time per step", ratio=0.65)
+    sigmoid = Row(workload="W1", case="float64, sigmoid + BCE", metric="time per step",
+                  ratio=1.2, target_key="W1-sigmoid")
+    chains = [Row(workload="W3", case=f"affine, L = {n:,}", metric="time per node",
+                  ratio=r, target_key="W3", details={"length": n})
+              for n, r in ((1000, 4.0), (10_000, 5.0))]
+    lines = report.side_by_side([eager, compiled, sigmoid, *chains]).splitlines()
+    assert lines[2] == ("| W1 float64, with-logits / sigmoid + BCE | **0.70x** / **1.20x** | "
+                        "0.65x / – | 1.50x / – | 0.60x / – | ≤ 0.8x / ≤ 1x | met / not met |")
+    assert lines[3] == ("| W3 affine chain, L = 1e3 / 1e4 | **4.00x** / **5.00x** | – | – | "
+                        "– | ≤ 3.5x; below PyTorch eager | not met |")
+    verdicts = report.target_verdicts([eager, sigmoid]).splitlines()
+    assert "met, 0.10x to spare (target ≤ 0.8x)" in verdicts[2]
+    assert "not met, by 0.20x (target ≤ 1x)" in verdicts[3]
