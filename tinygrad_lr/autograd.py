@@ -229,7 +229,7 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
 def _cyclic_gc_paused():
     """Backward makes no reference cycles, yet each new gradient can trigger the cyclic
     collector, which then rescans the whole graph: on deep graphs that doubles the time.
-    (Recording ops pause it too, and for the same reason: see ``Op._call2``. So after a
+    (Recording ops pause it too, and for the same reason: see ``Op._run``. So after a
     loop of ops the collector may be due, and backward pauses it from its first
     allocation, not only for the walk.)"""
     was_enabled = gc.isenabled()
