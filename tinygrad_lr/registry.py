@@ -21,7 +21,8 @@ Tensor method, and visible to ``backward``, ``gradcheck``, the op test-suite and
     >>> tg.registry.unregister_op("cube_demo")
 
 Conventions for ``forward(*inputs, **params)``: positional parameters are the inputs
-(tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...).
+(tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...). A
+forward that is a single numpy ufunc call may be the ufunc itself (``forward = np.add``).
 ``backward(grad, out, *inputs, **params)`` receives the incoming gradient, the output
 tensor and the inputs as the forward saw them (tensors or numbers), and returns one
 gradient per input (a single value for a one-input op). It may return ``None`` for an
@@ -122,7 +123,8 @@ class Op:
         self.label = label or name
         self.formula = formula
         self.cases = cases
-        self.__doc__ = doc or getattr(forward, "__doc__", None) or f"The '{name}' op."
+        own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
+        self.__doc__ = doc or own_doc or f"The '{name}' op."
         self.__name__ = name
         self.n_inputs, self.param_names, self.param_defaults = _read_signature(name, forward)
         _check_backward_signature(name, backward, self.n_inputs, self.param_names)
@@ -236,6 +238,14 @@ class Op:
 
 
 def _read_signature(name, forward):
+    if isinstance(forward, np.ufunc):
+        # A forward that is one numpy ufunc may be the ufunc itself (``forward = np.add``):
+        # one Python call fewer on every use of the op. Its inputs are the ufunc's; it has
+        # no settings (numpy's keywords, ``out=`` and the like, are not the op's).
+        if forward.nout != 1:
+            raise TypeError(f"op '{name}': a ufunc forward must have one output, "
+                            f"{forward.__name__} has {forward.nout}")
+        return forward.nin, (), {}
     if _first_parameter(forward) == "self":
         raise TypeError(f"op '{name}': forward and backward are plain functions in the class "
                         "body, without self")
@@ -459,7 +469,8 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
 
     Args:
         name: the op's name; also its name in ``tinygrad_lr`` and ``tinygrad_lr.functional``.
-        forward: ``forward(*inputs, **params) -> ndarray`` on numpy arrays.
+        forward: ``forward(*inputs, **params) -> ndarray`` on numpy arrays, or a numpy
+            ufunc with one output (its inputs are the op's; no settings).
         backward: ``backward(grad, out, *inputs, **params)`` returning one gradient per
             input, computed with Tensor operations.
         label: short text for rendered graphs (default: the name).
