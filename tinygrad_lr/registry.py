@@ -173,7 +173,9 @@ class Op:
         # collector, which rescans every live one, the whole growing graph, each time it
         # runs: a loop of ops would slow down as its graph deepens. The graph has no cycles
         # (refcounting frees it), so the collector pauses while the op makes them; it runs
-        # as usual at the next allocation outside an op.
+        # as usual at the next allocation outside an op. (Grad mode is read first: under
+        # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
+        record = record and (not grad_mode.threads_without_grad or _modes.enabled)
         paused = record and _gc_isenabled()
         if paused:
             _gc_disable()
@@ -184,7 +186,7 @@ class Op:
                 raise _forward_error(self.name, arrays, error) from None
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            if record and (not grad_mode.threads_without_grad or _modes.enabled):
+            if record:
                 result = recorded(out, self, args, params)
             else:  # (when recording, an input is floating: nothing to promote)
                 dtype = out.dtype
