@@ -176,7 +176,7 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
         # A target's own backward runs only if another target lies below it: grad(y, h)
         # must leave h's graph untouched for later use.
         on_the_way = set(order)
-    pending: dict[Tensor, Tensor] = {}
+    pending: dict[Tensor, Tensor | np.ndarray] = {}  # gradients arriving at each tensor
     for out, seed in zip(outputs, seeds):
         _accumulate(pending, out, seed, create_graph)
     found: dict[Tensor, Tensor] = {}
@@ -187,6 +187,8 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
             g = pending.pop(t, None)
             if g is None:
                 continue
+            if not isinstance(g, Tensor):  # a sum of gradients, kept as an array until now
+                g = wrap(g)
             t._visit = visit
             visit += 1
             if t._hooks:
@@ -286,7 +288,11 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
         elif create_graph:
             pending[parent] = previous + pg
         else:
-            pending[parent] = wrap(previous.data + pg.data)
+            # The sum stays an array until its tensor is walked (see _propagate): a leaf
+            # may sum thousands of gradients, and only the total needs a Tensor.
+            if isinstance(previous, Tensor):
+                previous = previous.data
+            pending[parent] = previous + pg.data
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.
