@@ -37,6 +37,32 @@ def test_registered_op_is_a_function_a_method_and_in_functional(softsign):
     assert softsign.__doc__ == "x / (1 + |x|)."
 
 
+def test_a_ufunc_is_a_forward_with_its_inputs_and_no_settings():
+    # forward = np.hypot: two inputs, the op's usual errors and dtype rules, and a rule
+    # checked against the closed form d/da hypot(a, b) = a / hypot(a, b).
+    hypot = register_op("hypot_ufunc_test", np.hypot,
+                        lambda grad, out, a, b: (grad * a / out, grad * b / out))
+    try:
+        assert (hypot.n_inputs, hypot.param_names) == (2, ())
+        assert hypot.__doc__ == "The 'hypot_ufunc_test' op."
+        a = tg.Tensor([3.0, 5.0], requires_grad=True)
+        b = tg.Tensor([4.0, 12.0], requires_grad=True)
+        hypot(a, b).sum().backward()
+        np.testing.assert_allclose(a.grad.data, [3 / 5, 5 / 13])
+        np.testing.assert_allclose(b.grad.data, [4 / 5, 12 / 13])
+        assert hypot(np.array([3, 5], dtype=np.int8), 4).dtype == np.float64
+        with pytest.raises(ValueError, match=r"hypot_ufunc_test: cannot apply to inputs of "
+                                             r"shapes \(2,\), \(3,\)"):
+            hypot(a, tg.ones(3))
+        with pytest.raises(TypeError, match="unexpected keyword argument"):
+            hypot(a, b, out=None)
+    finally:
+        unregister_op("hypot_ufunc_test")
+    with pytest.raises(TypeError, match="one output, divmod has 2"):
+        register_op("divmod_ufunc_test", np.divmod, lambda grad, out, a, b: (grad, grad))
+    assert get_op("mul").forward is np.multiply
+
+
 def test_unregister_removes_the_method(softsign):
     unregister_op("softsign_test")
     assert not hasattr(tg.Tensor, "softsign_test")

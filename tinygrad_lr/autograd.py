@@ -144,25 +144,25 @@ def topological_order(outputs) -> list[Tensor]:
     ['x', 'mul', 'exp']
     """
     # Tensors hash by identity, so they serve as their own keys here and in _propagate.
-    # A tensor is pushed once to expand it, then again (now in ``visited``) as the marker
-    # that its inputs are done. In a graph without cycles, a popped tensor that is already
-    # visited is that marker unless it is already in the order (a repeated push).
+    # A tensor is pushed once to expand it (its state becomes False), then again as the
+    # marker that its inputs are done: popped with state False, it joins the order (True).
+    # In a graph without cycles, a tensor popped with state True is a repeated push. (One
+    # dict of states does the work of a visited set and a done set: a lookup less per node.)
     order: list[Tensor] = []
-    visited: set[Tensor] = set()
-    done: set[Tensor] = set()
+    state: dict[Tensor, bool] = {}
     stack = list(outputs)
     while stack:
         t = stack.pop()
-        if t in visited:
-            if t not in done:
-                done.add(t)
-                order.append(t)
-            continue
-        visited.add(t)
-        stack.append(t)
-        for parent in t._inputs:
-            if isinstance(parent, Tensor) and parent._requires_grad and parent not in visited:
-                stack.append(parent)
+        done = state.get(t)
+        if done is None:
+            state[t] = False
+            stack.append(t)
+            for parent in t._inputs:
+                if isinstance(parent, Tensor) and parent._requires_grad and parent not in state:
+                    stack.append(parent)
+        elif not done:
+            state[t] = True
+            order.append(t)
     return order
 
 
@@ -176,7 +176,7 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
         # A target's own backward runs only if another target lies below it: grad(y, h)
         # must leave h's graph untouched for later use.
         on_the_way = set(order)
-    pending: dict[Tensor, Tensor] = {}
+    pending: dict[Tensor, Tensor | np.ndarray] = {}  # gradients arriving at each tensor
     for out, seed in zip(outputs, seeds):
         _accumulate(pending, out, seed, create_graph)
     found: dict[Tensor, Tensor] = {}
@@ -187,6 +187,8 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
             g = pending.pop(t, None)
             if g is None:
                 continue
+            if not isinstance(g, Tensor):  # a sum of gradients, kept as an array until now
+                g = wrap(g)
             t._visit = visit
             visit += 1
             if t._hooks:
@@ -229,7 +231,7 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
 def _cyclic_gc_paused():
     """Backward makes no reference cycles, yet each new gradient can trigger the cyclic
     collector, which then rescans the whole graph: on deep graphs that doubles the time.
-    (Recording ops pause it too, and for the same reason: see ``Op._call2``. So after a
+    (Recording ops pause it too, and for the same reason: see ``Op._run``. So after a
     loop of ops the collector may be due, and backward pauses it from its first
     allocation, not only for the walk.)"""
     was_enabled = gc.isenabled()
@@ -286,7 +288,11 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
         elif create_graph:
             pending[parent] = previous + pg
         else:
-            pending[parent] = wrap(previous.data + pg.data)
+            # The sum stays an array until its tensor is walked (see _propagate): a leaf
+            # may sum thousands of gradients, and only the total needs a Tensor.
+            if isinstance(previous, Tensor):
+                previous = previous.data
+            pending[parent] = previous + pg.data
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.

@@ -21,7 +21,8 @@ Tensor method, and visible to ``backward``, ``gradcheck``, the op test-suite and
     >>> tg.registry.unregister_op("cube_demo")
 
 Conventions for ``forward(*inputs, **params)``: positional parameters are the inputs
-(tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...).
+(tensors or numbers), keyword-only parameters are the op's settings (``axis`` ...). A
+forward that is a single numpy ufunc call may be the ufunc itself (``forward = np.add``).
 ``backward(grad, out, *inputs, **params)`` receives the incoming gradient, the output
 tensor and the inputs as the forward saw them (tensors or numbers), and returns one
 gradient per input (a single value for a one-input op). It may return ``None`` for an
@@ -122,7 +123,8 @@ class Op:
         self.label = label or name
         self.formula = formula
         self.cases = cases
-        self.__doc__ = doc or getattr(forward, "__doc__", None) or f"The '{name}' op."
+        own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
+        self.__doc__ = doc or own_doc or f"The '{name}' op."
         self.__name__ = name
         self.n_inputs, self.param_names, self.param_defaults = _read_signature(name, forward)
         _check_backward_signature(name, backward, self.n_inputs, self.param_names)
@@ -144,7 +146,7 @@ class Op:
 
     def __call__(self, *args, **params):
         # The general entry: any arity, settings, arrays and lists. The operators and the
-        # Tensor methods take the shorter ``_call1``/``_call2`` for the common cases.
+        # Tensor methods run the common cases (see ``_operator_method``) without its loops.
         if len(args) != self._arity:  # also true for every call of a variadic op
             args, params = self._bind(args, params)
         elif params and not self._param_set.issuperset(params):
@@ -164,68 +166,41 @@ class Op:
             check_axis(self.name, params["axis"], arrays)
         return self._run(args, arrays, params or None, record)
 
-    def _call1(self, x):
-        """``op(x)`` for a tensor and no settings (``t.exp()``): ``__call__`` minus its loops."""
-        if not isinstance(x, Tensor):
-            return self(x)
-        if x._requires_grad and _gc_isenabled():  # a node of the graph: see _call2
-            _gc_disable()
-            try:
-                return self._run((x,), (x.data,), None, True)
-            finally:
-                _gc_enable()
-        return self._run((x,), (x.data,), None, x._requires_grad)
-
-    def _call2(self, a, b):
-        """``op(a, b)`` for tensors and Python numbers and no settings (``a * b``, ``a + 1``):
-        ``__call__`` minus its loops. Anything else takes the general path."""
-        if isinstance(a, Tensor):
-            x, record = a.data, a._requires_grad
-        elif a.__class__ in _PLAIN_NUMBERS:
-            x, record = a, False
-        else:
-            return self(a, b)
-        if isinstance(b, Tensor):
-            y = b.data
-            record = record or b._requires_grad
-        elif b.__class__ in _PLAIN_NUMBERS:
-            y = b
-        else:
-            return self(a, b)
-        if record and _gc_isenabled():
-            # A recorded result and its inputs tuple are two more objects for the cyclic
-            # collector, which rescans every live one, the whole growing graph, each time it
-            # runs: a loop of operators would slow down as its graph deepens. The graph has
-            # no cycles (refcounting frees it), so the collector pauses while the op makes
-            # them; it runs as usual at the next allocation outside an op.
-            _gc_disable()
-            try:
-                return self._run((a, b), (x, y), None, True)
-            finally:
-                _gc_enable()
-        return self._run((a, b), (x, y), None, record)
-
     def _run(self, args, arrays, params, record):
         """Run the forward on ``arrays`` (the data of ``args``); the value becomes a Tensor,
         linked into the graph when ``record`` (an input requires grad) and grad mode is on."""
+        # A recorded result and its inputs tuple are two more objects for the cyclic
+        # collector, which rescans every live one, the whole growing graph, each time it
+        # runs: a loop of ops would slow down as its graph deepens. The graph has no cycles
+        # (refcounting frees it), so the collector pauses while the op makes them; it runs
+        # as usual at the next allocation outside an op. (Grad mode is read first: under
+        # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
+        record = record and (not grad_mode.threads_without_grad or _modes.enabled)
+        paused = record and _gc_isenabled()
+        if paused:
+            _gc_disable()
         try:
-            out = self.forward(*arrays, **params) if params else self.forward(*arrays)
-        except (ValueError, IndexError, TypeError, OverflowError) as error:
-            raise _forward_error(self.name, arrays, error) from None
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if record and (not grad_mode.threads_without_grad or _modes.enabled):
-            result = recorded(out, self, args, params)
-        else:  # (when recording, an input is floating: nothing to promote)
-            dtype = out.dtype
-            if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                out = _float64_from_integers(self, out, arrays, params or {})
-            result = wrap(out)
-        if grad_mode.threads_with_anomaly and _modes.anomaly:
-            check_finite(out, self.name, "forward value", _user_frame())
-            if result._op is not None:
-                result._trace = _user_frame()
-        return result
+            try:
+                out = self.forward(*arrays, **params) if params else self.forward(*arrays)
+            except (ValueError, IndexError, TypeError, OverflowError) as error:
+                raise _forward_error(self.name, arrays, error) from None
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            if record:
+                result = recorded(out, self, args, params)
+            else:  # (when recording, an input is floating: nothing to promote)
+                dtype = out.dtype
+                if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+                    out = _float64_from_integers(self, out, arrays, params or {})
+                result = wrap(out)
+            if grad_mode.threads_with_anomaly and _modes.anomaly:
+                check_finite(out, self.name, "forward value", _user_frame())
+                if result._op is not None:
+                    result._trace = _user_frame()
+            return result
+        finally:
+            if paused:
+                _gc_enable()
 
     def _bind(self, args, params):
         """Split positional arguments into inputs and params (``sum(x, 1)`` is axis=1)."""
@@ -265,6 +240,14 @@ class Op:
 
 
 def _read_signature(name, forward):
+    if isinstance(forward, np.ufunc):
+        # A forward that is one numpy ufunc may be the ufunc itself (``forward = np.add``):
+        # one Python call fewer on every use of the op. Its inputs are the ufunc's; it has
+        # no settings (numpy's keywords, ``out=`` and the like, are not the op's).
+        if forward.nout != 1:
+            raise TypeError(f"op '{name}': a ufunc forward must have one output, "
+                            f"{forward.__name__} has {forward.nout}")
+        return forward.nin, (), {}
     if _first_parameter(forward) == "self":
         raise TypeError(f"op '{name}': forward and backward are plain functions in the class "
                         "body, without self")
@@ -488,7 +471,8 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
 
     Args:
         name: the op's name; also its name in ``tinygrad_lr`` and ``tinygrad_lr.functional``.
-        forward: ``forward(*inputs, **params) -> ndarray`` on numpy arrays.
+        forward: ``forward(*inputs, **params) -> ndarray`` on numpy arrays, or a numpy
+            ufunc with one output (its inputs are the op's; no settings).
         backward: ``backward(grad, out, *inputs, **params)`` returning one gradient per
             input, computed with Tensor operations.
         label: short text for rendered graphs (default: the name).
@@ -562,33 +546,18 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
         raise ValueError(
             f"Tensor.{method_name} already belongs to op '{owner}'; pick another method name"
         )
-    # Each method takes the op's short path (_call1, _call2) when its arguments allow.
-    unary = target.n_inputs == 1
     if impl is not None:
         method = impl
-    elif reflected:
-        def method(self, other):
-            try:
-                return target._call2(other, self)
-            except OperandTypeError:
-                return NotImplemented
-    elif method_name.startswith("__") and target.n_inputs == 2:
-        # Python operators return NotImplemented for foreign types, so `t + "a"` is the
-        # usual TypeError and other types get a chance to handle the operation.
-        def method(self, other):
-            try:
-                return target._call2(self, other)
-            except OperandTypeError:
-                return NotImplemented
+    elif reflected or (target.n_inputs == 2 and method_name.startswith("__")):
+        method = _operator_method(target, reflected)
+    elif target.n_inputs == 1:
+        method = _unary_method(target, operator=method_name.startswith("__"))
     elif method_name.startswith("__"):
         def method(self, *args):
             try:
-                return target(self, *args) if args or not unary else target._call1(self)
+                return target(self, *args)
             except OperandTypeError:
                 return NotImplemented
-    elif unary:
-        def method(self, *args, **params):
-            return target(self, *args, **params) if args or params else target._call1(self)
     else:
         def method(self, *args, **params):
             return target(self, *args, **params)
@@ -597,6 +566,53 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
     method.__doc__ = method.__doc__ or target.__doc__
     setattr(Tensor, method_name, method)
     _ATTACHED_METHODS[method_name] = target.name
+
+
+def _operator_method(target: Op, reflected: bool):
+    """``Tensor.__mul__`` (or, reflected, ``__rmul__``) for a two-input op.
+
+    Two tensors, or a tensor and a Python number, go straight to ``Op._run``: this method is
+    that case's dispatch, written out here because each Python call it saves is a few
+    percent of a small op. Anything else takes the general ``Op.__call__``. Python operators
+    return NotImplemented for foreign types, so ``t + "a"`` is the usual TypeError and other
+    types get a chance to handle the operation.
+    """
+
+    def method(self, other):
+        # ``self`` is the Tensor Python called the operator on; ``other`` the other operand.
+        record = self._requires_grad
+        if isinstance(other, Tensor):
+            other_data = other.data
+            record = record or other._requires_grad
+        elif other.__class__ in _PLAIN_NUMBERS:
+            other_data = other
+        else:
+            try:
+                return target(other, self) if reflected else target(self, other)
+            except OperandTypeError:
+                return NotImplemented
+        if reflected:
+            return target._run((other, self), (other_data, self.data), None, record)
+        return target._run((self, other), (self.data, other_data), None, record)
+
+    return method
+
+
+def _unary_method(target: Op, operator: bool):
+    """``Tensor.exp`` (or an operator such as ``__neg__``) for a one-input op: without
+    arguments it goes straight to ``Op._run``; with settings it is ``target(self, ...)``."""
+
+    def method(self, *args, **params):
+        if args or params:
+            try:
+                return target(self, *args, **params)
+            except OperandTypeError:
+                if operator:
+                    return NotImplemented
+                raise
+        return target._run((self,), (self.data,), None, self._requires_grad)
+
+    return method
 
 
 def get_op(name: str) -> Op:

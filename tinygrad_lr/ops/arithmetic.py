@@ -1,4 +1,8 @@
-"""The arithmetic operators: + - * / ** and unary minus."""
+"""The arithmetic operators: + - * / ** and unary minus.
+
+The forward of each operator but ``**`` is the numpy ufunc the operator calls (see
+``registry``): one Python call fewer per op, in forward and in every rule that uses it.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,7 @@ class add:
     [2.0, 3.0]
     """
 
-    def forward(a, b):
-        return a + b
+    forward = np.add  # a + b
 
     def backward(grad, out, a, b):
         return grad, grad
@@ -36,8 +39,7 @@ class sub:
     [0.5, 1.5]
     """
 
-    def forward(a, b):
-        return a - b
+    forward = np.subtract  # a - b
 
     def backward(grad, out, a, b):
         return grad, (-grad if needs_grad(b) else None)
@@ -52,8 +54,7 @@ class mul:
     [3.0, 6.0]
     """
 
-    def forward(a, b):
-        return a * b
+    forward = np.multiply  # a * b
 
     def backward(grad, out, a, b):
         return (grad * b if needs_grad(a) else None), (grad * a if needs_grad(b) else None)
@@ -68,8 +69,7 @@ class div:
     [0.5, 0.25]
     """
 
-    def forward(a, b):
-        return a / b
+    forward = np.divide  # a / b
 
     def backward(grad, out, a, b):
         return (grad / b if needs_grad(a) else None), (-grad * out / b if needs_grad(b) else None)
@@ -83,8 +83,7 @@ class neg:
     [-1.0, 2.0]
     """
 
-    def forward(x):
-        return -x
+    forward = np.negative  # -x
 
     def backward(grad, out, x):
         return -grad

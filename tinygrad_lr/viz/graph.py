@@ -286,11 +286,17 @@ _INPUT_NAMES: dict = {}
 
 
 def input_names(op, count: int) -> tuple:
-    """The names an op's ``forward`` gives its inputs (``("a", "y")``), padded for variadic ops."""
+    """The names an op's ``forward`` gives its inputs (``("a", "y")``), padded for variadic ops.
+
+    A forward that is a numpy ufunc (``np.multiply``) has only numpy's names: the rule's are
+    used, ``backward(grad, out, a, b)``.
+    """
     names = _INPUT_NAMES.get(op.name)
     if names is None:
+        ufunc = isinstance(op.forward, np.ufunc)
+        named_by, skipped = (op.backward, 2) if ufunc else (op.forward, 0)
         try:
-            params = inspect.signature(op.forward).parameters.values()
+            params = list(inspect.signature(named_by).parameters.values())[skipped:]
             names = tuple(p.name for p in params
                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
         except (TypeError, ValueError):
