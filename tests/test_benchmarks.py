@@ -338,7 +338,8 @@ def test_cpu_snapshots_see_this_process_work():
         sum(range(10_000))
     after = memory.cpu_snapshot()
     assert after[1] - before[1] >= 0.049  # 10 ms clock ticks, summed as floats
-    assert after[0] - before[0] >= 0.03  # the machine saw (most of) that work
+    # the machine saw most of that work (its counters tick in 10 ms steps, read as floats)
+    assert after[0] - before[0] >= 0.03 - 1e-6
     assert memory.other_load(before, after, 1.0) >= 0.0
 
 
