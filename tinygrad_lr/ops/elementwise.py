@@ -27,8 +27,7 @@ class exp:
     [1.0]
     """
 
-    def forward(x):
-        return np.exp(x)
+    forward = np.exp  # exp(x)
 
     def backward(grad, out, x):
         return grad * out
@@ -42,8 +41,7 @@ class log:
     [0.0]
     """
 
-    def forward(x):
-        return np.log(x)
+    forward = np.log  # log(x)
 
     def backward(grad, out, x):
         return grad / x
@@ -148,8 +146,7 @@ class tanh:
     [0.0]
     """
 
-    def forward(x):
-        return np.tanh(x)
+    forward = np.tanh  # tanh(x)
 
     def backward(grad, out, x):
         return tanh_backward(grad, out)
@@ -199,8 +196,7 @@ class sqrt:
     [2.0]
     """
 
-    def forward(x):
-        return np.sqrt(x)
+    forward = np.sqrt  # sqrt(x)
 
     def backward(grad, out, x):
         return grad / (out * 2)
@@ -214,8 +210,7 @@ class abs_:
     [1.5, 2.0]
     """
 
-    def forward(x):
-        return np.abs(x)
+    forward = np.abs  # abs(x)
 
     def backward(grad, out, x):
         return grad * np.sign(x.data)
@@ -244,8 +239,7 @@ class sign:
     [-1.0, 0.0, 1.0]
     """
 
-    def forward(x):
-        return np.sign(x)
+    forward = np.sign  # sign(x)
 
     def backward(grad, out, x):
         return grad * 0
@@ -313,8 +307,7 @@ class maximum:
     [3.0, 5.0]
     """
 
-    def forward(a, b):
-        return np.maximum(a, b)
+    forward = np.maximum  # maximum(a, b)
 
     def backward(grad, out, a, b):
         return _pick(grad, a, b, np.greater)
@@ -328,8 +321,7 @@ class minimum:
     [1.0, 3.0]
     """
 
-    def forward(a, b):
-        return np.minimum(a, b)
+    forward = np.minimum  # minimum(a, b)
 
     def backward(grad, out, a, b):
         return _pick(grad, a, b, np.less)

@@ -27,8 +27,7 @@ class floor:
     [-2.0, 1.0]
     """
 
-    def forward(x):
-        return np.floor(x)
+    forward = np.floor  # floor(x)
 
     def backward(grad, out, x):
         return grad * 0

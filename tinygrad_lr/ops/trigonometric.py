@@ -29,8 +29,7 @@ class sin:
     [0.0]
     """
 
-    def forward(x):
-        return np.sin(x)
+    forward = np.sin  # sin(x)
 
     def backward(grad, out, x):
         return grad * cos(x)
@@ -44,8 +43,7 @@ class cos:
     [1.0]
     """
 
-    def forward(x):
-        return np.cos(x)
+    forward = np.cos  # cos(x)
 
     def backward(grad, out, x):
         return -grad * sin(x)
@@ -71,8 +69,7 @@ class arcsin:
     [1.5707963267948966]
     """
 
-    def forward(x):
-        return np.arcsin(x)
+    forward = np.arcsin  # arcsin(x)
 
     def backward(grad, out, x):
         return grad / sqrt(1 - x * x)
@@ -97,8 +94,7 @@ class arctan:
     [0.7853981633974483]
     """
 
-    def forward(x):
-        return np.arctan(x)
+    forward = np.arctan  # arctan(x)
 
     def backward(grad, out, x):
         return grad / (1 + x * x)
@@ -115,8 +111,7 @@ class arctan2:
     [2.356194490192345]
     """
 
-    def forward(y, x):
-        return np.arctan2(y, x)
+    forward = np.arctan2  # arctan2(y, x)
 
     def backward(grad, out, y, x):
         scale = grad / (x * x + y * y)
@@ -167,8 +162,7 @@ class arcsinh:
     [0.0]
     """
 
-    def forward(x):
-        return np.arcsinh(x)
+    forward = np.arcsinh  # arcsinh(x)
 
     def backward(grad, out, x):
         return grad / sqrt(x * x + 1)
