@@ -41,7 +41,7 @@ from gc import isenabled as _gc_isenabled
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor, recorded, wrap
+from .tensor import Tensor, wrap
 
 _REGISTRY: dict[str, Op] = {}
 _ATTACHED_METHODS: dict[str, str] = {}
@@ -187,7 +187,7 @@ class Op:
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
             if record:
-                result = recorded(out, self, args, params)
+                result = wrap(out, self, args, params)
             else:  # (when recording, an input is floating: nothing to promote)
                 dtype = out.dtype
                 if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
