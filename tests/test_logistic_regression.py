@@ -43,7 +43,8 @@ def test_newton_reaches_the_stationary_point(cancer):
     assert np.abs(dw).max() < 1e-9 and abs(db) < 1e-9
     assert model.history_[-1] == pytest.approx(
         numpy_objective(X, y, model.coef_[0], model.intercept_[0], 1e-3), rel=1e-12)
-    assert all(b <= a for a, b in zip(model.history_, model.history_[1:]))
+    # Non-increasing up to rounding: at the optimum the objective may move by an ulp.
+    assert all(b <= a + 4 * np.spacing(a) for a, b in zip(model.history_, model.history_[1:]))
 
 
 @pytest.mark.parametrize("solver, batch_size", [
