@@ -8,7 +8,8 @@ import tinygrad_lr as tg
 from tinygrad_lr.registry import registered_ops
 
 # numpy functions that take a sequence of arrays rather than arrays as arguments.
-SEQUENCE_ARGUMENT = {"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack"}
+SEQUENCE_ARGUMENT = {"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
+                     "row_stack"}
 
 
 def numpy_counterpart(name):

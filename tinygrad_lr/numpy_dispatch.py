@@ -30,6 +30,8 @@ import inspect
 
 import numpy as np
 
+from .ops.decompositions import slogdet
+from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
 from .registry import _REGISTRY, Op
 from .tensor import Tensor, wrap
 
@@ -75,6 +77,13 @@ HINTS = {
     "asanyarray": "np.asarray(t)", "ravel": "t.reshape(-1)", "full_like": "tg.ones_like(t) * v",
 }
 """Spelled-out equivalents for numpy functions that have no op of the same meaning."""
+
+SEVERAL_RESULTS = {
+    "numpy.split": split, "numpy.array_split": array_split, "numpy.hsplit": hsplit,
+    "numpy.vsplit": vsplit, "numpy.dsplit": dsplit, "numpy.linalg.slogdet": slogdet,
+}
+"""numpy functions that return several arrays → the tinygrad_lr function returning as many
+tensors (a list or a named tuple, as numpy does); they take numpy's arguments in order."""
 
 _NO_DEFAULT = inspect.Parameter.empty
 _UFUNC_OPTIONS = {"where": True, "casting": "same_kind", "order": "K", "subok": True}
@@ -154,6 +163,13 @@ def array_function(self, func, types, args, kwargs):
     if name in NO_GRADIENT_FUNCTIONS:
         return _on_the_data(func, args, kwargs)
     caller = f"{module}.{name}"
+    several = SEVERAL_RESULTS.get(caller)
+    if several is not None:
+        try:
+            bound = _signature(func).bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{caller}(): {error}") from None
+        return several(*bound.args, **bound.kwargs)
     target = find_op(name, module)
     if target is None:
         raise _missing(caller, name)

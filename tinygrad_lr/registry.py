@@ -322,6 +322,9 @@ def _as_operands(values, op_name) -> tuple:
             # numpy scalars would otherwise promote float32 arrays to float64 (NEP 50).
             converted.append(value.item() if isinstance(value, np.generic) else value)
         elif isinstance(value, (np.ndarray, list, tuple)):
+            if type(value).__module__.startswith("numpy.ma"):
+                raise TypeError(f"{op_name}() input {position} is a numpy.ma masked array, "
+                                "whose mask the graph would drop: use tg.where(m.mask, ...)")
             converted.append(_array_operand(value, op_name, position))
         else:
             raise OperandTypeError(

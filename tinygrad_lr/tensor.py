@@ -12,6 +12,7 @@ stack and imports no op.
 from __future__ import annotations
 
 import numbers
+import sys as _sys
 
 import numpy as np
 
@@ -272,6 +273,12 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        caller = _sys._getframe(1)
+        if caller.f_globals.get("__name__") == "numpy.ma.core" and \
+                caller.f_code.co_name != "__new__":
+            # A masked operation (m + t) would return a MaskedArray with no graph.
+            raise TypeError("a tensor used in a numpy.ma masked operation would lose its "
+                            "gradient; apply the mask with tg.where(m.mask, 0.0, t) instead")
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy))

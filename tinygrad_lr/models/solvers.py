@@ -57,13 +57,18 @@ def _solve(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
             return solution
     except np.linalg.LinAlgError:
         pass
-    return np.linalg.lstsq(matrix, vector, rcond=None)[0]
+    try:
+        return np.linalg.lstsq(matrix, vector, rcond=None)[0]
+    except np.linalg.LinAlgError:
+        raise FloatingPointError("the Newton step could not be solved (its least-squares "
+                                 "SVD did not converge); check X for huge values "
+                                 "(standardize it)") from None
 
 
-def _check_finite(loss: float, step: int) -> None:
+def _check_finite(loss: float, step: int, what: str = "the objective") -> None:
     if not np.isfinite(loss):
         raise FloatingPointError(
-            f"the objective became {loss} at step {step}; check X for huge values "
+            f"{what} became {loss} at step {step}; check X for huge values "
             "(standardize it)"
         )
 
@@ -90,6 +95,9 @@ def newton(evaluate: Callable, theta0, *, tol: float, max_iter: int,
         if U is not None:
             hessian = hessian + U @ U.T  # curvature 1 where J is flat: the solve is regular
             gradient = gradient - U @ (U.T @ gradient)
+        if not (np.isfinite(hessian).all() and np.isfinite(gradient).all()):
+            # LAPACK on inf/NaN hangs (lstsq) or fails with its own noise (SVD)
+            _check_finite(np.inf, step_number - 1, "the Hessian or gradient")
         step = _solve(hessian, gradient)
         if U is not None:
             step -= U @ (U.T @ step)

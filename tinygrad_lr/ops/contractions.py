@@ -114,7 +114,47 @@ class _SubscriptsFirst(Op):
     def __call__(self, *args, **params):
         if args and isinstance(args[0], str):
             args, params = args[1:], {**params, "subscripts": args[0]}
+        elif len(args) >= 2 and _is_sublist(args[1]) and "subscripts" not in params:
+            args, subscripts = _from_sublists(args)
+            params = {**params, "subscripts": subscripts}
         return Op.__call__(self, *args, **params)
+
+
+def _is_sublist(value) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        v is Ellipsis or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+        for v in value)
+
+
+def _sublist_text(sublist) -> str:
+    text = ""
+    for label in sublist:
+        if label is Ellipsis:
+            text += "..."
+        elif 0 <= label < len(string.ascii_letters):
+            text += string.ascii_letters[label]
+        else:
+            raise ValueError(f"einsum: sublist labels must be integers in [0, 52), got {label}")
+    return text
+
+
+def _from_sublists(args) -> tuple[tuple, str]:
+    """numpy's sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as operands and text."""
+    operands, terms = args[0::2], args[1::2]
+    output = None
+    if len(args) % 2:  # an odd count ends with the output's sublist
+        operands, output = operands[:-1], args[-1]
+        if not _is_sublist(output):
+            raise ValueError("einsum: in the sublist form, operands and sublists alternate and "
+                             "only the output sublist may follow the last pair")
+    for term in terms:
+        if not _is_sublist(term):
+            raise ValueError("einsum: in the sublist form, each operand is followed by a list "
+                             "of integer labels")
+    text = ",".join(_sublist_text(term) for term in terms)
+    if output is not None:
+        text += "->" + _sublist_text(output)
+    return tuple(operands), text
 
 
 einsum = register_op(
@@ -267,29 +307,50 @@ def kron(a, b):
     return (spread_a * spread_b).reshape(tuple(m * n for m, n in zip(a_shape, b_shape)))
 
 
-def _cross_forward(a, b, *, axis=-1):
-    if np.shape(a)[axis] != 3 or np.shape(b)[axis] != 3:
-        raise ValueError(f"cross: needs vectors of 3 components along axis {axis}, got shapes "
-                         f"{np.shape(a)} and {np.shape(b)}")
-    return np.cross(a, b, axis=axis)
+def _cross_axes(a_ndim: int, b_ndim: int, axisa, axisb, axisc, axis) -> tuple[int, int, int]:
+    """numpy's rule: ``axis`` (when given) sets all three; each is checked against its array."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    out_ndim = max(a_ndim - 1, b_ndim - 1) + 1
+    picked = []
+    for name, value, ndim in (("axisa", axisa, a_ndim), ("axisb", axisb, b_ndim),
+                              ("axisc", axisc, out_ndim)):
+        if not isinstance(value, (int, np.integer)) or not -ndim <= value < max(ndim, 1):
+            raise ValueError(f"cross: {name}={value!r} is out of range for an array of "
+                             f"{ndim} dimension(s)")
+        picked.append(int(value) % ndim)
+    return tuple(picked)
+
+
+def _cross_forward(a, b, *, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    first, second, _ = _cross_axes(np.ndim(a), np.ndim(b), axisa, axisb, axisc, axis)
+    if np.shape(a)[first] != 3 or np.shape(b)[second] != 3:
+        raise ValueError(f"cross: needs vectors of 3 components along axisa={first} and "
+                         f"axisb={second}, got shapes {np.shape(a)} and {np.shape(b)}")
+    return np.cross(a, b, axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
 
 
 @composite("cross", formula="cross(u, v) = (u₂v₃ − u₃v₂, u₃v₁ − u₁v₃, u₁v₂ − u₂v₁)",
-           numpy=_cross_forward, cases=lambda shape: [(((3,), (3,)), {}), (((2, 3), (3,)), {}),
-                                                      (((3, 2), (3, 2)), {"axis": 0})])
-def cross(a, b, *, axis=-1):
-    """The cross product of 3-vectors along ``axis``, broadcasting the other axes.
+           numpy=_cross_forward, cases=lambda shape: [
+               (((3,), (3,)), {}), (((2, 3), (3,)), {}), (((3, 2), (3, 2)), {"axis": 0}),
+               (((3, 2), (2, 3)), {"axisa": 0, "axisc": 0}), (((2, 3), (3,)), {"axis": None}),
+               (((2, 3), (3, 2)), {"axisb": 0, "axisc": -1})])
+def cross(a, b, *, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors, as ``np.cross``: the vectors lie along ``axisa`` of a
+    and ``axisb`` of b, the result's along ``axisc`` (``axis`` sets all three); the other
+    axes broadcast.
 
     >>> tg.cross(tg.Tensor([1.0, 0.0, 0.0]), tg.Tensor([0.0, 1.0, 0.0])).tolist()
     [0.0, 0.0, 1.0]
     """
-    def part(v, i):
-        return v[(slice(None),) * (axis % v.ndim) + (i,)]
+    first, second, out_axis = _cross_axes(a.ndim, b.ndim, axisa, axisb, axisc, axis)
 
-    a1, a2, a3 = (part(a, i) for i in range(3))
-    b1, b2, b3 = (part(b, i) for i in range(3))
+    def part(v, along, i):
+        return v[(slice(None),) * along + (i,)]
+
+    a1, a2, a3 = (part(a, first, i) for i in range(3))
+    b1, b2, b3 = (part(b, second, i) for i in range(3))
     out = stack([a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1], axis=-1)
-    out_axis = axis % max(a.ndim, b.ndim)
     if out_axis == out.ndim - 1:
         return out
     order = list(range(out.ndim - 1))

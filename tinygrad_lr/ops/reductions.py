@@ -27,6 +27,15 @@ def kept_shape(shape: tuple, axis) -> tuple:
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
+def empty_groups(shape: tuple, axis) -> bool:
+    """True if a reduction over ``axis`` would reduce empty groups into a non-empty result
+    (numpy's NaN or error); an empty result (another axis of length 0) is fine."""
+    axes = normalize_axes(axis, len(shape))
+    reduced = any(shape[i] == 0 for i in axes)
+    kept_empty = any(n == 0 for i, n in enumerate(shape) if i not in axes)
+    return reduced and not kept_empty
+
+
 def spread_back(grad, shape: tuple, axis, keepdims: bool):
     """Give a reduction's gradient the input's shape again (a broadcast view, no copy)."""
     if not keepdims:
@@ -72,7 +81,7 @@ class mean:
     """
 
     def forward(x, *, axis=None, keepdims=False):
-        if np.size(x) == 0:
+        if empty_groups(np.shape(x), axis):
             raise ValueError("mean of an empty array")
         return np.mean(x, axis=_reduce_axis(axis), keepdims=keepdims)
 

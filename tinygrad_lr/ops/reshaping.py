@@ -12,7 +12,7 @@ import numpy as np
 from ..composite import composite
 from ..tensor import Tensor
 from .reductions import normalize_axes
-from .shape import broadcast_to, concatenate, getitem, reshape, scatter_add
+from .shape import SequenceOp, broadcast_to, concatenate, getitem, reshape, scatter_add
 
 
 def _shape_after(numpy_fn, shape, *args, **kwargs) -> tuple:
@@ -433,6 +433,23 @@ def column_stack(*tensors):
     return concatenate([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], axis=1)
 
 
+@composite("row_stack", formula="row_stack(x…) = vstack(x…)",
+           numpy=lambda *xs: np.concatenate([np.atleast_2d(x) for x in xs], axis=0),
+           cases=lambda shape: _stack_cases(shape) + [(((2, 3), (3,)), {})])
+def row_stack(*tensors):
+    """Join tensors row-wise, numpy's older name for :func:`vstack`.
+
+    >>> tg.row_stack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
+    return concatenate([atleast_2d(t) for t in tensors], axis=0)
+
+
+# One array given alone is the sequence of its rows, as numpy iterates it.
+for _stacking in (hstack, vstack, dstack, column_stack, row_stack):
+    _stacking.__class__ = SequenceOp
+
+
 def _gather_index(shape: tuple, indices: np.ndarray, axis: int) -> tuple:
     """An advanced index that picks ``indices`` along ``axis`` and keeps every other axis."""
     index = []
@@ -568,3 +585,16 @@ def vsplit(x, indices_or_sections) -> list:
     if x.ndim < 2:
         raise ValueError("vsplit needs an input with at least 2 dimensions")
     return _split(x, indices_or_sections, 0, equal=True, name="vsplit")
+
+
+def dsplit(x, indices_or_sections) -> list:
+    """Split along axis 2 (at least 3-D), as ``np.dsplit``.
+
+    >>> import tinygrad_lr as tg
+    >>> [part.shape for part in tg.dsplit(tg.zeros(1, 2, 4), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim < 3:
+        raise ValueError("dsplit needs an input with at least 3 dimensions")
+    return _split(x, indices_or_sections, 2, equal=True, name="dsplit")

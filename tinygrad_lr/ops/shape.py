@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import sum_to_shape
-from ..registry import op
+from ..registry import Op, op
 from ..tensor import Tensor
 
 
@@ -206,3 +206,30 @@ class stack:
     def backward(grad, out, *inputs, axis=0):
         axis = axis % out.ndim
         return tuple(getitem(grad, index=_slab(out.ndim, axis, i)) for i in range(len(inputs)))
+
+
+class SequenceOp(Op):
+    """A variadic op called as numpy calls it: one array (or tensor) given alone is the
+    sequence of its rows, as numpy iterates the first axis (``np.vstack(a)``), and, for
+    ``concatenate``, ``axis=None`` joins the flattened inputs."""
+
+    def __call__(self, *args, **params):
+        if len(args) == 1 and isinstance(args[0], (Tensor, np.ndarray)):
+            whole = args[0]
+            if np.ndim(whole) == 0:
+                raise TypeError(f"{self.name}() needs a sequence of arrays; a single 0-d "
+                                "array has no rows to join")
+            args = (list(whole),)
+        if len(args) == 2 and isinstance(args[0], (list, tuple)) and "axis" not in params:
+            args, params = args[:1], {**params, "axis": args[1]}
+        if self.name == "concatenate" and "axis" in params and params["axis"] is None:
+            items = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+            flat = [item.reshape(-1) if isinstance(item, Tensor) else np.ravel(item)
+                    for item in items]
+            args, params = (flat,), {**params, "axis": 0}
+        return Op.__call__(self, *args, **params)
+
+
+# The registry made plain Ops; these only add numpy's ways of passing the inputs.
+concatenate.__class__ = SequenceOp
+stack.__class__ = SequenceOp

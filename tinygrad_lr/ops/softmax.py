@@ -6,7 +6,7 @@ import numpy as np
 
 from ..registry import op
 from ..tensor import Tensor
-from .reductions import kept_shape, spread_back
+from .reductions import empty_groups, kept_shape, spread_back
 
 
 def _stable_logsumexp(x: np.ndarray, axis, keepdims: bool, b=None) -> np.ndarray:
@@ -61,7 +61,7 @@ class logsumexp:
     """
 
     def forward(x, *, axis=None, keepdims=False, b=None):
-        if np.size(x) == 0:
+        if empty_groups(np.shape(x), axis):
             raise ValueError("logsumexp of an empty array")
         return _stable_logsumexp(x, axis, keepdims, _weights(b, x))
 
