@@ -138,8 +138,8 @@ def test_logsumexp_weights_and_their_errors():
 
 def test_clear_errors_for_unsupported_settings():
     m = tg.Tensor(np.eye(2))
-    with pytest.raises(ValueError, match="singular values"):
-        tg.linalg.norm(m, ord=2)
+    with pytest.raises(ValueError, match="invalid matrix norm order 3"):
+        tg.linalg.norm(m, ord=3)
     with pytest.raises(ValueError, match="ddof=3 leaves no degrees of freedom"):
         tg.var(tg.Tensor([1.0, 2.0, 3.0]), ddof=3)
     with pytest.raises(ValueError, match="only mode='constant'"):

@@ -28,6 +28,8 @@ from .composite import composite
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.index_tricks import c_, r_
+from .ops.numpy_extras import gradient
 from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
 from .registry import Domain, Op, get_op, needs_grad, op, register_op, registered_ops
 from .tensor import (
@@ -53,7 +55,8 @@ __all__ = [
     "sum_to_shape", "tensor", "topological_order", "vhp", "vjp", "zeros", "zeros_like",
 ]
 # Composite ops, and the split family (functions returning several tensors, so not ops).
-__all__ += ["array_split", "composite", "dsplit", "hsplit", "split", "vsplit"]
+__all__ += ["array_split", "composite", "dsplit", "gradient", "hsplit", "split", "vsplit"]
+__all__ += ["c_", "r_"]  # numpy's index tricks for joining, on tensors
 __all__ += ["compile", "value_and_grad"]  # the compiler (tg.compile)
 
 

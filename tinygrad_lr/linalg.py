@@ -10,6 +10,20 @@
 from __future__ import annotations
 
 from .ops.decompositions import SlogdetResult, cholesky, det, inv, logabsdet, slogdet, solve
+from .ops.spectral import (
+    EighResult,
+    EigResult,
+    SVDResult,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    pinv,
+    svd,
+    svdvals,
+)
 from .ops.statistics import norm
 
-__all__ = ["SlogdetResult", "cholesky", "det", "inv", "logabsdet", "norm", "slogdet", "solve"]
+__all__ = ["EigResult", "EighResult", "SVDResult", "SlogdetResult", "cholesky", "det", "eig",
+           "eigh", "eigvals", "eigvalsh", "inv", "logabsdet", "norm", "pinv", "slogdet",
+           "solve", "svd", "svdvals"]

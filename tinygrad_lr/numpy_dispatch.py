@@ -31,7 +31,9 @@ import inspect
 import numpy as np
 
 from .ops.decompositions import slogdet
+from .ops.numpy_extras import gradient
 from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
+from .ops.spectral import eig, eigh, svd
 from .registry import _REGISTRY, Op
 from .tensor import Tensor, wrap
 
@@ -81,6 +83,8 @@ HINTS = {
 SEVERAL_RESULTS = {
     "numpy.split": split, "numpy.array_split": array_split, "numpy.hsplit": hsplit,
     "numpy.vsplit": vsplit, "numpy.dsplit": dsplit, "numpy.linalg.slogdet": slogdet,
+    "numpy.gradient": gradient, "numpy.linalg.eigh": eigh, "numpy.linalg.eig": eig,
+    "numpy.linalg.svd": svd,
 }
 """numpy functions that return several arrays → the tinygrad_lr function returning as many
 tensors (a list or a named tuple, as numpy does); they take numpy's arguments in order."""
@@ -239,9 +243,10 @@ def _split(caller, target: Op, signature, bound):
         rest = names[1:]
     else:
         slots = names[: target.n_inputs]
-        if any(s not in arguments or arguments[s] is None for s in slots[1:]):
+        inputs = tuple(arguments[s] if s in arguments else _input_default(signature, s)
+                       for s in slots)
+        if any(value is None for value in inputs[1:]):
             return None, None
-        inputs = tuple(arguments[s] for s in slots)
         rest = names[target.n_inputs:]
     params: dict = {}
     dtype = None
@@ -272,6 +277,12 @@ def _split(caller, target: Op, signature, bound):
     if dtype is not None:
         inputs = _cast_inputs(caller, inputs, dtype)
     return inputs, params
+
+
+def _input_default(signature, name):
+    """numpy's default for an input left out (np.select's default=0), None if it has none."""
+    default = signature.parameters[name].default
+    return None if default is _NO_DEFAULT or default is np._NoValue else default
 
 
 def _settings(target: Op, caller: str, kwargs: dict) -> dict:

@@ -16,6 +16,7 @@ from ..registry import KINK_AT_ZERO
 from .elementwise import sqrt, where
 from .reductions import _reduce_axis, kept_shape, normalize_axes, reduction_cases
 from .shape import concatenate
+from .spectral import svdvals
 
 
 def sqrt_or_zero(total):
@@ -115,7 +116,7 @@ def std(x, *, axis=None, ddof=0, keepdims=False):
     return sqrt_or_zero(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-_MATRIX_ORDERS_NOT_SUPPORTED = (2, -2, "nuc")
+_SPECTRAL_ORDERS = (2, -2, "nuc")
 
 
 def _norm_axes(x_ndim, ord, axis):  # noqa: A002 - numpy's name
@@ -137,11 +138,7 @@ def _norm_axes(x_ndim, ord, axis):  # noqa: A002 - numpy's name
 
 def _check_norm_order(x_ndim, ord, axis):  # noqa: A002
     axes, matrix = _norm_axes(x_ndim, ord, axis)
-    if matrix and ord in _MATRIX_ORDERS_NOT_SUPPORTED:
-        raise ValueError(
-            f"norm: the matrix norm ord={ord!r} needs singular values, which tinygrad_lr "
-            "does not differentiate; use ord='fro', 1, -1, inf or -inf")
-    if matrix and ord not in (None, "fro", 1, -1, math.inf, -math.inf):
+    if matrix and ord not in (None, "fro", 1, -1, math.inf, -math.inf) + _SPECTRAL_ORDERS:
         raise ValueError(f"norm: invalid matrix norm order {ord!r}")
     if not matrix and isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm, but the norm is over one axis")
@@ -163,21 +160,36 @@ def _norm_cases(shape):
              ((shape,), {"ord": math.inf, "axis": 0}), ((shape,), {"ord": -math.inf, "axis": -1}),
              ((shape,), {"ord": 0, "axis": 0})]
     if len(shape) == 2:
-        cases += [((shape,), {"ord": "fro"}), ((shape,), {"ord": 1}),
+        cases += [((shape,), {"ord": "fro"}), ((shape,), {"ord": 1}), ((shape,), {"ord": 2}),
+                  ((shape,), {"ord": -2, "axis": (1, 0)}), ((shape,), {"ord": "nuc"}),
                   ((shape,), {"ord": math.inf, "keepdims": True}),
                   ((shape,), {"ord": -1, "axis": (1, 0)})]
     return cases
 
 
-@composite("norm", formula="‖x‖ₚ = (Σ|xᵢ|ᵖ)^(1/p); Frobenius √Σx²; matrix 1/∞: max column/row sum",
+def _spectral_norm(x, rows: int, cols: int, ord):  # noqa: A002
+    """The largest (2) or smallest (−2) singular value, or their sum ('nuc'), with the
+    reduced axes kept as length 1."""
+    rest = tuple(i for i in range(x.ndim) if i not in (rows, cols))
+    values = svdvals(x.transpose(axes=rest + (rows, cols)))
+    if ord == "nuc":
+        picked = values.sum(axis=-1)
+    else:
+        picked = values[..., 0 if ord == 2 else -1]
+    return picked.reshape(kept_shape(x.shape, (rows, cols)))
+
+
+@composite("norm", formula="‖x‖ₚ = (Σ|xᵢ|ᵖ)^(1/p); Frobenius √Σx²; matrix 1/∞: max column/row sum; "
+           "2/−2/nuc: largest/smallest/sum of singular values",
            numpy=_norm_forward, cases=_norm_cases, domain=KINK_AT_ZERO)
 def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
     """Vector or matrix norm, as ``np.linalg.norm`` (also ``tg.linalg.norm``).
 
     Vector orders: None/2, 1, any p, inf, −inf, 0 (the count of non-zeros, zero gradient).
     Matrix orders (a 2-D input with axis=None, or a pair of axes): None/'fro', 1, −1, inf,
-    −inf; the spectral and nuclear norms (2, −2, 'nuc') are not differentiated here. At the
-    zero vector the gradient is 0 (a subgradient), as in PyTorch.
+    −inf, and from the singular values 2 (largest), −2 (smallest) and 'nuc' (their sum;
+    gradients for distinct singular values). At the zero vector the gradient is 0 (a
+    subgradient), as in PyTorch.
 
     >>> tg.norm(tg.Tensor([3.0, -4.0])).item()
     5.0
@@ -189,6 +201,8 @@ def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
         rows, cols = axes
         if ord in (None, "fro"):
             out = sqrt_or_zero((x * x).sum(axis=axes, keepdims=True))
+        elif ord in _SPECTRAL_ORDERS:
+            out = _spectral_norm(x, rows, cols, ord)
         else:
             summed, over = (rows, cols) if ord in (1, -1) else (cols, rows)
             sums = abs(x).sum(axis=summed, keepdims=True)
