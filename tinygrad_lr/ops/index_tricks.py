@@ -85,17 +85,9 @@ class IndexJoiner:
 
 
 r_ = IndexJoiner(axis=0, ndmin=1, trans1d=-1, name="r_")
-r_.__doc__ = """Join along the first axis, as ``np.r_``; tensors keep their gradients.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.r_[tg.Tensor([1.0, 2.0]), 0, 4:6].tolist()
-    [1.0, 2.0, 0.0, 4.0, 5.0]
-    """
+"""Join along the first axis, as ``np.r_``; tensors keep their gradients
+(``tg.r_[tg.Tensor([1.0, 2.0]), 0, 4:6]`` is ``[1, 2, 0, 4, 5]``)."""
 
 c_ = IndexJoiner(axis=-1, ndmin=2, trans1d=0, name="c_")
-c_.__doc__ = """Join along the last axis, vectors as columns, as ``np.c_``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.c_[tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0])].tolist()
-    [[1.0, 3.0], [2.0, 4.0]]
-    """
+"""Join along the last axis, vectors as columns, as ``np.c_``
+(``tg.c_[u, v]`` puts vectors u and v side by side as two columns)."""
