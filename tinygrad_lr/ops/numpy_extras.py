@@ -1,6 +1,6 @@
 """More of numpy's differentiable functions, each a composition of existing ops (so first and
-higher derivatives come free): degrees, radians, fabs, nan_to_num, append, diff, linspace,
-partition, rollaxis, select, and the one-axis step of ``gradient``.
+higher derivatives come free): degrees, radians, fabs, nan_to_num, append, row_stack, diff,
+linspace, partition, rollaxis, select, and the one-axis step of ``gradient``.
 
 ``gradient`` itself returns one tensor per axis (a tuple, as numpy), so it is a plain
 function over the registered ``gradient_along`` op, like the split family.
@@ -15,8 +15,8 @@ from ..registry import BOOLEAN, KINK_AT_ZERO, REAL, Op
 from ..tensor import Tensor
 from .elementwise import where
 from .reductions import normalize_axes
-from .reshaping import take_along_axis
-from .shape import concatenate, getitem, stack
+from .reshaping import atleast_2d, take_along_axis
+from .shape import SequenceOp, concatenate, getitem, stack
 
 
 def _along(axis: int, part) -> tuple:
@@ -108,6 +108,22 @@ def append(x, values, *, axis=None):
     if axis is None:
         return concatenate([x.reshape(-1), values.reshape(-1)], axis=0)
     return concatenate([x, values], axis=axis)
+
+
+@composite("row_stack", formula="row_stack(x…) = vstack(x…)",
+           numpy=lambda *xs: np.concatenate([np.atleast_2d(x) for x in xs], axis=0),
+           cases=lambda shape: [((shape, shape), {}), ((shape, shape, shape), {}),
+                                (((2, 3), (3,)), {})])
+def row_stack(*tensors):
+    """Join tensors row-wise, numpy's older name for :func:`vstack`.
+
+    >>> tg.row_stack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
+    return concatenate([atleast_2d(t) for t in tensors], axis=0)
+
+
+row_stack.__class__ = SequenceOp  # one array given alone is the sequence of its rows
 
 
 def _diff_forward(x, *, n=1, axis=-1, prepend=None, append=None):

@@ -433,20 +433,8 @@ def column_stack(*tensors):
     return concatenate([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], axis=1)
 
 
-@composite("row_stack", formula="row_stack(x…) = vstack(x…)",
-           numpy=lambda *xs: np.concatenate([np.atleast_2d(x) for x in xs], axis=0),
-           cases=lambda shape: _stack_cases(shape) + [(((2, 3), (3,)), {})])
-def row_stack(*tensors):
-    """Join tensors row-wise, numpy's older name for :func:`vstack`.
-
-    >>> tg.row_stack([tg.ones(2), tg.zeros(2)]).shape
-    (2, 2)
-    """
-    return concatenate([atleast_2d(t) for t in tensors], axis=0)
-
-
 # One array given alone is the sequence of its rows, as numpy iterates it.
-for _stacking in (hstack, vstack, dstack, column_stack, row_stack):
+for _stacking in (hstack, vstack, dstack, column_stack):
     _stacking.__class__ = SequenceOp
 
 
