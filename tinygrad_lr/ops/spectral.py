@@ -85,13 +85,46 @@ def _eigh_cases(shape):
 
 
 # ---------------------------------------------------------------------------- helpers
-def _gaps(values):
+def _gap_cases(shape):
+    return [(((3,),), {}), (((2, 3),), {"what": "singular values"})]
+
+
+class _SpacedValues(Domain):
+    """Vectors of values at least 0.5 apart, for the op tests of ``inverse_gaps``."""
+
+    def sample(self, rng, shape, dtype=np.float64):
+        steps = rng.uniform(0.5, 1.0, size=shape)
+        return (np.cumsum(steps, axis=-1) - 1.5).astype(dtype)
+
+
+@op("inverse_gaps", label="1/Δ", formula="Fᵢⱼ = 1/(vⱼ − vᵢ): ∂Fᵢⱼ/∂vⱼ = −Fᵢⱼ², ∂Fᵢⱼ/∂vᵢ = Fᵢⱼ²",
+    domain=_SpacedValues("distinct values"), cases=_gap_cases)
+class inverse_gaps:
+    """Fᵢⱼ = 1/(vⱼ − vᵢ) off the diagonal and 0 on it, for the last axis of v: the factor
+    of every eigenvector and singular-vector gradient. Repeated values make it infinite, so
+    they are refused with a ValueError naming them (``what`` says what the values are).
+
+    >>> tg.inverse_gaps(tg.Tensor([1.0, 3.0])).tolist()
+    [[0.0, 0.5], [-0.5, 0.0]]
+    """
+
+    def forward(values, *, what="eigenvalues"):
+        differences = values[..., None, :] - values[..., :, None]
+        off = ~np.eye(np.shape(values)[-1], dtype=bool)
+        if (differences[..., off] == 0).any():
+            raise ValueError(f"the gradient of the vectors needs distinct {what}; some repeat "
+                             "(there the vectors are not unique and the gradient is infinite)")
+        with np.errstate(divide="ignore"):
+            return np.where(off, 1 / np.where(off, differences, 1), 0.0)
+
+    def backward(grad, out, values, *, what="eigenvalues"):
+        weighted = grad * out * out
+        return weighted.sum(axis=-1) - weighted.sum(axis=-2)
+
+
+def _gaps(values, what: str = "eigenvalues"):
     """Fᵢⱼ = 1/(vⱼ − vᵢ) off the diagonal and 0 on it, for the last axis of ``values``."""
-    n = values.shape[-1]
-    off = ~np.eye(n, dtype=bool)
-    differences = values.reshape(values.shape + (1,)) * -1 + values.reshape(
-        values.shape[:-1] + (1, n))
-    return where(off, 1 / where(off, differences, 1.0), 0.0)
+    return inverse_gaps(values, what=what)
 
 
 def _column_scale(matrix, values):
@@ -298,7 +331,7 @@ class svd_u:
         u_t = _swap_last_two(out)
         skew = u_t @ grad
         skew = skew - _swap_last_two(skew)
-        inner = _column_scale(_gaps(values * values) * skew, values)
+        inner = _column_scale(_gaps(values * values, "singular values") * skew, values)
         result = out @ inner @ vh
         if a.shape[-2] > a.shape[-1]:  # the part of Ū outside U's column space
             outside = grad - out @ (u_t @ grad)
@@ -326,7 +359,7 @@ class svd_vh:
         v, v_bar = _swap_last_two(out), _swap_last_two(grad)
         skew = out @ v_bar
         skew = skew - _swap_last_two(skew)
-        inner = _row_scale(values, _gaps(values * values) * skew)
+        inner = _row_scale(values, _gaps(values * values, "singular values") * skew)
         result = u @ inner @ out
         if a.shape[-1] > a.shape[-2]:  # the part of V̄ outside V's column space
             outside = grad - (grad @ v) @ out
