@@ -115,6 +115,12 @@ def test_repeated_values_are_named_not_infinite(factor):
     np.testing.assert_allclose(x.grad.data, np.eye(3))
 
 
+def test_rank_deficient_rectangular_vectors_are_named():
+    x = tg.Tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    with pytest.raises(ValueError, match="non-zero singular values"):
+        (tg.linalg.svd(x, full_matrices=False).U * np.arange(6.0).reshape(3, 2)).sum().backward()
+
+
 def test_linalg_namespace_lists_the_new_functions():
     for name in ("eigh", "eig", "eigvalsh", "eigvals", "svd", "svdvals", "pinv"):
         assert callable(getattr(tg.linalg, name))

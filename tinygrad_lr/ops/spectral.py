@@ -122,6 +122,26 @@ class inverse_gaps:
         return weighted.sum(axis=-1) - weighted.sum(axis=-2)
 
 
+@op("inverse_singular_values", label="1/s", formula="∂(1/s)/∂s = −1/s²",
+    domain=Domain("s ≠ 0", 0.2, 3.0))
+class inverse_singular_values:
+    """1/s for the singular values of a rectangular matrix's vector gradients; a zero
+    singular value there (rank deficiency) is a ValueError rather than an infinity.
+
+    >>> tg.inverse_singular_values(tg.Tensor([2.0, 4.0])).tolist()
+    [0.5, 0.25]
+    """
+
+    def forward(values):
+        if (np.asarray(values) == 0).any():
+            raise ValueError("the gradient of a rectangular matrix's singular vectors needs "
+                             "non-zero singular values; this matrix is rank-deficient")
+        return 1 / values
+
+    def backward(grad, out, values):
+        return -grad * out * out
+
+
 def _gaps(values, what: str = "eigenvalues"):
     """Fᵢⱼ = 1/(vⱼ − vᵢ) off the diagonal and 0 on it, for the last axis of ``values``."""
     return inverse_gaps(values, what=what)
@@ -335,7 +355,7 @@ class svd_u:
         result = out @ inner @ vh
         if a.shape[-2] > a.shape[-1]:  # the part of Ū outside U's column space
             outside = grad - out @ (u_t @ grad)
-            result = result + _column_scale(outside, 1 / values) @ vh
+            result = result + _column_scale(outside, inverse_singular_values(values)) @ vh
         return result
 
 
@@ -363,7 +383,7 @@ class svd_vh:
         result = u @ inner @ out
         if a.shape[-1] > a.shape[-2]:  # the part of V̄ outside V's column space
             outside = grad - (grad @ v) @ out
-            result = result + _column_scale(u, 1 / values) @ outside
+            result = result + _column_scale(u, inverse_singular_values(values)) @ outside
         return result
 
 
