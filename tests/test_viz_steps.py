@@ -17,6 +17,7 @@ import pytest
 
 import tinygrad_lr as tg
 from tinygrad_lr import viz
+from tinygrad_lr.formulas import Derivatives, Name
 from tinygrad_lr.viz.labels import format_array, format_number
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -217,12 +218,13 @@ def test_board_frames_follow_the_lecture(measured):
         # Forward: values appear in the order z, a, L.
         assert "z = ?" in json.dumps(frames[0]["nodes"], ensure_ascii=False)
         assert frames[1]["caption"].endswith(f"= {viz_number(n['z'])}")
-        assert frames[2]["caption"] == f"Forward 2 of 3: a = σ(z) = {viz_number(n['a'])}"
-        # Each backward caption names the lecture's quantity, formula and number.
+        z, a, dz = (viz_number(n[k]) for k in ("z", "a", "dz"))
+        assert frames[2]["caption"] == f"Forward 2 of 3: a = σ(z) = σ({z}) = {a}"
+        # Each backward caption names the lecture's quantity, formula, arithmetic and number.
         assert frames[4]["caption"] == ("Backward 1 of 5: da = ∂L/∂a = −y/a + (1−y)/(1−a) = "
-                                        f"{viz_number(n['da'])}")
-        assert frames[5]["caption"].endswith(f"a − y = {viz_number(n['dz'])}")
-        assert frames[6]["caption"] == (f"Backward 3 of 5: dw1 = ∂L/∂w1 = x1·dz = "
+                                        f"−1/{a} + 0/(1 − {a}) = {viz_number(n['da'])}")
+        assert frames[5]["caption"].endswith(f"a − y = {a} − 1 = {dz}")
+        assert frames[6]["caption"] == (f"Backward 3 of 5: dw1 = ∂L/∂w1 = x1·dz = 1·({dz}) = "
                                         f"{viz_number(n['dw1'])}")
 
 
@@ -352,7 +354,8 @@ def test_formulas_come_from_the_graphs_names():
 
 
 def test_a_user_ops_registered_formula_is_on_the_board():
-    @tg.op("viz_steps_cube", label="cube", formula="∂c/∂x = 3x²", replace=True)
+    @tg.op("viz_steps_cube", label="cube", replace=True,
+           derivatives=Derivatives("c", x=3 * Name("x") ** 2))
     class cube:
         def forward(x):
             return x ** 3
@@ -369,7 +372,8 @@ def test_a_user_ops_registered_formula_is_on_the_board():
         source = viz.to_dot(out, view="lecture")
     finally:
         tg.registry.unregister_op("viz_steps_cube")
-    assert "dw = 3w²·dc = 1.5" in source, source
+    assert "dw = 3·w²·dc = 1.5" in source, source
+    assert cube.formula == "∂c/∂x = 3·x²"  # the human-facing text, made from the same rule
 
 
 def test_update_frame_without_the_browser():

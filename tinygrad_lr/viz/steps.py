@@ -25,6 +25,7 @@ from ..files import write_atomically
 from ..tensor import Tensor
 from .api import backprop, to_dot
 from .backends import RendererNotFoundError, node_sizes, render_source
+from .board import LARGEST, Board, BoardFrame, fmt, make_board
 from .dot import wrap
 from .graph import walk
 from .labels import format_array
@@ -77,8 +78,8 @@ def backward_frames(tensor, max_frames: int = 300, lr: float | None = None,
     (10, 'Step 1 of 9')
     >>> board = viz.backward_frames(viz.lecture_example(backward=False)["L"],
     ...                             view="lecture", lr=0.1)
-    >>> [f.kind for f in board].count("backward"), board[4].caption
-    (5, 'Backward 1 of 5: da = ∂L/∂a = −y/a + (1−y)/(1−a) = −1.819')
+    >>> [f.kind for f in board].count("backward"), board[7].caption
+    (5, 'Backward 4 of 5: dw2 = ∂L/∂w2 = x2·dz = 2·(−0.4502) = −0.9003')
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"backward_frames() needs a Tensor, got {type(tensor).__name__}")
@@ -134,7 +135,7 @@ def _check_lr(lr) -> None:
 def lecture_frames(tensor, lr: float | None = None, first_step: int = 0,
                    prefix: str = "", **options) -> list[Frame]:
     """The lecture view's frames of one iteration (layouts not yet made equal)."""
-    from .lecture import BoardFrame, lecture_lines, make_board
+    from .lecture import lecture_lines
 
     opts = make_options(**options)
     board = make_board(tensor, opts)
@@ -150,20 +151,19 @@ def lecture_frames(tensor, lr: float | None = None, first_step: int = 0,
                             wrap(lecture_lines(tensor, opts, frame)), kind, frame.current))
 
     given = [board.nodes[b] for b in board.boxes if board.nodes[b].op is None]
-    inputs = ", ".join(f"{board.symbol(n.id)} = {format_array(n.value, p)}" for n in given)
+    inputs = ", ".join(f"{board.symbol(n.id)} = {fmt(n.value, p)}" for n in given)
     add(f"Given: {inputs}. Press → for the forward pass.", "given",
         BoardFrame(values=frozenset(), grads=frozenset(), update_legend=update))
     for k, box in enumerate(forward, start=1):
-        add(f"Forward {k} of {len(forward)}: {board.value_text(box, p)}", "forward",
+        add(f"Forward {k} of {len(forward)}: {board.value_step(box, p).text()}", "forward",
             BoardFrame(values=frozenset(forward[:k]), grads=frozenset(), current=(box,),
                        update_legend=update))
     for k, box in enumerate(backward, start=1):
         sym = board.symbol(box)
-        text = board.grad_text(box, p)
-        meaning = f"d{sym} = ∂{loss}/∂{sym}"
-        if board.per_example(box):
-            meaning = f"d{sym} = m·∂{loss}/∂{sym}"
-        caption = text.replace(f"d{sym}", meaning, 1)
+        meaning = f"m·∂{loss}/∂{sym}" if board.per_example(box) else f"∂{loss}/∂{sym}"
+        step = board.grad_step(box, p)
+        caption = " = ".join([step.name, meaning, *step.formulas,
+                              *([step.arithmetic] if step.arithmetic else []), step.result])
         add(f"Backward {k} of {len(backward)}: {caption}", "backward",
             BoardFrame(grads=frozenset(backward[:k]), current=(box,), update_legend=update))
     if update:
@@ -211,12 +211,10 @@ def _describe(node, expressions=None) -> str:
 
 def _expressions(graph) -> dict:
     """Unnamed intermediate nodes as formulas in the named ones (``w1·x1``), for captions."""
-    from .lecture import LARGEST, _Board
-
     if len(graph.nodes) > LARGEST:
         return {}
-    board = _Board(graph)
-    return {n.id: board.expression(n.id)[0] for n in graph.nodes
+    board = Board(graph)
+    return {n.id: board.expression_text(n.id) for n in graph.nodes
             if n.op and not n.name and n.kind != "output"}
 
 
@@ -248,7 +246,7 @@ class StepThrough:
     >>> from tinygrad_lr import viz
     >>> page = viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture")
     >>> len(page), page.frames[1].caption
-    (9, 'Forward 1 of 3: z = w1·x1 + w2·x2 + b = 0.2')
+    (9, 'Forward 1 of 3: z = w1·x1 + w2·x2 + b = 0.5·1 + (−0.2)·2 + 0.1 = 0.2')
     >>> "<iframe" in page._repr_html_()   # doctest: +SKIP
     True
     """
@@ -359,7 +357,7 @@ def gradient_descent(build, lr: float = 0.1, iterations: int = 3, title: str | N
     for reserved in ("step", "highlight"):
         if reserved in options:
             raise TypeError(f"gradient_descent() sets {reserved}= itself; do not pass it")
-    from .lecture import BoardFrame, lecture_lines, make_board
+    from .lecture import lecture_lines
 
     opts = make_options(**options)
     p = opts.precision
