@@ -176,6 +176,9 @@ def test_lecture_edges_carry_the_symbolic_gradient():
     source = viz.to_dot(t["L"], view="lecture", edge_grads=True)
     n = lecture_numbers()
     ids = {v.split(" ")[0]: k for k, v in labels(source).items()}
-    assert f'{ids["w1"]} -> {ids["z"]} [label=" x1·dz = {format_number(n["dw1"])} "]' in source
-    assert f'{ids["b"]} -> {ids["z"]} [label=" dz = {format_number(n["db"])} "]' in source
+    # decorate: each label is joined to its own edge by a line (not floating between two).
+    assert (f'{ids["w1"]} -> {ids["z"]} [label=" x1·dz = {format_number(n["dw1"])} ", '
+            "decorate=true]") in source
+    assert f'{ids["b"]} -> {ids["z"]} [label=" dz = {format_number(n["db"])} ", decorate=true]' in (
+        source)
     assert f'{ids["x1"]} -> {ids["z"]}\n' in source  # no gradient flows to an input

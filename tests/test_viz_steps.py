@@ -36,20 +36,46 @@ function measure(win) {
     win.stepThrough.show(k);
     var doc = win.document, frame = doc.querySelector(".frame.current");
     var graph = frame.querySelector("svg > g").getBoundingClientRect();
-    var nodes = {};
+    var nodes = {}, smallest = 1e9;
     frame.querySelectorAll("g.node").forEach(function (g) {
       var r = g.getBoundingClientRect();
+      g.querySelectorAll("text").forEach(function (t) {
+        // The text's size on screen: its font size times the picture's scale.
+        var size = parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a;
+        if (t.textContent.trim()) { smallest = Math.min(smallest, size); }
+      });
       nodes[g.querySelector("title").textContent] = {
         x: r.left, y: r.top, w: r.width, h: r.height,
         text: Array.prototype.map.call(g.querySelectorAll("text"),
           function (t) { return t.textContent; }).join("\\n")};
     });
-    out.push({caption: doc.getElementById("caption").textContent,
+    var caption = doc.getElementById("caption"), rect = caption.getBoundingClientRect();
+    out.push({caption: caption.textContent,
+              captionSize: parseFloat(win.getComputedStyle(caption).fontSize),
+              captionBox: [rect.top, rect.bottom, caption.scrollHeight, caption.clientHeight],
+              smallestText: smallest,
               kind: frame.getAttribute("data-kind"),
               view: [win.innerWidth, win.innerHeight],
               scroll: [doc.documentElement.scrollWidth, doc.documentElement.scrollHeight],
               graph: [graph.left, graph.top, graph.right, graph.bottom], nodes: nodes});
   }
+  var api = win.stepThrough, probes = {};
+  var asked = win.document.querySelectorAll(".frame")[7];
+  if (asked && asked.getAttribute("data-answer")) {
+    // Predict, then reveal: → shows the next step with "?", → again its number.
+    api.show(6); api.predict(true); api.next();
+    probes.asked = [api.asking(), api.current(), api.caption()];
+    api.next();
+    probes.revealed = [api.asking(), api.current(), api.caption()];
+    api.predict(false); api.quiz(true); api.show(6); api.next();
+    probes.quizShown = win.document.getElementById("quiz").classList.contains("open");
+    var answer = asked.getAttribute("data-answer");
+    probes.answer = answer;
+    probes.checks = [answer, answer.replace("\u2212", "-"), "-0.9", "0.9003", "",
+                     "banana"].map(function (t) { return api.check(t); });
+    api.quiz(false); api.show(0);
+  }
+  out.probes = probes;
   return out;
 }
 Object.keys(pages).forEach(function (name) {
@@ -59,7 +85,9 @@ Object.keys(pages).forEach(function (name) {
     f.style.cssText = "position:absolute;left:0;top:0;border:0;width:" + size[0] +
                       "px;height:" + size[1] + "px";
     f.onload = function () {
-      results[name + "@" + size[0]] = measure(f.contentWindow);
+      var found = measure(f.contentWindow);
+      results[name + "@" + size[0]] = found;
+      results[name + "@" + size[0] + "/probes"] = found.probes;
       if (--pending === 0) {
         var pre = document.createElement("pre");
         pre.id = "result";
@@ -113,7 +141,19 @@ def batch_graph(columns=False):
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory):
+def measured(browser):
+    """Page@width -> the measurements of each of its frames."""
+    return {k: v for k, v in browser.items() if "/" not in k}
+
+
+@pytest.fixture(scope="module")
+def probes(browser):
+    """Page@width -> what the predict and quiz keys did."""
+    return {k.split("/")[0]: v for k, v in browser.items() if k.endswith("/probes")}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     if not viz.renderers():
@@ -124,6 +164,7 @@ def measured(tmp_path_factory):
     build = _builder(d)
     pages["descent"] = viz.gradient_descent(build, lr=0.5, iterations=2).html()
     pages["batch"] = viz.step_through(batch_graph()[0], view="lecture", lr=LR).html()
+    pages["columns"] = viz.step_through(batch_graph(True)[0], view="lecture", lr=LR).html()
     backward = viz.lecture_example(backward=False)["L"]
     pages["backward"] = viz.step_through(backward, view="backward").html()
     forward = viz.lecture_example(backward=False)["L"]
@@ -164,7 +205,7 @@ def number(text):
 
 @needs_browser
 def test_every_frame_fits_the_window_and_no_box_moves(measured):
-    assert len(measured) == 10
+    assert len(measured) == 12
     for key, frames in measured.items():
         first = frames[0]
         for k, frame in enumerate(frames):
@@ -189,12 +230,46 @@ def test_every_frame_fits_the_window_and_no_box_moves(measured):
         assert right - left >= 0.7 * width or bottom - top >= 0.6 * height, key
 
 
+@needs_browser
+def test_text_is_legible_from_the_back_of_the_room(measured):
+    """At 1366×768: box text at least 22 CSS px, the current step (the caption) at least 24,
+    and the caption never cut off."""
+    sizes = {}
+    for page in ("board", "batch", "columns", "descent"):
+        frames = measured[f"{page}@1366"]
+        sizes[page] = round(min(f["smallestText"] for f in frames), 1)
+        for k, frame in enumerate(frames):
+            assert frame["captionSize"] >= 24, (page, k)
+            top, bottom, scroll, client = frame["captionBox"]
+            assert scroll <= client + 1, (page, k, frame["caption"])
+    assert min(sizes.values()) >= 22, sizes
+
+
+@needs_browser
+def test_predict_shows_a_question_mark_before_the_number(probes):
+    found = probes["board@1366"]
+    asking, at, caption = found["asked"]
+    assert asking and at == 6 and caption.endswith("= 2·(−0.4502) = ?")
+    asking, at, caption = found["revealed"]
+    assert not asking and at == 7 and caption.endswith("= 2·(−0.4502) = −0.9003")
+
+
+@needs_browser
+def test_the_quiz_accepts_the_right_number_and_refuses_a_wrong_one(probes):
+    found = probes["board@1366"]
+    assert found["quizShown"] and found["answer"] == "−0.9003"
+    # As shown, typed with an ASCII minus, too coarse, the wrong sign, empty, not a number.
+    assert found["checks"] == [True, True, False, False, False, False]
+
+
 def _known(frames, names):
     """For each gradient name, the first frame whose box shows its number."""
     first = {}
     for k, frame in enumerate(frames):
         for node in frame["nodes"].values():
-            for line in node["text"].split("\n"):
+            # A long row goes on as a second line: "da = −y/a + (1−y)/(1−a) =", "−1.819".
+            text = node["text"].replace("=\n", "= ")
+            for line in text.split("\n"):
                 for name in names:
                     if re.match(rf"d{name} = .*[0-9]$", line) and name not in first:
                         first[name] = k
@@ -236,15 +311,16 @@ def viz_number(x):
 def test_update_frame_shows_w_minus_alpha_dw(measured):
     n = lecture_numbers()
     update = measured["board@1366"][-1]
+    # The caption has the arithmetic, each parameter's box its new value in place.
+    assert update["caption"].startswith("Update w := w − α·dw, α = 0.1: ")
     found = {}
-    for node in update["nodes"].values():
-        lines = node["text"].split("\n")
-        for i, line in enumerate(lines):
-            m = re.fullmatch(r"(\w+) := \1 − α·d\1", line)
-            if m:
-                parts = re.fullmatch(r"= (\S+) − (\S+)·\(?(\S+?)\)? = (\S+)", lines[i + 1])
-                assert parts, lines[i + 1]
-                found[m.group(1)] = [number(p) for p in parts.groups()]
+    for part in update["caption"].split(": ", 1)[1].split("; "):
+        parts = re.fullmatch(r"(\w+) := (\S+) − (\S+)·\(?(\S+?)\)? = (\S+)", part)
+        assert parts, part
+        found[parts.group(1)] = [number(p) for p in parts.groups()[1:]]
+        boxes = [" ".join(n["text"].replace("\u00a0", " ").split())
+                 for n in update["nodes"].values()]
+        assert any(b.startswith(f"{parts.group(1)} := {parts.group(5)} ") for b in boxes), boxes
     assert found.keys() == {"w1", "w2", "b"}
     for name, (old, lr, grad, new) in found.items():
         assert old == pytest.approx(n[name], abs=1e-12)
@@ -277,9 +353,13 @@ def test_descent_page_lowers_the_loss(measured):
 def test_m_example_board_in_the_browser(measured):
     J, X, Y = batch_graph()
     frames = measured["batch@1366"]
-    final = " ".join(n["text"].replace("\n", " ") for n in frames[-2]["nodes"].values())
-    assert "dZ = A(1−A)·dA = A − Y = [" in final
-    assert "dw = (1/m)·Xᵀ·dZ = [" in final and "db = (1/m)·Σ dZ = " in final
+    final = " ".join(" ".join(n["text"].replace("\u00a0", " ").split())
+                     for n in frames[-2]["nodes"].values())
+    dZ = 1 / (1 + np.exp(-(X @ np.array([0.5, -0.2]) + 0.1))) - Y
+    # Vectors as grids: dZ's numbers one per cell, after its formula.
+    assert "dZ = A − Y = " + " ".join(format_number(v) for v in dZ) in final
+    assert "dw = (1/m)·Xᵀ·dZ = " in final and "db = (1/m)·Σ dZ = " in final
+    assert frames[-2]["caption"].startswith("Backward 4 of 4: db = ∂J/∂b = (1/m)·Σ dZ = 0.25·")
 
 
 def test_lecture_view_steps_show_gradients_in_the_lectures_order():
@@ -383,7 +463,8 @@ def test_update_frame_without_the_browser():
     update = frames[-1]
     assert update.kind == "update" and len(update.current) == 3
     new = n["w1"] - LR * n["dw1"]
-    assert f"= 0.5 − 0.1·({viz_number(n['dw1'])}) = {viz_number(new)}" in update.dot
+    assert f"w1 := 0.5 − 0.1·({viz_number(n['dw1'])}) = {viz_number(new)}" in update.caption
+    assert f"{viz_number(new)}<" in update.dot  # the new value, in w1's box
     with pytest.raises(ValueError, match="lr"):
         viz.backward_frames(viz.lecture_example(backward=False)["L"], view="lecture", lr=-1)
     with pytest.raises(ValueError, match="view='lecture'"):

@@ -42,6 +42,7 @@ class BoardFrame:
     lr: float | None = None
     update_legend: bool = False
     pending: bool = False  # a backward is still to come: gradient rows read ``dw = ?``
+    compact: bool = False  # for a projected page: short rows, grids, the update in place
 
 
 @dataclass(frozen=True)

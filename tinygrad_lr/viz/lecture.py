@@ -9,9 +9,13 @@ Inputs such as ``x1`` are marked by making them named tensors that do not requir
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+
 from ..registry import get_op
 from ..tensor import Tensor
-from .board import Board, BoardFrame, fmt, make_board
+from .board import BOARD_ARRAY, Board, BoardFrame, fmt, make_board
 from .dot import (
     GRAD_COLOR,
     HIGHLIGHT,
@@ -69,6 +73,11 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
     if frame is None and opts.highlight is not None:
         frame = BoardFrame(current=(board.box_of(opts.highlight),))
     lines = graph_header(opts)
+    if frame is not None and frame.compact:
+        # Less space between boxes: the picture is scaled to the window, so what is not
+        # text makes the text smaller.
+        lines.append("graph [nodesep=0.14, ranksep=0.26, pad=0.04]")
+        lines.append('node [margin="0.06,0.03"]')
     rows = []
     if opts.title:
         rows.append(f'<FONT POINT-SIZE="14"><B>{html(opts.title)}</B></FONT>')
@@ -86,7 +95,7 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
         kinds = {graph.node(i).kind for i in board.boxes}
         grads = opts.grads and (graph.backward_done or pending)
         update = frame is not None and (frame.lr is not None or frame.update_legend)
-        rows.append(legend(kinds, grads=grads, update=update))
+        rows.append(legend(kinds, grads=grads, update=update, loss=board.loss_symbol()))
     if rows:
         body = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{r}</TD></TR>' for r in rows)
         lines.append(f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1">{body}</TABLE>>')
@@ -105,9 +114,30 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
             if term and grad is not None and uses[source] == 1:
                 term += f" = {_fmt(grad, opts.precision)}"
                 term += " (stale)" if graph.stale else ""
-            label = f" [label={quote(' ' + term + ' ')}]" if term else ""
+            # decorate: a line from the label to its own edge, so x2·dz is read as x2's
+            label = f" [label={quote(' ' + term + ' ')}, decorate=true]" if term else ""
         lines.append(f"{source} -> {target}{label}")
     return lines
+
+
+def lecture_footer(outputs, update: bool = False) -> str:
+    """The legend of a projected lecture page as one line of HTML: a swatch per kind of box,
+    the colours of the text (``dv = ∂J/∂v`` in the board's own loss) and the board's notes."""
+    board = make_board(outputs, Options(view="lecture"))
+    chips = []
+    kinds = {board.nodes[b].kind for b in board.boxes}
+    for kind, (fill, border, _, text) in STYLES.items():
+        if kind in kinds:
+            chips.append(f'<span class="chip" style="background:{fill};border-color:{border}">'
+                         f"{html(text)}</span>")
+    loss = board.loss_symbol()
+    chips.append(f'<span style="color:{GRAD_COLOR}">red: a gradient, '
+                 f"dv = ∂{html(loss)}/∂v</span>")
+    if update:
+        chips.append(f'<span style="color:{UPDATE_COLOR}">&#160; green: the update '
+                     "w := w − α·dw</span>")
+    notes = "".join(f"<br>{html(n)}" for n in board.notes())
+    return " ".join(chips) + notes
 
 
 def node_line(board: Board, node_id, opts: Options, frame: BoardFrame | None = None) -> str:
@@ -116,10 +146,19 @@ def node_line(board: Board, node_id, opts: Options, frame: BoardFrame | None = N
     p = opts.precision
     sym = board.symbol(node_id)
     rows = []
-    if n.op is None:
+    compact = frame is not None and frame.compact
+    updated = compact and frame.lr is not None and n.kind == PARAMETER
+    if updated and board.update(node_id, frame.lr) is not None:
+        # The update in place: the box keeps its size and position, the caption has the sum.
+        new = board.update(node_id, frame.lr)
+        rows.extend(_value_rows(f"<B>{html(sym)} :=</B>", new, p, compact, UPDATE_COLOR))
+    elif n.op is None:
         # A no-break space: SVG viewers drop a plain space after the bold run.
         changed = " (changed after the forward pass)" if n.changed else ""
-        rows.append(f"<B>{html(sym)}</B>\u00a0= {html(_fmt(n.value, p) + changed)}")
+        if compact and not changed:
+            rows.extend(_value_rows(f"<B>{html(sym)}</B>\u00a0=", n.value, p, compact))
+        else:
+            rows.append(f"<B>{html(sym)}</B>\u00a0= {html(_fmt(n.value, p) + changed)}")
     else:
         text = board.expression_text(node_id)
         if len(text) > MAX_FORMULA:
@@ -129,18 +168,37 @@ def node_line(board: Board, node_id, opts: Options, frame: BoardFrame | None = N
         rows.append(f"<B>{html(head)}</B>")
         for _, input_name, value in ([] if infix_symbol(n.op) else n.constants):
             rows.append(html(f"{input_name} = {_fmt(value, p)}"))
-        if opts.values:
+        if opts.values and compact and board.value_known(node_id, frame):
+            rows.extend(_value_rows(html(f"{sym} ="), n.value, p, compact))
+        elif opts.values:
             value = _fmt(n.value, p) if board.value_known(node_id, frame) else "?"
             rows.append(html(f"{sym} = {value}"))
     pending = frame is not None and frame.pending and not board.graph.backward_done
+    values_end = len(rows)
     if opts.grads and n.kind != OUTPUT and n.requires_grad and (
             board.graph.backward_done or pending):
-        text = board.grad_text(node_id, p, board.grad_known(node_id, frame) and not pending)
-        if board.graph.stale and not text.endswith("?"):
-            text += " (stale)"
-        for line in _split_long(text):
-            rows.append(f'<FONT COLOR="{GRAD_COLOR}">{html(line)}</FONT>')
-    if frame is not None and frame.lr is not None and n.kind == PARAMETER:
+        known = board.grad_known(node_id, frame) and not pending
+        if compact and known and board.grad_value(node_id) is not None:
+            step = board.grad_step(node_id, p)
+            rows.extend(_value_rows(html(" = ".join([step.name, *step.formulas[-1:]]) + " ="),
+                                    board.grad_value(node_id), p, compact, GRAD_COLOR))
+        else:
+            text = board.grad_text(node_id, p, known)
+            if board.graph.stale and not text.endswith("?"):
+                text += " (stale)"
+            for line in _split_long(text):
+                rows.append(f'<FONT COLOR="{GRAD_COLOR}">{html(line)}</FONT>')
+    value = np.asarray(n.value)
+    if compact and len(rows) > values_end and value.size > 1 and (
+            value.ndim == 1 or value.shape[-1] == 1):
+        # A column of numbers and its gradient side by side: half the height, so the
+        # picture scales up further.
+        start = 0 if n.op is None else 1
+        rows[start:] = [
+            '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            f'<TD VALIGN="TOP">{table(rows[start:values_end])}</TD><TD WIDTH="6"></TD>'
+            f'<TD VALIGN="TOP">{table(rows[values_end:])}</TD></TR></TABLE>']
+    if frame is not None and frame.lr is not None and n.kind == PARAMETER and not compact:
         rule, _, numbers = board.update_text(node_id, frame.lr, p).partition(" = ")
         rows.append(f'<FONT COLOR="{UPDATE_COLOR}"><B>{html(rule)}</B></FONT>')
         for line in _split_long(f"= {numbers}") if numbers else []:
@@ -160,6 +218,28 @@ def node_line(board: Board, node_id, opts: Options, frame: BoardFrame | None = N
         attrs.append("penwidth=2")
     return f"{node_id} [{', '.join(attrs)}]"
 
+
+
+def _value_rows(head: str, value, precision: int, compact: bool, color: str | None = None,
+                limit: int = 26) -> list[str]:
+    """``head value`` as rows of a box: a number on the same row (or the next, when the row
+    would be long), an array as a grid (a vector as a column, as the lecture writes w)."""
+    def paint(text):
+        return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
+
+    array = np.asarray(value)
+    if array.size > 1 and array.size <= BOARD_ARRAY and array.ndim <= 2:
+        grid = array.reshape(-1, 1) if array.ndim == 1 else array
+        cells = "".join("<TR>" + "".join(f"<TD>{paint(html(fmt(v, precision)))}</TD>"
+                                         for v in row) + "</TR>" for row in grid)
+        table = ('<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="1" '
+                 f'COLOR="#999999">{cells}</TABLE>')
+        return [paint(head), table]
+    number = html(fmt(value, precision))
+    plain = len(re.sub(r"<[^>]+>", "", head))  # the row's visible length
+    if compact and plain + len(number) > limit:
+        return [paint(head), paint(number)]
+    return [paint(f"{head}\u00a0{number}")]  # no-break: SVG drops a space after bold
 
 
 def _split_long(text: str, limit: int = 44) -> list[str]:
