@@ -76,7 +76,7 @@ def test_options_choose_what_nodes_show():
     rich = viz.to_dot(t["L"], formulas=True, order=True, edge_grads=True, dtypes=True)
     assert "∂a/∂z = a(1−a)" in rich and "backward step 1" in rich and "float64" in rich
     assert 'label=" −0.4502 "' in rich  # the gradient z sends along its edges
-    assert 'rankdir=TB' in viz.to_dot(t["L"], view="backward")
+    assert 'rankdir=RL' in viz.to_dot(t["L"], view="backward")  # landscape, read backward
     assert "value 0.549834" in viz.to_dot(t["L"], precision=6)
 
 
