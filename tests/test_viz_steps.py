@@ -18,7 +18,7 @@ import pytest
 import tinygrad_lr as tg
 from tinygrad_lr import viz
 from tinygrad_lr.formulas import Derivatives, Name
-from tinygrad_lr.viz.labels import format_array, format_number
+from tinygrad_lr.viz.labels import format_number
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SIZES = ((1366, 768), (1920, 1080))
@@ -384,22 +384,25 @@ def test_m_example_board_has_the_lectures_vectorised_formulas(columns):
     A = 1 / (1 + np.exp(-(X @ w + 0.1)))
     dZ = A - Y
     dw = X.T @ dZ / m
-    fmt = format_array
+    def grid(values):  # a grid's cells, as the board's text reads them
+        return " ".join(format_number(v) for v in np.ravel(values))
+
+    # Vectors and matrices as grids: dw's two cells, dZ's m cells, X's 2·m cells.
     if columns:
-        assert "Z = wᵀX + b" in source
-        assert f"dw = (1/m)·X·dZᵀ = {fmt(dw[:, None])}" in source
-        assert f"dZ = A(1−A)·dA = A − Y = {fmt(dZ[None, :])}" in source
+        assert "Z = wᵀX + b" in source and f"X = {grid(X.T)} " in source
+        assert f"dw = (1/m)·X·dZᵀ = {grid(dw)} " in source
     else:
-        assert "Z = X@w + b" in source
-        assert f"dw = (1/m)·Xᵀ·dZ = {fmt(dw)}" in source
-        assert f"dZ = A(1−A)·dA = A − Y = {fmt(dZ)}" in source
-    assert f"db = (1/m)·Σ dZ = {fmt(dZ.mean())}" in source
+        assert "Z = X@w + b" in source and f"X = {grid(X)} " in source
+        assert f"dw = (1/m)·Xᵀ·dZ = {grid(dw)} " in source
+    assert f"dZ = A − Y = {grid(dZ)} " in source
+    assert f"db = (1/m)·Σ dZ = {format_number(dZ.mean())}" in source
     assert "J = (1/m)·Σ L(A, Y)" in source and f"m = {m} examples" in source
+    assert "dv = ∂J/∂v" in source  # the legend speaks of the board's J
 
 
 def board_text(source):
     """The board's text, rows joined by spaces (a long row is written as two)."""
-    text = re.sub(r"</TR>", " ", source)
+    text = re.sub(r"</T[RD]>", " ", source)
     return " ".join(re.sub(r"<[^>]+>", "", text).replace("\u00a0", " ").split())
 
 

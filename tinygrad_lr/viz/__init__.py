@@ -18,6 +18,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from .api import backprop, draw, render, to_dot
 from .backends import RendererNotFoundError, RenderError, renderers
+from .batch import batch_example, batch_steps
 from .collapse import collapse
 from .graph import Edge, Graph, Node, walk
 from .lecture import lecture_example
@@ -33,7 +34,8 @@ from .steps import (
 
 __all__ = [
     "VIEWS", "Edge", "Frame", "Graph", "Node", "Options", "RenderError",
-    "RendererNotFoundError", "StepThrough", "backprop", "backward_frames", "collapse", "draw",
+    "RendererNotFoundError", "StepThrough", "backprop", "backward_frames", "batch_example",
+    "batch_steps", "collapse", "draw",
     "gradient_descent", "lecture_example", "render", "renderers", "step_through",
     "step_through_html", "to_dot", "walk",
 ]

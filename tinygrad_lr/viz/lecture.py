@@ -72,6 +72,8 @@ def lecture_lines(outputs, opts: Options, frame: BoardFrame | None = None) -> li
         frame = board.step_frame(opts.step)
     if frame is None and opts.highlight is not None:
         frame = BoardFrame(current=(board.box_of(opts.highlight),))
+    if frame is None and board.batch is not None:
+        frame = BoardFrame(compact=True)  # the m-example board: matrices and vectors as grids
     lines = graph_header(opts)
     if frame is not None and frame.compact:
         # Less space between boxes: the picture is scaled to the window, so what is not
