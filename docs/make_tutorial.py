@@ -3,9 +3,10 @@
     python docs/make_tutorial.py           # rewrite docs/tutorial.md outputs, pictures, notebook
     python docs/make_tutorial.py --check   # exit 1 if any of them is out of date
 
-Every ```python block of docs/tutorial.md runs in order, in one namespace, with the
-picture folder docs/images/tutorial/ as the working directory, so a picture the code
-writes (``viz.render(L, "forward.png")``) is the picture the page shows. What a block
+Every ```python block of docs/tutorial.md runs in order, in one namespace, in a scratch
+folder whose ``out`` is the picture folder docs/images/tutorial/, so a picture the code
+writes (``viz.render(L, "out/forward.png")``, as a learner's run writes it into ``out/``)
+is the picture the page shows. What a block
 prints goes into the ```text block right after it (added, replaced or removed as needed).
 examples/tutorial.ipynb is the same tutorial as a notebook: the prose and the code cells,
 with ``viz.draw`` (shown inline by Jupyter) where the page writes a picture file.
@@ -87,7 +88,9 @@ def run(segments: list[Segment], workdir: Path) -> list[str]:
     outputs = []
     previous = Path.cwd()
     workdir.mkdir(parents=True, exist_ok=True)
-    os.chdir(workdir)
+    scratch = tempfile.TemporaryDirectory()
+    (Path(scratch.name) / "out").symlink_to(workdir.resolve(), target_is_directory=True)
+    os.chdir(scratch.name)
     try:
         for number, segment in enumerate((s for s in segments if s.kind == "code"), 1):
             buffer = io.StringIO()
@@ -101,6 +104,7 @@ def run(segments: list[Segment], workdir: Path) -> list[str]:
             outputs.append(buffer.getvalue().rstrip("\n"))
     finally:
         os.chdir(previous)
+        scratch.cleanup()
         with contextlib.suppress(ImportError):
             import matplotlib.pyplot as plt
 

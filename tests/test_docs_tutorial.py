@@ -318,4 +318,7 @@ def test_notebook_runs_top_to_bottom(tmp_path):
                       if cell.cell_type == "code" for output in cell.outputs)
     for expected in ("-0.450166002688", "0.247516572712", "455 training examples"):
         assert expected in printed
-    assert (tmp_path / "loss_curve.png").is_file() and (tmp_path / "steps.html").is_file()
+    # Everything the notebook writes goes into out/, beside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (tmp_path / "out" / "loss_curve.png").is_file()
+    assert (tmp_path / "out" / "steps.html").is_file()

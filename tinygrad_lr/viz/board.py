@@ -419,6 +419,9 @@ class Board:
 
     def _step(self, name: str, forms: list, value, precision: int) -> Step:
         texts = [f.text(fmt=lambda v: fmt(v, 3)) for f in forms]
+        if value is None:  # no gradient kept here (cleared, or backward did not reach it)
+            texts = [t for i, t in enumerate(texts) if t != name and t not in texts[:i]]
+            return Step(name, tuple(texts), None, "?")
         result = fmt(value, precision)
         texts = [t for i, t in enumerate(texts)
                  if t not in (name, result) and t not in texts[:i]]
