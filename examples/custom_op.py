@@ -5,6 +5,10 @@ Shows that one registration makes the op a function, a Tensor method, part of ba
 Run it with:  python examples/custom_op.py
 """
 
+import argparse
+import sys
+from pathlib import Path
+
 import numpy as np
 
 import tinygrad_lr as tg
@@ -21,6 +25,14 @@ class softsign:
         return grad / (1 + abs(x)) ** 2
 
 
+def script_arguments(description: str) -> argparse.Namespace:
+    """Parse the command line when this file is the script run (``--help`` prints the
+    help); run from elsewhere (a test, runpy) it reads no arguments."""
+    parser = argparse.ArgumentParser(description=description)
+    own = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
+    return parser.parse_args(sys.argv[1:] if own else [])
+
+
 def main() -> None:
     x = tg.Tensor([-2.0, -0.5, 0.0, 1.5], requires_grad=True, name="x")
     y = x.softsign()  # also tg.softsign(x) and tinygrad_lr.functional.softsign(x)
@@ -33,4 +45,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    script_arguments(__doc__.splitlines()[0])
     main()

@@ -7,8 +7,20 @@ Builds the graph with the engine, runs backward, and prints the engine's gradien
 the hand-derived ones. Run it with:  python examples/lecture_example.py
 """
 
+import argparse
+import sys
+from pathlib import Path
+
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+
+
+def script_arguments(description: str) -> argparse.Namespace:
+    """Parse the command line when this file is the script run (``--help`` prints the
+    help); run from elsewhere (a test, runpy) it reads no arguments."""
+    parser = argparse.ArgumentParser(description=description)
+    own = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
+    return parser.parse_args(sys.argv[1:] if own else [])
 
 
 def main() -> None:
@@ -45,4 +57,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    script_arguments(__doc__.splitlines()[0])
     main()

@@ -322,3 +322,16 @@ def test_notebook_runs_top_to_bottom(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (tmp_path / "out" / "loss_curve.png").is_file()
     assert (tmp_path / "out" / "steps.html").is_file()
+
+
+# ------------------------------------------------------------ the learner's path
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_every_example_script_prints_its_help(script, tmp_path):
+    """`python examples/x.py --help` prints help and writes nothing (no folder named --help)."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:") and script.name in result.stdout
+    assert list(tmp_path.iterdir()) == []
