@@ -6,8 +6,6 @@ Run it with:  python examples/custom_op.py
 """
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -26,11 +24,8 @@ class softsign:
 
 
 def script_arguments(description: str) -> argparse.Namespace:
-    """Parse the command line when this file is the script run (``--help`` prints the
-    help); run from elsewhere (a test, runpy) it reads no arguments."""
-    parser = argparse.ArgumentParser(description=description)
-    own = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
-    return parser.parse_args(sys.argv[1:] if own else [])
+    """The command line: none but ``--help``, which prints what the script shows."""
+    return argparse.ArgumentParser(description=description).parse_args()
 
 
 def main() -> None:

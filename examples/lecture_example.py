@@ -8,19 +8,14 @@ the hand-derived ones. Run it with:  python examples/lecture_example.py
 """
 
 import argparse
-import sys
-from pathlib import Path
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
 
 
 def script_arguments(description: str) -> argparse.Namespace:
-    """Parse the command line when this file is the script run (``--help`` prints the
-    help); run from elsewhere (a test, runpy) it reads no arguments."""
-    parser = argparse.ArgumentParser(description=description)
-    own = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
-    return parser.parse_args(sys.argv[1:] if own else [])
+    """The command line: none but ``--help``, which prints what the script shows."""
+    return argparse.ArgumentParser(description=description).parse_args()
 
 
 def main() -> None:
