@@ -160,6 +160,7 @@ def notebook(segments: list[Segment]) -> str:
                 cells.append(("markdown", text))
         elif segment.kind == "code":
             cells.append(("code", _notebook_code(segment.text)))
+    cells.extend(NOTEBOOK_ENDING)
     document = {
         "cells": [_cell(kind, source, number) for number, (kind, source) in enumerate(cells)],
         "metadata": {
@@ -170,6 +171,21 @@ def notebook(segments: list[Segment]) -> str:
         "nbformat_minor": 5,
     }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+# The notebook ends with what only a notebook can show: the board live, and the
+# step-through page inline with its buttons and keys.
+NOTEBOOK_ENDING = [
+    ("markdown", "## The board, live\n\nMove a slider: the board is built again and goes "
+                 "through the engine's forward, backward and update `w := w − α·dw` "
+                 "(needs ipywidgets, which `make notebook` installs)."),
+    ("code", "viz.live_board()"),
+    ("markdown", "## The lecture, step by step\n\nThe page to project, inline: Next/Prev "
+                 "or the arrow keys; `p` asks for each number before showing it, `q` "
+                 "lets you type it."),
+    ("code", 'viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture", '
+             "lr=0.1)"),
+]
 
 
 def _cell(kind: str, source: str, number: int) -> dict:

@@ -318,6 +318,11 @@ def test_notebook_runs_top_to_bottom(tmp_path):
                       if cell.cell_type == "code" for output in cell.outputs)
     for expected in ("-0.450166002688", "0.247516572712", "455 training examples"):
         assert expected in printed
+    # It ends with the step-through page inline (buttons and keys), after the live board.
+    last = notebook.cells[-1].outputs[-1]["data"]
+    assert last["text/html"].startswith("<iframe srcdoc=") and "stepThrough" in last["text/html"]
+    live = notebook.cells[-3].outputs[-1]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in live or "notebook" in str(live)
     # Everything the notebook writes goes into out/, beside it.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (tmp_path / "out" / "loss_curve.png").is_file()
