@@ -516,3 +516,22 @@ def test_a_frame_shows_itself_in_jupyter_like_viz_draw():
         assert svg.lstrip().startswith(("<?xml", "<svg", "<!--")) and "dz" in svg
     else:
         assert "Graphviz" in bundle["text/plain"]
+
+
+@needs_browser
+def test_printing_the_page_gives_a_handout_one_frame_per_page(tmp_path):
+    if not viz.renderers():
+        pytest.skip("no SVG renderer (Graphviz or tinygrad-lr[svg]) installed")
+    page = viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture", lr=LR)
+    path = page.save(tmp_path / "board.html")
+    text = path.read_text(encoding="utf-8")
+    # Under each picture, the question it leaves open (the next step's, with "?").
+    assert '<figcaption class="printed">Backward 4 of 5: dw2 = ∂L/∂w2 = x2·dz = 2·(−0.4502) = ?' \
+        in text
+    pdf = tmp_path / "handout.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", path.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    pages = re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
+    assert len(pages) == len(page.frames) == 10

@@ -93,6 +93,7 @@ _TEMPLATE = """<!DOCTYPE html>
            white-space: nowrap; overflow: hidden; }
   footer .chip { display: inline-block; border: 1px solid; border-radius: .3em;
                  padding: 0 .4em; margin-right: .5em; }
+  @page { size: landscape; margin: 1cm; }
   @media print {
     body { display: block; height: auto; overflow: visible; padding: 0; }
     header, #caption, footer { display: none; }
