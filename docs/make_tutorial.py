@@ -128,6 +128,8 @@ def page_text(segments: list[Segment], outputs: list[str]) -> str:
 
 def _notebook_markdown(text: str) -> str:
     text = IMAGE_LINK.sub("", text)
+    # A page the code writes is linked where the notebook's own run writes it: out/.
+    text = re.sub(r"\]\(images/tutorial/([\w.-]+\.html)", r"](out/\1", text)
     # Links between pages: the notebook lives in examples/, the pages in docs/.
     text = re.sub(r"\]\((?!https?:|#|\.\./)([\w./-]+\.md)", r"](../docs/\1", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

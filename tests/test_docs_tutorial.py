@@ -135,7 +135,8 @@ def test_notebook_draws_inline_where_the_page_writes_files():
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert 'viz.draw(L, view="lecture")' in code and "viz.render(L," not in code
     assert 'viz.draw(L, view="backward", step=2)' in code
-    assert "images/tutorial/" not in prose.replace("images/tutorial/steps.html", "")
+    assert "images/tutorial/" not in prose
+    assert "](out/steps.html)" in prose and "](out/batch_steps.html)" in prose
     assert "](../docs/autograd.md)" in prose
 
 
