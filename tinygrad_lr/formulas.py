@@ -69,13 +69,14 @@ class Expr:
         return found
 
     def children(self) -> tuple:
+        """The expressions this one is made of."""
         return ()
 
     def substitute(self, mapping: dict) -> Expr:
         """This expression with each name in ``mapping`` replaced by its expression."""
         return self
 
-    def evaluate(self, values: dict | None = None):
+    def evaluate(self, values: dict | None = None) -> object:
         """The expression's number (numpy arithmetic); names take ``values`` or their own."""
         raise NotImplementedError
 
@@ -102,7 +103,7 @@ class Name(Expr):
     def substitute(self, mapping: dict) -> Expr:
         return mapping.get(self.name, self)
 
-    def evaluate(self, values=None):
+    def evaluate(self, values: dict | None = None) -> object:
         if values and self.name in values:
             return values[self.name]
         if self.value is None:
@@ -117,7 +118,7 @@ class Number(Expr):
     value: object
     label: str | None = None  # how to write it, when not as a plain number (``"m"``)
 
-    def evaluate(self, values=None):
+    def evaluate(self, values: dict | None = None) -> object:
         return self.value
 
 
@@ -127,13 +128,13 @@ class Neg(Expr):
 
     operand: Expr
 
-    def children(self):
+    def children(self) -> tuple:
         return (self.operand,)
 
-    def substitute(self, mapping):
+    def substitute(self, mapping: dict) -> Expr:
         return Neg(self.operand.substitute(mapping))
 
-    def evaluate(self, values=None):
+    def evaluate(self, values: dict | None = None) -> object:
         return -np.asarray(self.operand.evaluate(values))
 
 
@@ -146,13 +147,13 @@ class Binary(Expr):
     left: Expr
     right: Expr
 
-    def children(self):
+    def children(self) -> tuple:
         return (self.left, self.right)
 
-    def substitute(self, mapping):
+    def substitute(self, mapping: dict) -> Expr:
         return Binary(self.op, self.left.substitute(mapping), self.right.substitute(mapping))
 
-    def evaluate(self, values=None):
+    def evaluate(self, values: dict | None = None) -> object:
         a, b = np.asarray(self.left.evaluate(values)), np.asarray(self.right.evaluate(values))
         if self.op in ("@", "@·"):
             return a @ b
@@ -174,14 +175,14 @@ class Call(Expr):
     style: str = "call"  # "call" f(x), "prefix" Σ x, "postfix" xᵀ, "group" (x)
     fold: bool = False
 
-    def children(self):
+    def children(self) -> tuple:
         return tuple(self.args)
 
-    def substitute(self, mapping):
+    def substitute(self, mapping: dict) -> Expr:
         return Call(self.label, tuple(a.substitute(mapping) for a in self.args),
                     self.function, self.style, self.fold)
 
-    def evaluate(self, values=None):
+    def evaluate(self, values: dict | None = None) -> object:
         args = [np.asarray(a.evaluate(values)) for a in self.args]
         if self.style == "group":
             return args[0]

@@ -62,7 +62,7 @@ def batch_example(X, Y, w=None, b: float = 0.1, columns: bool = True,
     return {"X": data, "Y": labels, "w": weights, "b": bias, "Z": z, "A": a, "J": cost}
 
 
-def checked_examples(X, Y, w=None):
+def checked_examples(X, Y, w=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``X`` (m × n), ``Y`` (m,) and ``w`` (n,) as float arrays, or a clear error."""
     X = np.array(X, dtype=float)
     Y = np.array(Y, dtype=float).reshape(-1)
@@ -134,7 +134,8 @@ def loop_frames(X, Y, w, b: float, precision: int = 4) -> list:
 
 
 def batch_steps(X, Y, w=None, b: float = 0.1, columns: bool = True, lr: float | None = 0.1,
-                loop: bool = True, precision: int = 4, title: str | None = None):
+                loop: bool = True, precision: int = 4,
+                title: str | None = None) -> StepThrough:
     """The m-example lecture as one page: the for-loop frames (``loop=True``), then the
     vectorised board step by step with the update (``lr``).
 

@@ -186,7 +186,7 @@ class Board:
         """True for A and Z of the m-example board: their d-quantities are per example."""
         return self.batch is not None and node_id in self.batch[1:3]
 
-    def grad_value(self, node_id):
+    def grad_value(self, node_id) -> np.ndarray | None:
         """The number a box's gradient row shows (the lecture's dZ is m·∂J/∂Z)."""
         grad = self.nodes[node_id].grad
         if grad is None or not self.per_example(node_id):
@@ -456,7 +456,7 @@ class Board:
             return " = ".join([step.name, *step.formulas])
         return step.text(arithmetic=False)
 
-    def update(self, node_id, lr: float):
+    def update(self, node_id, lr: float) -> np.ndarray | None:
         """The new value of a parameter after ``w := w − α·dw``, or None without a gradient."""
         n = self.nodes[node_id]
         if n.grad is None:

@@ -59,7 +59,7 @@ def board_html(x1=1.0, x2=2.0, y=1.0, w1=0.5, w2=-0.2, b=0.1, lr=0.1,
             f'<p style="font-size:13px">{lecture_footer(loss, update=True)}</p></div>')
 
 
-def live_board(precision: int = 4, **start):
+def live_board(precision: int = 4, **start) -> object:
     """Sliders for ``x1 x2 y w1 w2 b lr`` and the board they give, redrawn through the
     engine on every change (an ipywidgets ``VBox``; without ipywidgets, an object that shows
     how to install it). ``start`` overrides the sliders' first values (``w1=0.3``).
