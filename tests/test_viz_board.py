@@ -146,3 +146,25 @@ def test_the_names_come_from_the_graph_not_fixed_letters():
     assert step.formulas == ("p(1−p)·3·dp",)
     assert step.arithmetic.endswith("·3·" + step.arithmetic.rsplit("·", 1)[1])
     np.testing.assert_allclose(step.expression.evaluate(), u.grad.data, rtol=1e-9)
+
+
+def test_an_op_without_a_rule_gives_a_named_derivative_and_no_arithmetic():
+    @tg.op("viz_board_cube", label="cube", replace=True)
+    class cube:
+        def forward(x):
+            return x ** 3
+
+        def backward(grad, out, x):
+            return grad * 3 * x * x
+
+    try:
+        w = tg.Tensor(0.5, requires_grad=True, name="w")
+        c = cube(w)
+        c.name = "c"
+        out = c * 2.0
+        viz.backprop(out)
+        board = Board(viz.walk(out))
+        step = board.grad_step(board.parameters()[0])
+    finally:
+        tg.registry.unregister_op("viz_board_cube")
+    assert step.text() == "dw = ∂c/∂w·dc = 1.5" and step.arithmetic is None

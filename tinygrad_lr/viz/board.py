@@ -426,7 +426,7 @@ class Board:
         texts = [t for i, t in enumerate(texts)
                  if t not in (name, result) and t not in texts[:i]]
         arithmetic, expression = None, None
-        if forms:
+        if forms and _all_known(forms[-1]):
             expression = forms[-1]
             numbers = expression.text(numbers=True, fmt=lambda v: fmt(v, precision))
             if numbers not in (result, *texts) and len(numbers) <= MAX_ARITHMETIC:
@@ -473,6 +473,14 @@ class Board:
         rule = Name(sym, n.value) - Name("α", lr) * Name(f"d{sym}", n.grad)
         numbers = rule.text(numbers=True, fmt=lambda v: fmt(v, precision))
         return f"{sym} := {rule.text()} = {numbers} = {fmt(new, precision)}"
+
+
+def _all_known(expr: Expr) -> bool:
+    """True when every name in ``expr`` has its number (an op without a registered rule
+    leaves ``∂c/∂w``, which has none: then the step shows no arithmetic)."""
+    if isinstance(expr, Name):
+        return expr.value is not None
+    return all(_all_known(child) for child in expr.children())
 
 
 def _transposed(expr: Expr) -> Expr:
