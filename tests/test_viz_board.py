@@ -66,6 +66,7 @@ def test_expressions_write_names_and_numbers():
 def evaluate_text(text):
     """The arithmetic as written on the board, evaluated (arrays as numpy arrays)."""
     source = text.replace("−", "-").replace("·", "*").replace("²", "**2")
+    source = source.replace("]ᵀ", "].reshape(-1, 1)")  # a column written as a row, transposed
     out, depth = [], 0
     for ch in source:
         if ch == "[":

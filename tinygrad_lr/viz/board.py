@@ -93,6 +93,15 @@ def fmt(value, precision: int = 4) -> str:
     return format_array(value, precision, small=BOARD_ARRAY)
 
 
+def written(value, precision: int = 4) -> str:
+    """A number as a caption writes it: a column vector as a transposed row (``[1, 2]ᵀ``),
+    which reads better in a line of text than ``[[1], [2]]``."""
+    array = np.asarray(value)
+    if array.ndim == 2 and array.shape[1] == 1 and array.shape[0] > 1:
+        return fmt(array[:, 0], precision) + "ᵀ"
+    return fmt(value, precision)
+
+
 class Board:
     """Boxes (named tensors, leaves and the output), their formulas and the edges between.
 
@@ -422,13 +431,13 @@ class Board:
         if value is None:  # no gradient kept here (cleared, or backward did not reach it)
             texts = [t for i, t in enumerate(texts) if t != name and t not in texts[:i]]
             return Step(name, tuple(texts), None, "?")
-        result = fmt(value, precision)
+        result = written(value, precision)
         texts = [t for i, t in enumerate(texts)
                  if t not in (name, result) and t not in texts[:i]]
         arithmetic, expression = None, None
         if forms and _all_known(forms[-1]):
             expression = forms[-1]
-            numbers = expression.text(numbers=True, fmt=lambda v: fmt(v, precision))
+            numbers = expression.text(numbers=True, fmt=lambda v: written(v, precision))
             if numbers not in (result, *texts) and len(numbers) <= MAX_ARITHMETIC:
                 arithmetic = numbers
         return Step(name, tuple(texts), arithmetic, result, expression, value)
@@ -471,8 +480,8 @@ class Board:
         if new is None:
             return f"{sym} := {sym} − α·d{sym} (no gradient reached {sym})"
         rule = Name(sym, n.value) - Name("α", lr) * Name(f"d{sym}", n.grad)
-        numbers = rule.text(numbers=True, fmt=lambda v: fmt(v, precision))
-        return f"{sym} := {rule.text()} = {numbers} = {fmt(new, precision)}"
+        numbers = rule.text(numbers=True, fmt=lambda v: written(v, precision))
+        return f"{sym} := {rule.text()} = {numbers} = {written(new, precision)}"
 
 
 def _all_known(expr: Expr) -> bool:

@@ -11,7 +11,7 @@ from html import escape
 from .labels import format_number
 
 WIDTH, PANEL = 300, 200
-LEFT, RIGHT, TOP, BOTTOM = 58, 12, 30, 34
+LEFT, RIGHT, TOP, BOTTOM = 76, 12, 34, 42
 
 
 def descent_chart(losses: list, path: list, labels: list, known: int, loss_name: str = "L",
@@ -53,21 +53,21 @@ def _panel(top: float, xs, ys, known: int, xlabel: str, ylabel: str, title: str,
         return (LEFT + (x - x0) / (x1 - x0) * inner_w,
                 top + TOP + (1 - (y - y0) / (y1 - y0)) * inner_h)
 
-    out = [f'<text x="{WIDTH / 2}" y="{top + 20}" text-anchor="middle" font-size="16" '
+    out = [f'<text x="{WIDTH / 2}" y="{top + 20}" text-anchor="middle" font-size="21" '
            f'font-weight="bold">{escape(title)}</text>',
            f'<rect x="{LEFT}" y="{top + TOP}" width="{inner_w}" height="{inner_h}" '
            'fill="none" stroke="#999"/>']
     for value, anchor_y in ((y0, top + TOP + inner_h), (y1, top + TOP + 12)):
-        out.append(f'<text x="{LEFT - 4}" y="{anchor_y}" text-anchor="end" font-size="13">'
+        out.append(f'<text x="{LEFT - 4}" y="{anchor_y}" text-anchor="end" font-size="18">'
                    f"{escape(format_number(value, precision))}</text>")
     for value, anchor in ((x0, "start"), (x1, "end")):
         x = LEFT if anchor == "start" else LEFT + inner_w
-        out.append(f'<text x="{x}" y="{top + TOP + inner_h + 15}" text-anchor="{anchor}" '
-                   f'font-size="13">{escape(format_number(value, precision))}</text>')
-    out.append(f'<text x="{LEFT + inner_w / 2}" y="{top + PANEL - 4}" text-anchor="middle" '
-               f'font-size="14">{escape(xlabel)}</text>')
-    out.append(f'<text x="14" y="{top + TOP + inner_h / 2}" text-anchor="middle" '
-               f'font-size="14" transform="rotate(-90 14 {top + TOP + inner_h / 2})">'
+        out.append(f'<text x="{x}" y="{top + TOP + inner_h + 19}" text-anchor="{anchor}" '
+                   f'font-size="18">{escape(format_number(value, precision))}</text>')
+    out.append(f'<text x="{LEFT + inner_w / 2}" y="{top + PANEL - 2}" text-anchor="middle" '
+               f'font-size="19">{escape(xlabel)}</text>')
+    out.append(f'<text x="18" y="{top + TOP + inner_h / 2}" text-anchor="middle" '
+               f'font-size="19" transform="rotate(-90 18 {top + TOP + inner_h / 2})">'
                f"{escape(ylabel)}</text>")
     points = [at(x, y) for x, y in zip(xs[:known], ys[:known])]
     if len(points) > 1:

@@ -25,7 +25,7 @@ from ..files import write_atomically
 from ..tensor import Tensor
 from .api import backprop, to_dot
 from .backends import RendererNotFoundError, node_sizes, render_source
-from .board import LARGEST, Board, BoardFrame, fmt, make_board
+from .board import LARGEST, Board, BoardFrame, make_board, written
 from .chart import descent_chart
 from .dot import wrap
 from .graph import walk
@@ -161,7 +161,7 @@ def lecture_frames(tensor, lr: float | None = None, first_step: int = 0,
                             prefix + question if question else None, answer))
 
     given = [board.nodes[b] for b in board.boxes if board.nodes[b].op is None]
-    inputs = ", ".join(f"{board.symbol(n.id)} = {fmt(n.value, p)}" for n in given
+    inputs = ", ".join(f"{board.symbol(n.id)} = {written(n.value, p)}" for n in given
                        if np.size(n.value) <= 4)
     add(f"Given: {inputs}. Press → for the forward pass." if inputs else
         "Given: the boxes on the left. Press → for the forward pass.", "given",
