@@ -318,7 +318,7 @@ def test_update_frame_shows_w_minus_alpha_dw(measured):
     n = lecture_numbers()
     update = measured["board@1366"][-1]
     # The caption has the arithmetic, each parameter's box its new value in place.
-    assert update["caption"].startswith("Update w := w − α·dw, α = 0.1: ")
+    assert update["caption"].startswith("Update (α = 0.1): ")
     found = {}
     for part in update["caption"].split(": ", 1)[1].split("; "):
         parts = re.fullmatch(r"(\w+) := (\S+) − (\S+)·\(?(\S+?)\)? = (\S+)", part)

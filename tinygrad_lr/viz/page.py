@@ -137,6 +137,8 @@ _TEMPLATE = """<!DOCTYPE html>
                                (frames.length - 1);
     caption.textContent = asking ? question(current + 1)
                                  : frames[current].getAttribute("data-caption");
+    var size = sizes[(asking ? "q" : "c") + (current + (asking ? 1 : 0))];
+    caption.style.fontSize = size ? size + "px" : "";
     caption.classList.toggle("asking", asking);
     var scalar = asking && /^[^\\[]*$/.test(answer(current + 1) || "[");
     $("quiz").classList.toggle("open", quizzing && scalar);
@@ -177,16 +179,37 @@ _TEMPLATE = """<!DOCTYPE html>
   function toggle(button, on) { button.setAttribute("aria-pressed", on ? "true" : "false"); }
   function predict(on) { predicting = !!on; toggle($("predict"), predicting); render(); }
   function quiz(on) { quizzing = !!on; toggle($("quizmode"), quizzing); render(); }
+  var sizes = {};
   function fitCaption() {
-    // One height for every frame (the tallest caption), so the picture never moves.
-    caption.style.height = "auto";
-    var tallest = 0, texts = [];
+    // A caption a little too long for one line is set a little smaller (never under 24 px,
+    // legible from the back); then every frame gets the height of the tallest caption, so
+    // the picture never moves.
+    caption.style.height = "auto"; caption.style.fontSize = "";
+    var base = parseFloat(window.getComputedStyle(caption).fontSize);
+    var floor = Math.max(24, 0.8 * base), texts = [];
     frames.forEach(function (f, k) {
-      texts.push(f.getAttribute("data-caption"));
-      if (question(k)) { texts.push(question(k)); }
+      texts.push(["c" + k, f.getAttribute("data-caption")]);
+      if (question(k)) { texts.push(["q" + k, question(k)]); }
     });
-    texts.forEach(function (t) { caption.textContent = t;
-                                 tallest = Math.max(tallest, caption.offsetHeight); });
+    sizes = {};
+    caption.style.whiteSpace = "nowrap";
+    texts.forEach(function (entry) {
+      var size = base;
+      caption.style.fontSize = size + "px";
+      caption.textContent = entry[1];
+      while (caption.scrollWidth > caption.clientWidth && size - 1 >= floor) {
+        size -= 1;
+        caption.style.fontSize = size + "px";
+      }
+      sizes[entry[0]] = caption.scrollWidth > caption.clientWidth ? base : size;
+    });
+    caption.style.whiteSpace = "";
+    var tallest = 0;
+    texts.forEach(function (entry) {
+      caption.style.fontSize = sizes[entry[0]] + "px";
+      caption.textContent = entry[1];
+      tallest = Math.max(tallest, caption.offsetHeight);
+    });
     caption.style.height = tallest + "px";
     render();
   }
@@ -209,6 +232,7 @@ _TEMPLATE = """<!DOCTYPE html>
     else if (e.key === "q") { quiz(!quizzing); }
   });
   window.addEventListener("resize", fitCaption);
+  window.addEventListener("load", fitCaption);  // again once the window has its final size
   window.stepThrough = {show: show, next: forward, back: back, predict: predict, quiz: quiz,
                         check: check, current: function () { return current; },
                         asking: function () { return asking; },

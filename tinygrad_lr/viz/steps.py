@@ -185,7 +185,7 @@ def lecture_frames(tensor, lr: float | None = None, first_step: int = 0,
     if update:
         params = board.parameters()
         lines = [board.update_text(b, lr, p).split(" = ") for b in params]
-        rule = f"Update w := w − α·dw, α = {format_array(lr, p)}: "
+        rule = f"Update (α = {format_array(lr, p)}): "
         steps = "; ".join(f"{line[0].split(' :=')[0]} := {' = '.join(line[1:])}"
                           for line in lines)
         asked = "; ".join(f"{line[0].split(' :=')[0]} := {' = '.join(line[1:-1] + ['?'])}"
