@@ -90,10 +90,26 @@ def lecture_builder(t):
     return build
 
 
-# (page, frame, width, height) of every screenshot the guide shows.
-SCREENSHOTS = [("lecture_steps.html", 0, 1366, 768), ("lecture_steps.html", 5, 1366, 768),
-               ("lecture_steps.html", 9, 1366, 768), ("lecture_steps.html", 6, 1920, 1080),
-               ("descent_steps.html", 11, 1366, 768), ("batch_steps.html", 8, 1366, 768)]
+# (page, what to do on it, picture name, width, height) of every screenshot the guide shows.
+SCREENSHOTS = [
+    ("lecture_steps.html", "show(0)", "lecture_steps_0_1366x768", 1366, 768),
+    ("lecture_steps.html", "show(1)", "lecture_steps_1_1366x768", 1366, 768),
+    ("lecture_steps.html", "show(5)", "lecture_steps_5_1366x768", 1366, 768),
+    ("lecture_steps.html", "show(7)", "lecture_steps_7_1366x768", 1366, 768),
+    ("lecture_steps.html", "show(9)", "lecture_steps_9_1366x768", 1366, 768),
+    ("lecture_steps.html", "show(6)", "lecture_steps_6_1920x1080", 1920, 1080),
+    ("lecture_steps.html", "show(6); s.predict(true); s.next()", "lecture_predict_1366x768",
+     1366, 768),
+    ("lecture_steps.html", "s.quiz(true); s.show(6); s.next(); "
+     "document.getElementById('guess').value = '-0.9'; s.check('-0.9')",
+     "lecture_quiz_wrong_1366x768", 1366, 768),
+    ("descent_steps.html", "show(11)", "descent_steps_11_1366x768", 1366, 768),
+    ("batch_steps.html", "show(2)", "batch_steps_loop_1366x768", 1366, 768),
+    ("batch_steps.html", "show(4)", "batch_steps_loop_end_1366x768", 1366, 768),
+    ("batch_steps.html", "show(11)", "batch_steps_11_1366x768", 1366, 768),
+    ("batch_steps.html", "show(13)", "batch_steps_13_1366x768", 1366, 768),
+    ("backward_steps.html", "show(5)", "backward_steps_5_1366x768", 1366, 768),
+]
 
 
 def screenshots() -> None:
@@ -103,16 +119,18 @@ def screenshots() -> None:
         print("no chromium: the step-through screenshots are left as they are")
         return
     with tempfile.TemporaryDirectory() as scratch:
-        for page, frame, width, height in SCREENSHOTS:
+        for page, action, picture, width, height in SCREENSHOTS:
             text = (OUT / page).read_text(encoding="utf-8")
-            shown = Path(scratch) / f"frame{frame}.html"
+            action = action if action.startswith("s.") else f"s.{action}"
+            shown = Path(scratch) / f"{picture}.html"
             shown.write_text(text.replace(
-                "</body>", f"<script>window.stepThrough.show({frame});</script></body>"),
+                "</body>", f"<script>var s = window.stepThrough; {action};</script></body>"),
                 encoding="utf-8")
-            name = OUT / f"{Path(page).stem}_{frame}_{width}x{height}.png"
+            name = OUT / f"{picture}.png"
             subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                             "--hide-scrollbars", "--no-first-run",
-                            f"--user-data-dir={Path(scratch) / 'profile'}",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", f"--user-data-dir={Path(scratch) / 'profile'}",
                             f"--screenshot={name}", f"--window-size={width},{height}",
                             shown.as_uri()], check=True, capture_output=True, timeout=120)
             print("wrote", name)
@@ -148,8 +166,12 @@ def main() -> int:
     descent = viz.gradient_descent(lecture_builder(viz.lecture_example(backward=False)),
                                    lr=0.5, iterations=3)
     print("wrote", descent.save(OUT / "descent_steps.html"))
-    print("wrote", viz.step_through_html(batch_board(), OUT / "batch_steps.html",
-                                         view="lecture", lr=0.1))
+    X, Y = viz.batch.lecture_examples(4)
+    print("wrote", viz.batch_steps(X, Y, columns=True, lr=0.1).save(OUT / "batch_steps.html"))
+    print("wrote", viz.step_through_html(viz.lecture_example(backward=False)["L"],
+                                         OUT / "backward_steps.html", view="backward"))
+    print("wrote", viz.render(lecture, OUT / "lecture_edges.png", view="lecture",
+                              edge_grads=True))
     screenshots()
     return 0
 

@@ -3,9 +3,10 @@
     python docs/make_tutorial.py           # rewrite docs/tutorial.md outputs, pictures, notebook
     python docs/make_tutorial.py --check   # exit 1 if any of them is out of date
 
-Every ```python block of docs/tutorial.md runs in order, in one namespace, with the
-picture folder docs/images/tutorial/ as the working directory, so a picture the code
-writes (``viz.render(L, "forward.png")``) is the picture the page shows. What a block
+Every ```python block of docs/tutorial.md runs in order, in one namespace, in a scratch
+folder whose ``out`` is the picture folder docs/images/tutorial/, so a picture the code
+writes (``viz.render(L, "out/forward.png")``, as a learner's run writes it into ``out/``)
+is the picture the page shows. What a block
 prints goes into the ```text block right after it (added, replaced or removed as needed).
 examples/tutorial.ipynb is the same tutorial as a notebook: the prose and the code cells,
 with ``viz.draw`` (shown inline by Jupyter) where the page writes a picture file.
@@ -87,7 +88,9 @@ def run(segments: list[Segment], workdir: Path) -> list[str]:
     outputs = []
     previous = Path.cwd()
     workdir.mkdir(parents=True, exist_ok=True)
-    os.chdir(workdir)
+    scratch = tempfile.TemporaryDirectory()
+    (Path(scratch.name) / "out").symlink_to(workdir.resolve(), target_is_directory=True)
+    os.chdir(scratch.name)
     try:
         for number, segment in enumerate((s for s in segments if s.kind == "code"), 1):
             buffer = io.StringIO()
@@ -101,6 +104,7 @@ def run(segments: list[Segment], workdir: Path) -> list[str]:
             outputs.append(buffer.getvalue().rstrip("\n"))
     finally:
         os.chdir(previous)
+        scratch.cleanup()
         with contextlib.suppress(ImportError):
             import matplotlib.pyplot as plt
 
@@ -124,6 +128,8 @@ def page_text(segments: list[Segment], outputs: list[str]) -> str:
 
 def _notebook_markdown(text: str) -> str:
     text = IMAGE_LINK.sub("", text)
+    # A page the code writes is linked where the notebook's own run writes it: out/.
+    text = re.sub(r"\]\(images/tutorial/([\w.-]+\.html)", r"](out/\1", text)
     # Links between pages: the notebook lives in examples/, the pages in docs/.
     text = re.sub(r"\]\((?!https?:|#|\.\./)([\w./-]+\.md)", r"](../docs/\1", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -156,6 +162,7 @@ def notebook(segments: list[Segment]) -> str:
                 cells.append(("markdown", text))
         elif segment.kind == "code":
             cells.append(("code", _notebook_code(segment.text)))
+    cells.extend(NOTEBOOK_ENDING)
     document = {
         "cells": [_cell(kind, source, number) for number, (kind, source) in enumerate(cells)],
         "metadata": {
@@ -166,6 +173,21 @@ def notebook(segments: list[Segment]) -> str:
         "nbformat_minor": 5,
     }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+# The notebook ends with what only a notebook can show: the board live, and the
+# step-through page inline with its buttons and keys.
+NOTEBOOK_ENDING = [
+    ("markdown", "## The board, live\n\nMove a slider: the board is built again and goes "
+                 "through the engine's forward, backward and update `w := w − α·dw` "
+                 "(needs ipywidgets, which `make notebook` installs)."),
+    ("code", "viz.live_board()"),
+    ("markdown", "## The lecture, step by step\n\nThe page to project, inline: Next/Prev "
+                 "or the arrow keys; `p` asks for each number before showing it, `q` "
+                 "lets you type it."),
+    ("code", 'viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture", '
+             "lr=0.1)"),
+]
 
 
 def _cell(kind: str, source: str, number: int) -> dict:

@@ -5,6 +5,8 @@ Shows that one registration makes the op a function, a Tensor method, part of ba
 Run it with:  python examples/custom_op.py
 """
 
+import argparse
+
 import numpy as np
 
 import tinygrad_lr as tg
@@ -21,6 +23,11 @@ class softsign:
         return grad / (1 + abs(x)) ** 2
 
 
+def script_arguments(description: str) -> argparse.Namespace:
+    """The command line: none but ``--help``, which prints what the script shows."""
+    return argparse.ArgumentParser(description=description).parse_args()
+
+
 def main() -> None:
     x = tg.Tensor([-2.0, -0.5, 0.0, 1.5], requires_grad=True, name="x")
     y = x.softsign()  # also tg.softsign(x) and tinygrad_lr.functional.softsign(x)
@@ -33,4 +40,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    script_arguments(__doc__.splitlines()[0])
     main()

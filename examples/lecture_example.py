@@ -7,8 +7,15 @@ Builds the graph with the engine, runs backward, and prints the engine's gradien
 the hand-derived ones. Run it with:  python examples/lecture_example.py
 """
 
+import argparse
+
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+
+
+def script_arguments(description: str) -> argparse.Namespace:
+    """The command line: none but ``--help``, which prints what the script shows."""
+    return argparse.ArgumentParser(description=description).parse_args()
 
 
 def main() -> None:
@@ -45,4 +52,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    script_arguments(__doc__.splitlines()[0])
     main()

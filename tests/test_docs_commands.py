@@ -128,7 +128,7 @@ def test_python_blocks_of_the_page_run_in_order(page, tmp_path):
 ACTIVATE = ". .venv/bin/activate"
 # What the runner below runs, besides the commands in NOT_RUN: the CLI, the venv's
 # activation, a folder for the outputs.
-RUN = ("tinygrad-lr", ACTIVATE, "mkdir -p ")
+RUN = ("tinygrad-lr", ACTIVATE, "mkdir -p ", "printf ")
 
 
 def shell_lines(page: Path) -> list[str]:

@@ -135,7 +135,8 @@ def test_notebook_draws_inline_where_the_page_writes_files():
     prose = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert 'viz.draw(L, view="lecture")' in code and "viz.render(L," not in code
     assert 'viz.draw(L, view="backward", step=2)' in code
-    assert "images/tutorial/" not in prose.replace("images/tutorial/steps.html", "")
+    assert "images/tutorial/" not in prose
+    assert "](out/steps.html)" in prose and "](out/batch_steps.html)" in prose
     assert "](../docs/autograd.md)" in prose
 
 
@@ -318,4 +319,25 @@ def test_notebook_runs_top_to_bottom(tmp_path):
                       if cell.cell_type == "code" for output in cell.outputs)
     for expected in ("-0.450166002688", "0.247516572712", "455 training examples"):
         assert expected in printed
-    assert (tmp_path / "loss_curve.png").is_file() and (tmp_path / "steps.html").is_file()
+    # It ends with the step-through page inline (buttons and keys), after the live board.
+    last = notebook.cells[-1].outputs[-1]["data"]
+    assert last["text/html"].startswith("<iframe srcdoc=") and "stepThrough" in last["text/html"]
+    live = notebook.cells[-3].outputs[-1]["data"]
+    assert "application/vnd.jupyter.widget-view+json" in live or "notebook" in str(live)
+    # Everything the notebook writes goes into out/, beside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (tmp_path / "out" / "loss_curve.png").is_file()
+    assert (tmp_path / "out" / "steps.html").is_file()
+
+
+# ------------------------------------------------------------ the learner's path
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_every_example_script_prints_its_help(script, tmp_path):
+    """`python examples/x.py --help` prints help and writes nothing (no folder named --help)."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:") and script.name in result.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -2,7 +2,9 @@
 
 import re
 import runpy
+import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -10,7 +12,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def run_example(name, capsys):
-    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    # As `python examples/<name>` runs it: the script parses its own (empty) command line.
+    with mock.patch.object(sys, "argv", [str(EXAMPLES / name)]):
+        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
     return capsys.readouterr().out
 
 

@@ -76,7 +76,7 @@ def test_options_choose_what_nodes_show():
     rich = viz.to_dot(t["L"], formulas=True, order=True, edge_grads=True, dtypes=True)
     assert "∂a/∂z = a(1−a)" in rich and "backward step 1" in rich and "float64" in rich
     assert 'label=" −0.4502 "' in rich  # the gradient z sends along its edges
-    assert 'rankdir=TB' in viz.to_dot(t["L"], view="backward")
+    assert 'rankdir=RL' in viz.to_dot(t["L"], view="backward")  # landscape, read backward
     assert "value 0.549834" in viz.to_dot(t["L"], precision=6)
 
 
@@ -176,6 +176,9 @@ def test_lecture_edges_carry_the_symbolic_gradient():
     source = viz.to_dot(t["L"], view="lecture", edge_grads=True)
     n = lecture_numbers()
     ids = {v.split(" ")[0]: k for k, v in labels(source).items()}
-    assert f'{ids["w1"]} -> {ids["z"]} [label=" x1·dz = {format_number(n["dw1"])} "]' in source
-    assert f'{ids["b"]} -> {ids["z"]} [label=" dz = {format_number(n["db"])} "]' in source
+    # decorate: each label is joined to its own edge by a line (not floating between two).
+    assert (f'{ids["w1"]} -> {ids["z"]} [label=" x1·dz = {format_number(n["dw1"])} ", '
+            "decorate=true]") in source
+    assert f'{ids["b"]} -> {ids["z"]} [label=" dz = {format_number(n["db"])} ", decorate=true]' in (
+        source)
     assert f'{ids["x1"]} -> {ids["z"]}\n' in source  # no gradient flows to an input

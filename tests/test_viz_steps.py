@@ -17,7 +17,8 @@ import pytest
 
 import tinygrad_lr as tg
 from tinygrad_lr import viz
-from tinygrad_lr.viz.labels import format_array, format_number
+from tinygrad_lr.formulas import Derivatives, Name
+from tinygrad_lr.viz.labels import format_number
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SIZES = ((1366, 768), (1920, 1080))
@@ -35,20 +36,46 @@ function measure(win) {
     win.stepThrough.show(k);
     var doc = win.document, frame = doc.querySelector(".frame.current");
     var graph = frame.querySelector("svg > g").getBoundingClientRect();
-    var nodes = {};
+    var nodes = {}, smallest = 1e9;
     frame.querySelectorAll("g.node").forEach(function (g) {
       var r = g.getBoundingClientRect();
+      g.querySelectorAll("text").forEach(function (t) {
+        // The text's size on screen: its font size times the picture's scale.
+        var size = parseFloat(t.getAttribute("font-size")) * t.getScreenCTM().a;
+        if (t.textContent.trim()) { smallest = Math.min(smallest, size); }
+      });
       nodes[g.querySelector("title").textContent] = {
         x: r.left, y: r.top, w: r.width, h: r.height,
         text: Array.prototype.map.call(g.querySelectorAll("text"),
           function (t) { return t.textContent; }).join("\\n")};
     });
-    out.push({caption: doc.getElementById("caption").textContent,
+    var caption = doc.getElementById("caption"), rect = caption.getBoundingClientRect();
+    out.push({caption: caption.textContent,
+              captionSize: parseFloat(win.getComputedStyle(caption).fontSize),
+              captionBox: [rect.top, rect.bottom, caption.scrollHeight, caption.clientHeight],
+              smallestText: smallest,
               kind: frame.getAttribute("data-kind"),
               view: [win.innerWidth, win.innerHeight],
               scroll: [doc.documentElement.scrollWidth, doc.documentElement.scrollHeight],
               graph: [graph.left, graph.top, graph.right, graph.bottom], nodes: nodes});
   }
+  var api = win.stepThrough, probes = {};
+  var asked = win.document.querySelectorAll(".frame")[7];
+  if (asked && asked.getAttribute("data-answer")) {
+    // Predict, then reveal: → shows the next step with "?", → again its number.
+    api.show(6); api.predict(true); api.next();
+    probes.asked = [api.asking(), api.current(), api.caption()];
+    api.next();
+    probes.revealed = [api.asking(), api.current(), api.caption()];
+    api.predict(false); api.quiz(true); api.show(6); api.next();
+    probes.quizShown = win.document.getElementById("quiz").classList.contains("open");
+    var answer = asked.getAttribute("data-answer");
+    probes.answer = answer;
+    probes.checks = [answer, answer.replace("\u2212", "-"), "-0.9", "0.9003", "",
+                     "banana"].map(function (t) { return api.check(t); });
+    api.quiz(false); api.show(0);
+  }
+  out.probes = probes;
   return out;
 }
 Object.keys(pages).forEach(function (name) {
@@ -58,7 +85,9 @@ Object.keys(pages).forEach(function (name) {
     f.style.cssText = "position:absolute;left:0;top:0;border:0;width:" + size[0] +
                       "px;height:" + size[1] + "px";
     f.onload = function () {
-      results[name + "@" + size[0]] = measure(f.contentWindow);
+      var found = measure(f.contentWindow);
+      results[name + "@" + size[0]] = found;
+      results[name + "@" + size[0] + "/probes"] = found.probes;
       if (--pending === 0) {
         var pre = document.createElement("pre");
         pre.id = "result";
@@ -112,7 +141,19 @@ def batch_graph(columns=False):
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory):
+def measured(browser):
+    """Page@width -> the measurements of each of its frames."""
+    return {k: v for k, v in browser.items() if "/" not in k}
+
+
+@pytest.fixture(scope="module")
+def probes(browser):
+    """Page@width -> what the predict and quiz keys did."""
+    return {k.split("/")[0]: v for k, v in browser.items() if k.endswith("/probes")}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     if not viz.renderers():
@@ -123,6 +164,9 @@ def measured(tmp_path_factory):
     build = _builder(d)
     pages["descent"] = viz.gradient_descent(build, lr=0.5, iterations=2).html()
     pages["batch"] = viz.step_through(batch_graph()[0], view="lecture", lr=LR).html()
+    pages["columns"] = viz.step_through(batch_graph(True)[0], view="lecture", lr=LR).html()
+    X, Y = viz.batch.lecture_examples(4)
+    pages["loop"] = viz.batch_steps(X, Y, columns=True, lr=LR).html()
     backward = viz.lecture_example(backward=False)["L"]
     pages["backward"] = viz.step_through(backward, view="backward").html()
     forward = viz.lecture_example(backward=False)["L"]
@@ -163,7 +207,7 @@ def number(text):
 
 @needs_browser
 def test_every_frame_fits_the_window_and_no_box_moves(measured):
-    assert len(measured) == 10
+    assert len(measured) == 14
     for key, frames in measured.items():
         first = frames[0]
         for k, frame in enumerate(frames):
@@ -175,9 +219,13 @@ def test_every_frame_fits_the_window_and_no_box_moves(measured):
                 key, k, frame["graph"])
             for node in frame["nodes"].values():
                 assert node["x"] >= -1 and node["y"] + node["h"] <= height + 1, (key, k)
-            assert frame["nodes"].keys() == first["nodes"].keys()
+            # One layout per part of a page (the m-example page: the for-loop's board,
+            # then the vectorised board), so compare with the part's first frame.
+            part = frame.get("kind") == "loop"
+            start_frame = next(f for f in frames if (f.get("kind") == "loop") == part)
+            assert frame["nodes"].keys() == start_frame["nodes"].keys(), (key, k)
             for name, node in frame["nodes"].items():
-                start = first["nodes"][name]
+                start = start_frame["nodes"][name]
                 assert abs(node["x"] - start["x"]) <= 1 and abs(node["y"] - start["y"]) <= 1, (
                     key, k, name)
                 assert abs(node["w"] - start["w"]) <= 1 and abs(node["h"] - start["h"]) <= 1
@@ -188,12 +236,46 @@ def test_every_frame_fits_the_window_and_no_box_moves(measured):
         assert right - left >= 0.7 * width or bottom - top >= 0.6 * height, key
 
 
+@needs_browser
+def test_text_is_legible_from_the_back_of_the_room(measured):
+    """At 1366×768: box text at least 22 CSS px, the current step (the caption) at least 24,
+    and the caption never cut off."""
+    sizes = {}
+    for page in ("board", "batch", "columns", "loop", "descent"):
+        frames = measured[f"{page}@1366"]
+        sizes[page] = round(min(f["smallestText"] for f in frames), 1)
+        for k, frame in enumerate(frames):
+            assert frame["captionSize"] >= 24, (page, k)
+            top, bottom, scroll, client = frame["captionBox"]
+            assert scroll <= client + 1, (page, k, frame["caption"])
+    assert min(sizes.values()) >= 22, sizes
+
+
+@needs_browser
+def test_predict_shows_a_question_mark_before_the_number(probes):
+    found = probes["board@1366"]
+    asking, at, caption = found["asked"]
+    assert asking and at == 6 and caption.endswith("= 2·(−0.4502) = ?")
+    asking, at, caption = found["revealed"]
+    assert not asking and at == 7 and caption.endswith("= 2·(−0.4502) = −0.9003")
+
+
+@needs_browser
+def test_the_quiz_accepts_the_right_number_and_refuses_a_wrong_one(probes):
+    found = probes["board@1366"]
+    assert found["quizShown"] and found["answer"] == "−0.9003"
+    # As shown, typed with an ASCII minus, too coarse, the wrong sign, empty, not a number.
+    assert found["checks"] == [True, True, False, False, False, False]
+
+
 def _known(frames, names):
     """For each gradient name, the first frame whose box shows its number."""
     first = {}
     for k, frame in enumerate(frames):
         for node in frame["nodes"].values():
-            for line in node["text"].split("\n"):
+            # A long row goes on as a second line: "da = −y/a + (1−y)/(1−a) =", "−1.819".
+            text = node["text"].replace("=\n", "= ")
+            for line in text.split("\n"):
                 for name in names:
                     if re.match(rf"d{name} = .*[0-9]$", line) and name not in first:
                         first[name] = k
@@ -217,12 +299,13 @@ def test_board_frames_follow_the_lecture(measured):
         # Forward: values appear in the order z, a, L.
         assert "z = ?" in json.dumps(frames[0]["nodes"], ensure_ascii=False)
         assert frames[1]["caption"].endswith(f"= {viz_number(n['z'])}")
-        assert frames[2]["caption"] == f"Forward 2 of 3: a = σ(z) = {viz_number(n['a'])}"
-        # Each backward caption names the lecture's quantity, formula and number.
+        z, a, dz = (viz_number(n[k]) for k in ("z", "a", "dz"))
+        assert frames[2]["caption"] == f"Forward 2 of 3: a = σ(z) = σ({z}) = {a}"
+        # Each backward caption names the lecture's quantity, formula, arithmetic and number.
         assert frames[4]["caption"] == ("Backward 1 of 5: da = ∂L/∂a = −y/a + (1−y)/(1−a) = "
-                                        f"{viz_number(n['da'])}")
-        assert frames[5]["caption"].endswith(f"a − y = {viz_number(n['dz'])}")
-        assert frames[6]["caption"] == (f"Backward 3 of 5: dw1 = ∂L/∂w1 = x1·dz = "
+                                        f"−1/{a} + 0/(1 − {a}) = {viz_number(n['da'])}")
+        assert frames[5]["caption"].endswith(f"a − y = {a} − 1 = {dz}")
+        assert frames[6]["caption"] == (f"Backward 3 of 5: dw1 = ∂L/∂w1 = x1·dz = 1·({dz}) = "
                                         f"{viz_number(n['dw1'])}")
 
 
@@ -234,15 +317,16 @@ def viz_number(x):
 def test_update_frame_shows_w_minus_alpha_dw(measured):
     n = lecture_numbers()
     update = measured["board@1366"][-1]
+    # The caption has the arithmetic, each parameter's box its new value in place.
+    assert update["caption"].startswith("Update (α = 0.1): ")
     found = {}
-    for node in update["nodes"].values():
-        lines = node["text"].split("\n")
-        for i, line in enumerate(lines):
-            m = re.fullmatch(r"(\w+) := \1 − α·d\1", line)
-            if m:
-                parts = re.fullmatch(r"= (\S+) − (\S+)·\(?(\S+?)\)? = (\S+)", lines[i + 1])
-                assert parts, lines[i + 1]
-                found[m.group(1)] = [number(p) for p in parts.groups()]
+    for part in update["caption"].split(": ", 1)[1].split("; "):
+        parts = re.fullmatch(r"(\w+) := (\S+) − (\S+)·\(?(\S+?)\)? = (\S+)", part)
+        assert parts, part
+        found[parts.group(1)] = [number(p) for p in parts.groups()[1:]]
+        boxes = [" ".join(n["text"].replace("\u00a0", " ").split())
+                 for n in update["nodes"].values()]
+        assert any(b.startswith(f"{parts.group(1)} := {parts.group(5)} ") for b in boxes), boxes
     assert found.keys() == {"w1", "w2", "b"}
     for name, (old, lr, grad, new) in found.items():
         assert old == pytest.approx(n[name], abs=1e-12)
@@ -275,9 +359,13 @@ def test_descent_page_lowers_the_loss(measured):
 def test_m_example_board_in_the_browser(measured):
     J, X, Y = batch_graph()
     frames = measured["batch@1366"]
-    final = " ".join(n["text"].replace("\n", " ") for n in frames[-2]["nodes"].values())
-    assert "dZ = A(1−A)·dA = A − Y = [" in final
-    assert "dw = (1/m)·Xᵀ·dZ = [" in final and "db = (1/m)·Σ dZ = " in final
+    final = " ".join(" ".join(n["text"].replace("\u00a0", " ").split())
+                     for n in frames[-2]["nodes"].values())
+    dZ = 1 / (1 + np.exp(-(X @ np.array([0.5, -0.2]) + 0.1))) - Y
+    # Vectors as grids: dZ's numbers one per cell, after its formula.
+    assert "dZ = A − Y = " + " ".join(format_number(v) for v in dZ) in final
+    assert "dw = (1/m)·Xᵀ·dZ = " in final and "db = (1/m)·Σ dZ = " in final
+    assert frames[-2]["caption"].startswith("Backward 4 of 4: db = ∂J/∂b = (1/m)·Σ dZ = 0.25·")
 
 
 def test_lecture_view_steps_show_gradients_in_the_lectures_order():
@@ -302,22 +390,25 @@ def test_m_example_board_has_the_lectures_vectorised_formulas(columns):
     A = 1 / (1 + np.exp(-(X @ w + 0.1)))
     dZ = A - Y
     dw = X.T @ dZ / m
-    fmt = format_array
+    def grid(values):  # a grid's cells, as the board's text reads them
+        return " ".join(format_number(v) for v in np.ravel(values))
+
+    # Vectors and matrices as grids: dw's two cells, dZ's m cells, X's 2·m cells.
     if columns:
-        assert "Z = wᵀX + b" in source
-        assert f"dw = (1/m)·X·dZᵀ = {fmt(dw[:, None])}" in source
-        assert f"dZ = A(1−A)·dA = A − Y = {fmt(dZ[None, :])}" in source
+        assert "Z = wᵀX + b" in source and f"X = {grid(X.T)} " in source
+        assert f"dw = (1/m)·X·dZᵀ = {grid(dw)} " in source
     else:
-        assert "Z = X@w + b" in source
-        assert f"dw = (1/m)·Xᵀ·dZ = {fmt(dw)}" in source
-        assert f"dZ = A(1−A)·dA = A − Y = {fmt(dZ)}" in source
-    assert f"db = (1/m)·Σ dZ = {fmt(dZ.mean())}" in source
+        assert "Z = X@w + b" in source and f"X = {grid(X)} " in source
+        assert f"dw = (1/m)·Xᵀ·dZ = {grid(dw)} " in source
+    assert f"dZ = A − Y = {grid(dZ)} " in source
+    assert f"db = (1/m)·Σ dZ = {format_number(dZ.mean())}" in source
     assert "J = (1/m)·Σ L(A, Y)" in source and f"m = {m} examples" in source
+    assert "dv = ∂J/∂v" in source  # the legend speaks of the board's J
 
 
 def board_text(source):
     """The board's text, rows joined by spaces (a long row is written as two)."""
-    text = re.sub(r"</TR>", " ", source)
+    text = re.sub(r"</T[RD]>", " ", source)
     return " ".join(re.sub(r"<[^>]+>", "", text).replace("\u00a0", " ").split())
 
 
@@ -352,7 +443,8 @@ def test_formulas_come_from_the_graphs_names():
 
 
 def test_a_user_ops_registered_formula_is_on_the_board():
-    @tg.op("viz_steps_cube", label="cube", formula="∂c/∂x = 3x²", replace=True)
+    @tg.op("viz_steps_cube", label="cube", replace=True,
+           derivatives=Derivatives("c", x=3 * Name("x") ** 2))
     class cube:
         def forward(x):
             return x ** 3
@@ -369,7 +461,8 @@ def test_a_user_ops_registered_formula_is_on_the_board():
         source = viz.to_dot(out, view="lecture")
     finally:
         tg.registry.unregister_op("viz_steps_cube")
-    assert "dw = 3w²·dc = 1.5" in source, source
+    assert "dw = 3·w²·dc = 1.5" in source, source
+    assert cube.formula == "∂c/∂x = 3·x²"  # the human-facing text, made from the same rule
 
 
 def test_update_frame_without_the_browser():
@@ -379,7 +472,8 @@ def test_update_frame_without_the_browser():
     update = frames[-1]
     assert update.kind == "update" and len(update.current) == 3
     new = n["w1"] - LR * n["dw1"]
-    assert f"= 0.5 − 0.1·({viz_number(n['dw1'])}) = {viz_number(new)}" in update.dot
+    assert f"w1 := 0.5 − 0.1·({viz_number(n['dw1'])}) = {viz_number(new)}" in update.caption
+    assert f"{viz_number(new)}<" in update.dot  # the new value, in w1's box
     with pytest.raises(ValueError, match="lr"):
         viz.backward_frames(viz.lecture_example(backward=False)["L"], view="lecture", lr=-1)
     with pytest.raises(ValueError, match="view='lecture'"):
@@ -428,3 +522,22 @@ def test_a_frame_shows_itself_in_jupyter_like_viz_draw():
         assert svg.lstrip().startswith(("<?xml", "<svg", "<!--")) and "dz" in svg
     else:
         assert "Graphviz" in bundle["text/plain"]
+
+
+@needs_browser
+def test_printing_the_page_gives_a_handout_one_frame_per_page(tmp_path):
+    if not viz.renderers():
+        pytest.skip("no SVG renderer (Graphviz or tinygrad-lr[svg]) installed")
+    page = viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture", lr=LR)
+    path = page.save(tmp_path / "board.html")
+    text = path.read_text(encoding="utf-8")
+    # Under each picture, the question it leaves open (the next step's, with "?").
+    assert '<figcaption class="printed">Backward 4 of 5: dw2 = ∂L/∂w2 = x2·dz = 2·(−0.4502) = ?' \
+        in text
+    pdf = tmp_path / "handout.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", path.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    pages = re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
+    assert len(pages) == len(page.frames) == 10

@@ -101,7 +101,8 @@ class Op:
     """A registered op: call it like a function on tensors, numbers or arrays.
 
     Attributes: ``name``, ``label`` (short text shown in rendered graphs), ``formula`` (the
-    local derivative as text), ``domain`` (one :class:`Domain` per input), ``cases``
+    local derivative as text), ``derivatives`` (the same as data, or None), ``domain`` (one
+    :class:`Domain` per input), ``cases``
     (shapes and params the op tests use; ``None`` means elementwise with broadcasting),
     ``n_inputs`` (``None`` for ops taking any number of inputs), ``param_names``.
 
@@ -112,7 +113,7 @@ class Op:
     """
 
     def __init__(self, name, forward, backward, *, label=None, formula=None, domain=None,
-                 cases=None, doc=None) -> None:
+                 cases=None, doc=None, derivatives=None) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"op name must be a Python identifier, got {name!r}")
         if not callable(forward) or not callable(backward):
@@ -121,7 +122,9 @@ class Op:
         self.forward = forward
         self.backward = backward
         self.label = label or name
-        self.formula = formula
+        self.derivatives = derivatives  # a formulas.Derivatives: the rule as data
+        self.formula = formula if formula is not None or derivatives is None else (
+            derivatives.text())
         self.cases = cases
         own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
         self.__doc__ = doc or own_doc or f"The '{name}' op."
@@ -469,7 +472,7 @@ def _user_frame() -> str:
 
 def register_op(name: str, forward, backward, *, label=None, formula=None, domain=None,
                 cases=None, method=None, rmethod=None, method_impl=None, doc=None,
-                replace: bool = False) -> Op:
+                replace: bool = False, derivatives=None) -> Op:
     """Register an op and return it (the function form of :func:`op`).
 
     Args:
@@ -480,6 +483,9 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
             input, computed with Tensor operations.
         label: short text for rendered graphs (default: the name).
         formula: the local derivative as text, e.g. ``"∂a/∂z = a(1−a)"``.
+        derivatives: the local derivatives as data (:class:`tinygrad_lr.formulas.Derivatives`,
+            one expression per input in the op's own names), for pictures that substitute
+            names and numbers; ``formula`` defaults to its text.
         domain: a :class:`Domain` for every input, or one per input (default: all reals).
         cases: ``cases(shape) -> [(input_shapes, params), ...]`` for the op tests, for ops
             that are not elementwise.
@@ -499,7 +505,7 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
     if name in _REGISTRY and not replace:
         raise ValueError(f"an op named '{name}' is already registered; pass replace=True")
     new = Op(name, forward, backward, label=label, formula=formula, domain=domain,
-             cases=cases, doc=doc)
+             cases=cases, doc=doc, derivatives=derivatives)
     if method:
         _attach(new, name if method is True else method, method_impl)
     if rmethod:

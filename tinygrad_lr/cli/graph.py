@@ -5,6 +5,8 @@
     tinygrad-lr graph --view backward -o backward.pdf
     tinygrad-lr graph --view steps -o steps.html   # the board, step by step, and the update
     tinygrad-lr graph --view steps --iterations 5 --lr 0.5 -o descent.html
+    tinygrad-lr graph --view batch --examples 4 -o batch.html   # the m-example board
+    tinygrad-lr graph --view batch --data examples.csv --rows -o batch.png
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from .options import finite_float
 
-VIEWS = ("forward", "backward", "lecture", "steps")
+VIEWS = ("forward", "backward", "lecture", "steps", "batch")
 
 
 def _positive(kind):
@@ -62,6 +64,22 @@ def register(subparsers) -> None:
                         help="learning rate α of the update step in --view steps (default: 0.1)")
     parser.add_argument("--iterations", type=_positive(int), default=1,
                         help="gradient-descent iterations on the --view steps page (default: 1)")
+    batch = parser.add_argument_group(
+        "the m-example board (--view batch)",
+        "The lecture's vectorised board J = (1/m)·Σ L(A, Y). As .html: the for-loop over the "
+        "examples, then the board step by step with the update; any other suffix draws the "
+        "board after backward.")
+    batch.add_argument("--examples", type=_positive(int), default=4, metavar="M",
+                       help="how many examples to make up (2 to 12; the first is the "
+                            "lecture's x = (1, 2), y = 1; default: 4)")
+    batch.add_argument("--data", type=Path, default=None, metavar="CSV",
+                       help="read the examples from a CSV file with a header: the feature "
+                            "columns, then the label column last (labels in [0, 1])")
+    batch.add_argument("--rows", action="store_true",
+                       help="examples as rows, Z = X@w + b (default: as columns, "
+                            "Z = wᵀX + b, as the lecture writes it)")
+    batch.add_argument("--no-loop", action="store_true",
+                       help="leave out the for-loop frames before the vectorised board")
     parser.add_argument("--dpi", type=_positive(float), default=None,
                         help="resolution of a .png (default: Graphviz's 96; 200 for slides)")
     parser.set_defaults(func=run)
@@ -74,6 +92,8 @@ def run(args) -> int:
     if not 0.0 <= args.y <= 1.0:
         print(f"tinygrad-lr graph: --y must be a label in [0, 1], got {args.y}", file=sys.stderr)
         return 2
+    if args.view == "batch":
+        return _run_batch(args, viz)
     steps = args.view == "steps"
     output = args.output or Path("graph_steps.html" if steps else "graph.svg")
     values = {k: getattr(args, k) for k in ("x1", "x2", "y", "w1", "w2", "b")}
@@ -103,6 +123,39 @@ def run(args) -> int:
             written = viz.render(loss, output, view=args.view, dpi=args.dpi, **options)
     except viz.RendererNotFoundError as error:
         print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o graph.dot)", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as error:
+        print(f"tinygrad-lr graph: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {written}")
+    return 0
+
+
+def _run_batch(args, viz) -> int:
+    """The m-example board: a page (.html) or a picture of the board after backward."""
+    from .csv_table import CsvError, numeric_columns, read_table
+
+    output = args.output or Path("batch_steps.html")
+    try:
+        if args.data is not None:
+            table = read_table(args.data)
+            if len(table.header) < 2:
+                raise CsvError(f"{args.data}: needs feature columns and a label column (last)")
+            values = numeric_columns(table, table.header)
+            X, Y = values[:, :-1], values[:, -1]
+        else:
+            X, Y = viz.batch.lecture_examples(args.examples)
+        w = [args.w1, args.w2][: X.shape[1]] + [0.0] * max(0, X.shape[1] - 2)
+        options = {"precision": args.precision}
+        if output.suffix.lower() in (".html", ".htm"):
+            page = viz.batch_steps(X, Y, w, args.b, columns=not args.rows, lr=args.lr,
+                                   loop=not args.no_loop, precision=args.precision)
+            written = page.save(output)
+        else:
+            tensors = viz.batch_example(X, Y, w, args.b, columns=not args.rows)
+            written = viz.render(tensors["J"], output, view="lecture", dpi=args.dpi, **options)
+    except viz.RendererNotFoundError as error:
+        print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o batch.dot)", file=sys.stderr)
         return 2
     except (ValueError, OSError) as error:
         print(f"tinygrad-lr graph: {error}", file=sys.stderr)

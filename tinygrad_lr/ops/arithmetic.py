@@ -10,12 +10,13 @@ import math
 
 import numpy as np
 
+from ..formulas import Derivatives, Name
 from ..registry import POSITIVE, REAL, needs_grad, op
 from ..tensor import Tensor
 from .elementwise import where
 
 
-@op("add", label="+", formula="∂(u+v)/∂u = 1, ∂(u+v)/∂v = 1", method="__add__",
+@op("add", label="+", derivatives=Derivatives(Name("a") + Name("b"), a=1, b=1), method="__add__",
     rmethod="__radd__")
 class add:
     """a + b, elementwise with broadcasting.
@@ -30,7 +31,7 @@ class add:
         return grad, grad
 
 
-@op("sub", label="−", formula="∂(u−v)/∂u = 1, ∂(u−v)/∂v = −1", method="__sub__",
+@op("sub", label="−", derivatives=Derivatives(Name("a") - Name("b"), a=1, b=-1), method="__sub__",
     rmethod="__rsub__")
 class sub:
     """a - b, elementwise with broadcasting.
@@ -45,7 +46,8 @@ class sub:
         return grad, (-grad if needs_grad(b) else None)
 
 
-@op("mul", label="×", formula="∂(u·v)/∂u = v, ∂(u·v)/∂v = u", method="__mul__",
+@op("mul", label="×", derivatives=Derivatives(Name("a") * Name("b"), a=Name("b"), b=Name("a")),
+    method="__mul__",
     rmethod="__rmul__")
 class mul:
     """a * b, elementwise with broadcasting.
@@ -60,7 +62,9 @@ class mul:
         return (grad * b if needs_grad(a) else None), (grad * a if needs_grad(b) else None)
 
 
-@op("div", label="÷", formula="∂(u/v)/∂u = 1/v, ∂(u/v)/∂v = −u/v²", method="__truediv__",
+@op("div", label="÷", derivatives=Derivatives(Name("a") / Name("b"), a=1 / Name("b"),
+                                               b=-Name("a") / Name("b") ** 2),
+    method="__truediv__",
     rmethod="__rtruediv__", domain=(REAL, POSITIVE))
 class div:
     """a / b, elementwise with broadcasting.
@@ -75,7 +79,7 @@ class div:
         return (grad / b if needs_grad(a) else None), (-grad * out / b if needs_grad(b) else None)
 
 
-@op("neg", label="−x", formula="∂(−x)/∂x = −1", method="__neg__")
+@op("neg", label="−x", derivatives=Derivatives(-Name("x"), x=-1), method="__neg__")
 class neg:
     """-x, elementwise.
 

@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from ..formulas import Derivatives, Name
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
 from ..tensor import Tensor
 
@@ -19,7 +20,8 @@ def _mask(condition: np.ndarray, like) -> np.ndarray:
     return condition.astype(like.dtype if like.dtype.kind == "f" else np.float64)
 
 
-@op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True)
+@op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True,
+    derivatives=Derivatives("y", x=Name("y")))
 class exp:
     """e ** x, elementwise.
 
@@ -33,7 +35,8 @@ class exp:
         return grad * out
 
 
-@op("log", label="log", formula="∂ln x/∂x = 1/x", method=True, domain=POSITIVE)
+@op("log", label="log", formula="∂ln x/∂x = 1/x", method=True, domain=POSITIVE,
+    derivatives=Derivatives("y", x=1 / Name("x")))
 class log:
     """Natural logarithm, elementwise (x > 0).
 
@@ -101,7 +104,7 @@ def stable_softplus(x: np.ndarray) -> np.ndarray:
     return out
 
 
-@op("sigmoid", label="σ", formula="∂a/∂z = a(1−a)", method=True)
+@op("sigmoid", label="σ", derivatives=Derivatives("a", z=Name("a") * (1 - Name("a"))), method=True)
 class sigmoid:
     """The logistic function σ(z) = 1 / (1 + e^-z), stable for any z.
 
@@ -138,7 +141,8 @@ class sigmoid_backward:
                 g * grad * (1 - 2 * out) if needs_grad(out) else None)
 
 
-@op("tanh", label="tanh", formula="∂tanh x/∂x = 1 − tanh²x", method=True)
+@op("tanh", label="tanh", formula="∂tanh x/∂x = 1 − tanh²x", method=True,
+    derivatives=Derivatives("t", x=1 - Name("t") ** 2))
 class tanh:
     """Hyperbolic tangent, elementwise.
 

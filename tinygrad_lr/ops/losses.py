@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formulas import Derivatives, Name
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
 from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus
@@ -122,7 +123,8 @@ def _loss_cases(shape):
 
 
 @op("binary_cross_entropy", label="L(a, y)",
-    formula="∂L/∂a = −y/a + (1−y)/(1−a)", domain=(UNIT_INTERVAL, UNIT_INTERVAL),
+    derivatives=Derivatives("L", a=-Name("y") / Name("a") + (1 - Name("y")) / (1 - Name("a"))),
+    domain=(UNIT_INTERVAL, UNIT_INTERVAL),
     cases=_loss_cases)
 class binary_cross_entropy:
     """−(y·log a + (1−y)·log(1−a)) for probabilities a, clipped away from 0 and 1.

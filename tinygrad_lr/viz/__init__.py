@@ -18,9 +18,11 @@ from __future__ import annotations
 from ..tensor import Tensor
 from .api import backprop, draw, render, to_dot
 from .backends import RendererNotFoundError, RenderError, renderers
+from .batch import batch_example, batch_steps
 from .collapse import collapse
 from .graph import Edge, Graph, Node, walk
 from .lecture import lecture_example
+from .live import live_board
 from .options import VIEWS, Options
 from .steps import (
     Frame,
@@ -33,8 +35,9 @@ from .steps import (
 
 __all__ = [
     "VIEWS", "Edge", "Frame", "Graph", "Node", "Options", "RenderError",
-    "RendererNotFoundError", "StepThrough", "backprop", "backward_frames", "collapse", "draw",
-    "gradient_descent", "lecture_example", "render", "renderers", "step_through",
+    "RendererNotFoundError", "StepThrough", "backprop", "backward_frames", "batch_example",
+    "batch_steps", "collapse", "draw",
+    "gradient_descent", "lecture_example", "live_board", "render", "renderers", "step_through",
     "step_through_html", "to_dot", "walk",
 ]
 

@@ -253,7 +253,7 @@ def note_text(text: str, width: int = 90) -> str:
             + "</FONT>")
 
 
-def legend(kinds, grads: bool = False, update: bool = False) -> str:
+def legend(kinds, grads: bool = False, update: bool = False, loss: str = "L") -> str:
     """A one-row legend: a swatch for each node kind in the picture, and what the colours of
     text mean (red: a gradient; green: the update step)."""
     cells = []
@@ -261,7 +261,7 @@ def legend(kinds, grads: bool = False, update: bool = False) -> str:
         if kind in kinds:
             cells.append(f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1">'
                          f'<FONT POINT-SIZE="9">{html(text)}</FONT></TD>')
-    for shown, color, text in ((grads, GRAD_COLOR, "red text: a gradient (dv = ∂L/∂v)"),
+    for shown, color, text in ((grads, GRAD_COLOR, f"red text: a gradient (dv = ∂{loss}/∂v)"),
                                (update, UPDATE_COLOR, "green: the update w := w − α·dw")):
         if shown:
             cells.append(f'<TD BORDER="0"><FONT POINT-SIZE="9" COLOR="{color}">'

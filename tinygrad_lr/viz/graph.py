@@ -50,6 +50,7 @@ class Node:
     op: str | None = None
     label: str | None = None
     formula: str | None = None
+    derivatives: object = None  # the op's formulas.Derivatives: its rule as data
     params: dict = field(default_factory=dict)
     constants: tuple = ()  # (input position, input name, number) for numbers used inline
     input_names: tuple = ()  # the op's names for its inputs, e.g. ("a", "y")
@@ -266,6 +267,7 @@ def _node(t: Tensor, node_id: str, is_output: bool, backward_done: bool) -> Node
         node.op = t.op.name
         node.label = t.op.label
         node.formula = t.op.formula
+        node.derivatives = getattr(t.op, "derivatives", None)
         node.params = dict(t.params)
         node.input_names = input_names(t.op, len(t.inputs))
         node.constants = tuple(

@@ -27,7 +27,8 @@ class Options:
         edge_grads: label each edge with the gradient it carried (default: backward view).
         precision: significant digits of numbers.
         max_nodes: node budget; bigger graphs are collapsed (``None``: never collapse).
-        rankdir: Graphviz layout direction (default ``"LR"``, ``"TB"`` for the backward view).
+        rankdir: Graphviz layout direction (default ``"LR"``; ``"RL"`` for the backward view,
+            whose arrows point back: the same landscape picture as forward, read right to left).
         legend: show the legend and notes.
         title: a title line at the top of the picture.
         step: draw the backward pass as it stood after ``step`` nodes had been processed
@@ -42,7 +43,7 @@ class Options:
     >>> opts.formulas, opts.resolved().formulas
     (None, True)
     >>> [Options(view=view).resolved().rankdir for view in VIEWS]
-    ['LR', 'TB', 'LR']
+    ['LR', 'RL', 'LR']
     """
 
     view: str = "forward"
@@ -69,7 +70,7 @@ class Options:
             if values[key] is None:
                 values[key] = backward
         if values["rankdir"] is None:
-            values["rankdir"] = "TB" if backward else "LR"
+            values["rankdir"] = "RL" if backward else "LR"
         return Options(**values)
 
 
@@ -81,7 +82,7 @@ def make_options(**options) -> Options:
     """Check keyword options and return the resolved :class:`Options`.
 
     >>> make_options(view="backward").rankdir
-    'TB'
+    'RL'
     """
     unknown = sorted(set(options) - set(_NAMES))
     if unknown:

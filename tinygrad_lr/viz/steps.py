@@ -16,19 +16,22 @@ network; Prev/Next buttons and the arrow keys step through it.
 from __future__ import annotations
 
 import html as _html
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..files import write_atomically
 from ..tensor import Tensor
 from .api import backprop, to_dot
 from .backends import RendererNotFoundError, node_sizes, render_source
+from .board import LARGEST, Board, BoardFrame, make_board, written
+from .chart import descent_chart
 from .dot import wrap
 from .graph import walk
 from .labels import format_array
 from .options import make_options
+from .page import page
 
 
 @dataclass
@@ -44,6 +47,9 @@ class Frame:
     dot: str
     kind: str = "backward"
     current: tuple = ()
+    question: str | None = None  # the caption with ``?`` for its number (predict, quiz)
+    answer: str | None = None  # that number, as written
+    aside: str | None = None  # a picture beside the board (SVG): the descent's loss curve
 
     def render(self, path, dpi: float | None = None) -> Path:
         """Write this frame as an image (format from the suffix, as ``viz.render``)."""
@@ -77,8 +83,8 @@ def backward_frames(tensor, max_frames: int = 300, lr: float | None = None,
     (10, 'Step 1 of 9')
     >>> board = viz.backward_frames(viz.lecture_example(backward=False)["L"],
     ...                             view="lecture", lr=0.1)
-    >>> [f.kind for f in board].count("backward"), board[4].caption
-    (5, 'Backward 1 of 5: da = ∂L/∂a = −y/a + (1−y)/(1−a) = −1.819')
+    >>> [f.kind for f in board].count("backward"), board[7].caption
+    (5, 'Backward 4 of 5: dw2 = ∂L/∂w2 = x2·dz = 2·(−0.4502) = −0.9003')
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"backward_frames() needs a Tensor, got {type(tensor).__name__}")
@@ -133,44 +139,59 @@ def _check_lr(lr) -> None:
 
 def lecture_frames(tensor, lr: float | None = None, first_step: int = 0,
                    prefix: str = "", **options) -> list[Frame]:
-    """The lecture view's frames of one iteration (layouts not yet made equal)."""
-    from .lecture import BoardFrame, lecture_lines, make_board
+    """The lecture view's frames of one iteration (layouts not yet made equal).
 
-    opts = make_options(**options)
+    The frames are drawn for a projected page: short rows in the boxes, arrays as grids,
+    the update written in place, no legend (the page has it as a footer); each caption
+    carries the step's formula, its arithmetic and its number, and a question with ``?``.
+    """
+    from .lecture import lecture_lines
+
+    opts = make_options(**{**options, "legend": False})
     board = make_board(tensor, opts)
     p = opts.precision
     forward, backward = board.forward_boxes(), board.backward_boxes()
-    out = board.graph.outputs[0]
-    loss = board.symbol(out)
+    loss = board.loss_symbol()
     update = lr is not None
     frames = []
 
-    def add(caption, kind, frame):
+    def add(caption, kind, frame, question=None, answer=None):
         frames.append(Frame(first_step + len(frames), prefix + caption,
-                            wrap(lecture_lines(tensor, opts, frame)), kind, frame.current))
+                            wrap(lecture_lines(tensor, opts, frame)), kind, frame.current,
+                            prefix + question if question else None, answer))
 
     given = [board.nodes[b] for b in board.boxes if board.nodes[b].op is None]
-    inputs = ", ".join(f"{board.symbol(n.id)} = {format_array(n.value, p)}" for n in given)
-    add(f"Given: {inputs}. Press → for the forward pass.", "given",
-        BoardFrame(values=frozenset(), grads=frozenset(), update_legend=update))
+    inputs = ", ".join(f"{board.symbol(n.id)} = {written(n.value, p)}" for n in given
+                       if np.size(n.value) <= 4)
+    add(f"Given: {inputs}. Press → for the forward pass." if inputs else
+        "Given: the boxes on the left. Press → for the forward pass.", "given",
+        BoardFrame(values=frozenset(), grads=frozenset(), update_legend=update, compact=True))
     for k, box in enumerate(forward, start=1):
-        add(f"Forward {k} of {len(forward)}: {board.value_text(box, p)}", "forward",
+        step = board.value_step(box, p)
+        head = f"Forward {k} of {len(forward)}: "
+        add(head + step.text(), "forward",
             BoardFrame(values=frozenset(forward[:k]), grads=frozenset(), current=(box,),
-                       update_legend=update))
+                       update_legend=update, compact=True), head + step.question(), step.result)
     for k, box in enumerate(backward, start=1):
         sym = board.symbol(box)
-        text = board.grad_text(box, p)
-        meaning = f"d{sym} = ∂{loss}/∂{sym}"
-        if board.per_example(box):
-            meaning = f"d{sym} = m·∂{loss}/∂{sym}"
-        caption = text.replace(f"d{sym}", meaning, 1)
-        add(f"Backward {k} of {len(backward)}: {caption}", "backward",
-            BoardFrame(grads=frozenset(backward[:k]), current=(box,), update_legend=update))
+        meaning = f"m·∂{loss}/∂{sym}" if board.per_example(box) else f"∂{loss}/∂{sym}"
+        step = board.grad_step(box, p)
+        parts = [step.name, meaning, *step.formulas, *([step.arithmetic] if step.arithmetic
+                                                        else [])]
+        head = f"Backward {k} of {len(backward)}: "
+        add(head + " = ".join([*parts, step.result]), "backward",
+            BoardFrame(grads=frozenset(backward[:k]), current=(box,), update_legend=update,
+                       compact=True), head + " = ".join([*parts, "?"]), step.result)
     if update:
         params = board.parameters()
-        steps = "; ".join(board.update_text(b, lr, p) for b in params)
-        add(f"Update (α = {format_array(lr, p)}): {steps}", "update",
-            BoardFrame(current=tuple(params), lr=lr))
+        lines = [board.update_text(b, lr, p).split(" = ") for b in params]
+        rule = f"Update (α = {format_array(lr, p)}): "
+        steps = "; ".join(f"{line[0].split(' :=')[0]} := {' = '.join(line[1:])}"
+                          for line in lines)
+        asked = "; ".join(f"{line[0].split(' :=')[0]} := {' = '.join(line[1:-1] + ['?'])}"
+                          for line in lines)
+        add(rule + steps, "update", BoardFrame(current=tuple(params), lr=lr, compact=True),
+            rule + asked, lines[0][-1] if len(lines) == 1 else None)
     return frames
 
 
@@ -211,12 +232,10 @@ def _describe(node, expressions=None) -> str:
 
 def _expressions(graph) -> dict:
     """Unnamed intermediate nodes as formulas in the named ones (``w1·x1``), for captions."""
-    from .lecture import LARGEST, _Board
-
     if len(graph.nodes) > LARGEST:
         return {}
-    board = _Board(graph)
-    return {n.id: board.expression(n.id)[0] for n in graph.nodes
+    board = Board(graph)
+    return {n.id: board.expression_text(n.id) for n in graph.nodes
             if n.op and not n.name and n.kind != "output"}
 
 
@@ -248,14 +267,15 @@ class StepThrough:
     >>> from tinygrad_lr import viz
     >>> page = viz.step_through(viz.lecture_example(backward=False)["L"], view="lecture")
     >>> len(page), page.frames[1].caption
-    (9, 'Forward 1 of 3: z = w1·x1 + w2·x2 + b = 0.2')
+    (9, 'Forward 1 of 3: z = w1·x1 + w2·x2 + b = 0.5·1 + (−0.2)·2 + 0.1 = 0.2')
     >>> "<iframe" in page._repr_html_()   # doctest: +SKIP
     True
     """
 
-    def __init__(self, frames: list[Frame], title: str) -> None:
+    def __init__(self, frames: list[Frame], title: str, footer: str = "") -> None:
         self.frames = frames
         self.title = title
+        self.footer = footer
         self._svgs = None
 
     @property
@@ -270,7 +290,7 @@ class StepThrough:
 
     def html(self) -> str:
         """The page's HTML text."""
-        return page(self.frames, self.svgs, self.title)
+        return page(self.frames, self.svgs, self.title, self.footer)
 
     def save(self, path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; returns the path."""
@@ -299,7 +319,12 @@ def step_through(tensor, title: str | None = None, max_frames: int = 300,
     >>> page.save("board_steps.html")                     # doctest: +SKIP
     """
     frames = backward_frames(tensor, max_frames=max_frames, lr=lr, **options)
-    return StepThrough(frames, title or _default_title(options.get("view"), lr))
+    footer = ""
+    if options.get("view") == "lecture":
+        from .lecture import lecture_footer
+
+        footer = lecture_footer(tensor, update=lr is not None)
+    return StepThrough(frames, title or _default_title(options.get("view"), lr), footer)
 
 
 def step_through_html(tensor, path, title: str | None = None, max_frames: int = 300,
@@ -359,11 +384,11 @@ def gradient_descent(build, lr: float = 0.1, iterations: int = 3, title: str | N
     for reserved in ("step", "highlight"):
         if reserved in options:
             raise TypeError(f"gradient_descent() sets {reserved}= itself; do not pass it")
-    from .lecture import BoardFrame, lecture_lines, make_board
+    from .lecture import lecture_footer, lecture_lines
 
-    opts = make_options(**options)
+    opts = make_options(**{**options, "legend": False})
     p = opts.precision
-    frames, losses, shape = [], [], None
+    frames, losses, shape, path, reached = [], [], None, [], []
     params = None
     for iteration in range(1, iterations + 2):
         loss = _built(build)
@@ -377,33 +402,43 @@ def gradient_descent(build, lr: float = 0.1, iterations: int = 3, title: str | N
                              f"{iteration}: it must build the same graph every time")
         shape = here
         losses.append(float(loss.data.sum()))
+        path.append([float(np.sum(board.nodes[b].value)) for b in board.parameters()])
         trend = " → ".join(format_array(v, p) for v in losses)
         name = board.symbol(board.graph.outputs[0])
         if final:
-            after = BoardFrame(grads=frozenset(), update_legend=True, pending=True)
+            after = BoardFrame(grads=frozenset(), update_legend=True, pending=True, compact=True)
             frames.append(Frame(
                 len(frames),
                 f"After {iterations} update{'s' if iterations > 1 else ''}, a new forward "
                 f"pass: {name} went {trend}.", wrap(lecture_lines(loss, opts, after)), "forward"))
+            reached.append(len(losses))
+            footer = lecture_footer(loss, update=True)
+            labels = [board.symbol(b) for b in board.parameters()]
             break
         if params is None:
             params = [board.graph.tensors[b] for b in board.parameters()]
             optimizer = SGD(params, lr=lr)
         if iteration == 1:
-            frames.extend(lecture_frames(loss, lr=lr, first_step=0,
-                                         prefix=f"Iteration 1 of {iterations}. ", **options))
+            first = lecture_frames(loss, lr=lr, first_step=0,
+                                   prefix=f"Iteration 1 of {iterations}. ", **options)
+            frames.extend(first)
+            reached.extend([0] * 3 + [1] * (len(first) - 3))  # L is known from forward 3
         else:
-            steps = "; ".join(board.update_text(b, lr, p) for b in board.parameters())
+            steps = "; ".join(f"{b_.split(' :=')[0]} := {b_.split(' = ', 1)[1]}" for b_ in
+                              (board.update_text(b, lr, p) for b in board.parameters()))
             frames.append(Frame(
                 len(frames), f"Iteration {iteration} of {iterations}: {name} = "
-                f"{format_array(loss.data, p)} ({name}: {trend}). Update: {steps}",
+                f"{format_array(loss.data, p)}. Update: {steps}",
                 wrap(lecture_lines(loss, opts, BoardFrame(current=tuple(board.parameters()),
-                                                          lr=lr))),
+                                                          lr=lr, compact=True))),
                 "update", tuple(board.parameters())))
+            reached.append(len(losses))
         optimizer.step()
         optimizer.zero_grad()
+    for frame, known in zip(frames, reached):
+        frame.aside = descent_chart(losses, path, labels, known, name)
     return StepThrough(same_layout(frames),
-                       title or f"Gradient descent, α = {format_array(lr, p)}")
+                       title or f"Gradient descent, α = {format_array(lr, p)}", footer)
 
 
 def _built(build):
@@ -433,94 +468,3 @@ def _inline_svg(svg: bytes) -> str:
     text = svg.decode("utf-8")
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
-
-
-_PLACEHOLDER = re.compile(r"\{(title|frames|count)\}")
-
-
-def page(frames: list[Frame], svgs: list[str], title: str) -> str:
-    """The HTML of the step-through page (frames and their SVG pictures).
-
-    The template's placeholders are filled in one pass, so user text (a tensor named
-    ``{count}``, a title ``{frames}``) is shown as written.
-    """
-    blocks = "\n".join(
-        f'<figure class="frame" id="step-{f.step}" data-kind="{f.kind}" '
-        f'data-caption="{_html.escape(f.caption)}">{svg}</figure>' for f, svg in zip(frames, svgs)
-    )
-    values = {"title": _html.escape(title), "frames": blocks, "count": json.dumps(len(frames))}
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _TEMPLATE)
-
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-  html, body { height: 100%; margin: 0; }
-  body { display: flex; flex-direction: column; overflow: hidden; box-sizing: border-box;
-         padding: 1.2vh 1.5vw; font-family: Helvetica, Arial, sans-serif; color: #222;
-         background: #fff; }
-  header { flex: none; display: flex; flex-wrap: wrap; align-items: center; gap: .4em 1.4em; }
-  h1 { font-size: clamp(16px, 2.6vh, 32px); margin: 0; }
-  nav { display: flex; gap: .7em; align-items: center; font-size: clamp(14px, 2.1vh, 26px); }
-  button { font-size: 1em; padding: .2em .8em; cursor: pointer; }
-  #counter { min-width: 6.5em; text-align: center; font-variant-numeric: tabular-nums; }
-  .hint { color: #777; font-size: .8em; }
-  #caption { flex: none; box-sizing: border-box; height: 4.05em; line-height: 1.35em;
-             overflow: hidden; margin: .5vh 0 .8vh; font-size: clamp(15px, 2.6vh, 34px);
-             border-left: 5px solid #c0392b; padding-left: .6em; }
-  #stage { flex: 1 1 auto; min-height: 0; position: relative; }
-  .frame { display: none; position: absolute; top: 0; left: 0; right: 0; bottom: 0;
-           margin: 0; }
-  .frame.current { display: block; }
-  .frame svg { display: block; width: 100%; height: 100%; }
-</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<nav>
-  <button id="prev" type="button">&#9664; Prev</button>
-  <span id="counter"></span>
-  <button id="next" type="button">Next &#9654;</button>
-  <span class="hint">or the arrow keys</span>
-</nav>
-</header>
-<p id="caption"></p>
-<main id="stage">
-{frames}
-</main>
-<script>
-(function () {
-  var frames = Array.prototype.slice.call(document.querySelectorAll(".frame"));
-  var prev = document.getElementById("prev"), next = document.getElementById("next");
-  var counter = document.getElementById("counter");
-  var caption = document.getElementById("caption");
-  var current = 0;
-  function show(k) {
-    current = Math.max(0, Math.min(frames.length - 1, k));
-    frames.forEach(function (f, j) { f.classList.toggle("current", j === current); });
-    counter.textContent = "Step " + current + " / " + (frames.length - 1);
-    caption.textContent = frames[current].getAttribute("data-caption");
-    prev.disabled = current === 0;
-    next.disabled = current === frames.length - 1;
-  }
-  prev.addEventListener("click", function () { show(current - 1); });
-  next.addEventListener("click", function () { show(current + 1); });
-  document.addEventListener("keydown", function (e) {
-    var moves = {ArrowRight: 1, ArrowDown: 1, PageDown: 1, " ": 1,
-                 ArrowLeft: -1, ArrowUp: -1, PageUp: -1};
-    if (e.key in moves) { show(current + moves[e.key]); e.preventDefault(); }
-    else if (e.key === "Home") { show(0); }
-    else if (e.key === "End") { show(frames.length - 1); }
-  });
-  window.stepThrough = {show: show, current: function () { return current; }, count: {count}};
-  show(0);
-})();
-</script>
-</body>
-</html>
-"""
