@@ -3,12 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-peers bench-scale docs notebook clean
+.PHONY: demo test lint bench bench-peers bench-scale docs notebook stubs clean
 
+# pip 25.1 or newer installs the dependency groups (--group) of pyproject.toml.
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
 	touch $@
+
+# The user extras the tests exercise; the tools themselves come from the dev group.
+TEST_EXTRAS := svg,viz,cli,plot,sklearn,scipy,dask
 
 # The demo needs only the package and its demo extra; the tests need everything.
 $(VENV)/.demo-installed: pyproject.toml $(VENV)/.created
@@ -16,7 +20,7 @@ $(VENV)/.demo-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[$(TEST_EXTRAS)]" --group dev
 	touch $@
 
 demo: $(VENV)/.demo-installed
@@ -28,15 +32,15 @@ test: $(VENV)/.installed
 
 # Benchmarks against hand-written numpy (a few minutes; never part of `make test`).
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet --group bench
 	touch $@
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks
 
-# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers extra).
+# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers group).
 $(VENV)/.peers-installed: $(VENV)/.bench-installed
-	$(PY) -m pip install --quiet -e ".[dev,bench-peers]"
+	$(PY) -m pip install --quiet --group bench-peers
 	touch $@
 
 bench-peers: $(VENV)/.peers-installed
