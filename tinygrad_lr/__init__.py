@@ -43,7 +43,7 @@ from .tensor import (
     zeros_like,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "detect_anomaly",

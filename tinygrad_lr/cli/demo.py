@@ -41,7 +41,7 @@ def register(subparsers) -> None:
             "tumours, 30 features; fixed 80/20 split, standardized), print train/test "
             "accuracy, the final objective and mean cross-entropy, compare the engine's "
             "gradients with the hand-derived formulas, and write loss_curve.png, the "
-            "computation graph and model.npz to the output directory."
+            "computation graph and model.safetensors to the output directory."
         ),
     )
     parser.add_argument("--output-dir", type=Path, default=Path("demo-output"),
@@ -114,7 +114,7 @@ def run(args) -> int:
     print(f"files in {out}/:")
     print("  " + write_loss_curve(model, out / "loss_curve.png", model.solver_))
     print("  " + write_graph(model, X_train_std, y_train, out))
-    model_path = save_model(out / "model.npz", model, scaler=scaler,
+    model_path = save_model(out / "model.safetensors", model, scaler=scaler,
                             feature_names=feature_names, target=TARGET_COLUMN)
     print(f"  wrote {model_path} (try: tinygrad-lr predict {model_path} <data.csv>)")
     print(f"\ndone in {time.perf_counter() - started:.1f} s")
