@@ -92,9 +92,10 @@ def run(args) -> int:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     unit = {"newton": "Newton steps", "lbfgs": "L-BFGS steps"}.get(model.solver_, "epochs")
+    n_iter = int(model.n_iter_[0])  # scikit-learn's shape (1,)
     stopped = (f" (converged before --max-iter {args.max_iter})"
-               if model.n_iter_ < args.max_iter else "")
-    print(f"\ntrained in {model.n_iter_} {unit}{stopped}")
+               if n_iter < args.max_iter else "")
+    print(f"\ntrained in {n_iter} {unit}{stopped}")
     # Training minimizes the mean cross-entropy plus the L2 penalty; the derivation check
     # below recomputes the mean cross-entropy alone (its J).
     print(f"objective       {model.history_[-1]:.6f}  mean BCE + L2 penalty, what training "

@@ -103,7 +103,7 @@ def run(args) -> int:
         hint = "" if args.standardize else " (--standardize scales the features for you)"
         print(f"warning: {warning.message}{hint}", file=sys.stderr)
     print(f"trained on {len(X)} rows x {len(features)} features, classes "
-          f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_} "
+          f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_[0]} "
           f"{'steps' if model.solver_ in ('newton', 'lbfgs') else 'epochs'}, {seconds:.2f} s)")
     print(f"final loss {model.history_[-1]:.6f}   training accuracy "
           f"{model.score(inputs, labels):.4f}")
