@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-peers bench-scale docs notebook stubs clean
+.PHONY: demo test lint typecheck bench bench-peers bench-scale docs notebook stubs clean
 
 # pip 25.1 or newer installs the dependency groups (--group) of pyproject.toml.
 $(VENV)/.created:
@@ -28,7 +28,18 @@ demo: $(VENV)/.demo-installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(PY) tests/typing/check.py
 	$(PY) -m pytest
+
+# pyright (basic) and mypy on examples/, the README's code and a typed user script, as a
+# user's editor checks them (tests/typing/check.py); part of `make test`.
+typecheck: $(VENV)/.installed
+	$(PY) tests/typing/check.py
+
+# Regenerate tinygrad_lr/_registered.pyi (the Tensor methods and tg.* functions the ops
+# attach, for type checkers) after adding or changing an op; a test fails while it is stale.
+stubs: $(VENV)/.installed
+	$(PY) -m tinygrad_lr._stubgen
 
 # Benchmarks against hand-written numpy (a few minutes; never part of `make test`).
 $(VENV)/.bench-installed: $(VENV)/.installed
@@ -70,6 +81,7 @@ notebook: $(VENV)/.notebook-installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(PY) tests/typing/check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site

@@ -18,7 +18,7 @@ from tinygrad_lr.models import LogisticRegression, StandardScaler
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--solver", default="gd", choices=["gd", "sgd", "adam", "newton"])
     parser.add_argument("--l2", type=float, default=1e-2)
     parser.add_argument("--max-iter", type=int, default=1000)

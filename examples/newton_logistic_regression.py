@@ -22,7 +22,7 @@ from tinygrad_lr.models import LogisticRegression, StandardScaler
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--l2", type=float, default=1e-2)
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--rows", type=int, default=None, help="use only the first ROWS rows")

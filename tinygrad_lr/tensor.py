@@ -12,16 +12,22 @@ stack and imports no op.
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import grad_mode as _grad_mode
 
+if TYPE_CHECKING:  # the methods ops attach, as type checkers see them (make stubs)
+    from ._registered import TensorMethods as _AttachedMethods
+else:
+    _AttachedMethods = object
+
 _FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
 _NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: never strings, objects or dates
 
 
-class Tensor:
+class Tensor(_AttachedMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -57,7 +63,9 @@ class Tensor:
         "__dict__",
         "__weakref__",
     )
-    name = None
+    data: np.ndarray
+    grad: Tensor | None
+    name: str | None = None
     _hooks = None
     _retains_grad = False
     _edge_grads = None

@@ -28,6 +28,7 @@ from . import objective as objective_terms
 from . import solvers
 from .base import BaseEstimator, available_if
 from .blocks import check_features, evaluator_for
+from .conventions import check_penalty, sklearn_n_iter
 from .distributed import fit_dask, is_dask_array, predict_dask
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
@@ -54,14 +55,6 @@ beyond, one Hessian costs more than the many cheap L-BFGS iterations it saves.""
 N_ITER_NO_CHANGE = 5
 """Mini-batch training stops after this many epochs in a row without an improvement > tol."""
 SGD_MOMENTUM = 0.9
-PENALTIES = ("l2", None)
-"""What the deprecated ``penalty`` may still be: ``'l2'`` (``l1_ratio=0``) and ``None``
-(``C=np.inf``). No solver here handles an L1 part (``'l1'``, ``'elasticnet'``)."""
-PENALTY_DEPRECATION = (
-    "'penalty' was deprecated in version 0.2 (as in scikit-learn 1.8) and will be removed. "
-    "To avoid this warning, leave 'penalty' set to its default value and use 'l1_ratio' or "
-    "'C' instead: l1_ratio=0 instead of penalty='l2' and C=np.inf instead of penalty=None."
-)
 STREAMING_SOLVERS = ("gd", "sgd", "adam")
 """The solvers ``partial_fit`` exists for: the exact ones need every row at every step."""
 
@@ -188,7 +181,7 @@ class LogisticRegression(BaseEstimator):
         """
         if is_dask_array(X):  # data-parallel: per-block sums on the workers
             fit_dask(self, X, y, sample_weight, callback)
-            self.n_iter_ = _n_iter(self.n_iter_)
+            self.n_iter_ = sklearn_n_iter(self.n_iter_)
             return self
         settings = self._checked_settings()
         X = check_features(X, estimator=type(self).__name__)  # a memory map is not copied
@@ -220,7 +213,7 @@ class LogisticRegression(BaseEstimator):
         self.coef_ = coef
         self.intercept_ = intercept
         self.history_ = history
-        self.n_iter_ = _n_iter(len(history))
+        self.n_iter_ = sklearn_n_iter(len(history))
         self.solver_ = solver
         return self
 
@@ -259,30 +252,15 @@ class LogisticRegression(BaseEstimator):
         from .streaming import partial_fit  # streaming builds on this estimator
 
         partial_fit(self, X, y, classes=classes, sample_weight=sample_weight)
-        self.n_iter_ = _n_iter(self.n_iter_)
+        self.n_iter_ = sklearn_n_iter(self.n_iter_)
         return self
 
     def _checked_settings(self) -> dict:
         """The hyper-parameters after checking them (done in fit, as scikit-learn does)."""
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
-        if not (isinstance(self.penalty, str) and self.penalty == "deprecated"):
-            if self.penalty not in PENALTIES:
-                hint = (" (no solver here handles an L1 part; l1_ratio=0 is the L2 penalty)"
-                        if self.penalty in ("l1", "elasticnet") else "")
-                raise ValueError(f"penalty must be 'l2' or None (and is deprecated: use "
-                                 f"l1_ratio and C), got {self.penalty!r}{hint}")
-            warnings.warn(PENALTY_DEPRECATION, FutureWarning, stacklevel=3)
         _check_number("C", self.C, positive=True, allow_inf=True)
-        _check_number("l1_ratio", self.l1_ratio)
-        if not 0 <= self.l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be between 0 and 1, got {self.l1_ratio!r}")
-        if self.l1_ratio > 0 and not (np.isinf(self.C) or self.penalty is None):
-            raise ValueError(
-                f"l1_ratio={self.l1_ratio!r} asks for an L1 part in the penalty, which no "
-                f"solver here handles (it is not smooth; solver={self.solver!r}); use "
-                "l1_ratio=0 (the L2 penalty) or C=np.inf (no penalty)"
-            )
+        check_penalty(self.penalty, self.C, self.l1_ratio, self.solver)
         if self.l2 is not None:
             _check_number("l2", self.l2)
             if self.C != 1.0:
@@ -595,12 +573,6 @@ def _make_optimizer(solver: str, parameters, lr: float) -> optim.Optimizer:
     if solver == "sgd":
         return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM)
     return optim.Adam(parameters, lr=lr)
-
-
-def _n_iter(count: Any) -> np.ndarray:
-    """scikit-learn's ``n_iter_``: an int32 array of shape (1,) (its multinomial fit is one
-    problem, so one count)."""
-    return np.full(1, int(np.max(count)), dtype=np.int32)
 
 
 def _check_number(name: str, value, positive: bool = False, allow_inf: bool = False) -> None:
