@@ -12,7 +12,8 @@ stack and imports no op.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,7 +78,8 @@ class Tensor(_AttachedMethods):
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
         if isinstance(data, np.ndarray):
@@ -186,7 +188,7 @@ class Tensor(_AttachedMethods):
         self._retains_grad = True
         return self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> _HookHandle:
         """Call ``hook(grad)`` with the gradient arriving at this tensor during backward.
 
         If the hook returns a tensor (or array) of the same shape, it replaces the gradient;
@@ -207,7 +209,7 @@ class Tensor(_AttachedMethods):
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
-    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False,
+    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
                  retain_grads: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
@@ -262,7 +264,7 @@ class Tensor(_AttachedMethods):
         """Return the underlying numpy array (shared, not copied)."""
         return self.data
 
-    def item(self):
+    def item(self) -> Any:
         """Return the single element as a Python number.
 
         >>> import tinygrad_lr as tg
@@ -275,11 +277,11 @@ class Tensor(_AttachedMethods):
             )
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """Return the data as nested Python lists."""
         return self.data.tolist()
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy))
@@ -289,7 +291,7 @@ class Tensor(_AttachedMethods):
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
@@ -339,22 +341,22 @@ class Tensor(_AttachedMethods):
             return NotImplemented
         return wrap(np.asarray(ufunc(self.data, other)))
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other):
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
         return self._compare(other, np.equal)
 
-    def __ne__(self, other):
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
         return self._compare(other, np.not_equal)
 
     def _logical(self, other, ufunc):
@@ -364,16 +366,16 @@ class Tensor(_AttachedMethods):
             return NotImplemented
         return wrap(np.asarray(ufunc(self.data, other)))
 
-    def __and__(self, other):
+    def __and__(self, other: Any) -> Tensor:
         return self._logical(other, np.logical_and)
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> Tensor:
         return self._logical(other, np.logical_or)
 
     __rand__ = __and__
     __ror__ = __or__
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         return wrap(np.logical_not(self.data))
 
 
@@ -490,7 +492,8 @@ def _unwrap_nested(items):
     return out
 
 
-def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+           name: str | None = None) -> Tensor:
     """Make a Tensor (same as ``Tensor(...)``, PyTorch spelling).
 
     >>> import tinygrad_lr as tg
@@ -506,7 +509,8 @@ def _shape_arg(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def zeros(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     >>> import tinygrad_lr as tg
@@ -516,7 +520,8 @@ def zeros(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> T
     return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
 
 
-def ones(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+         name: str | None = None) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
 
     >>> import tinygrad_lr as tg
@@ -526,7 +531,7 @@ def ones(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Te
     return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
 
 
-def zeros_like(t, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Any, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape and dtype of ``t``.
 
     >>> import tinygrad_lr as tg
@@ -536,7 +541,7 @@ def zeros_like(t, requires_grad: bool = False) -> Tensor:
     return Tensor(np.zeros_like(np.asarray(t)), requires_grad=requires_grad)
 
 
-def ones_like(t, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Any, requires_grad: bool = False) -> Tensor:
     """Ones with the shape and dtype of ``t``.
 
     >>> import tinygrad_lr as tg
@@ -546,7 +551,8 @@ def ones_like(t, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(np.asarray(t)), requires_grad=requires_grad)
 
 
-def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def randn(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """Standard-normal samples; pass ``seed`` (an int or ``np.random.Generator``) to repeat.
 
     >>> import tinygrad_lr as tg
@@ -558,7 +564,8 @@ def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name
     return Tensor(data, requires_grad=requires_grad, name=name)
 
 
-def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def rand(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+         name: str | None = None) -> Tensor:
     """Uniform samples in [0, 1); pass ``seed`` to repeat.
 
     >>> import tinygrad_lr as tg
@@ -570,7 +577,7 @@ def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=
     return Tensor(data, requires_grad=requires_grad, name=name)
 
 
-def arange(*args, dtype=np.float64) -> Tensor:
+def arange(*args: Any, dtype: Any = np.float64) -> Tensor:
     """Evenly spaced values, like ``np.arange`` (float64 by default).
 
     >>> import tinygrad_lr as tg
@@ -580,7 +587,7 @@ def arange(*args, dtype=np.float64) -> Tensor:
     return Tensor(np.arange(*args, dtype=dtype))
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a Tensor.
 
     >>> is_tensor(Tensor(1.0)), is_tensor(1.0)

@@ -437,14 +437,14 @@ class LogisticRegression(BaseEstimator):
             Z = (Tensor(X) @ Tensor(np.asarray(self.coef_)).T + np.asarray(self.intercept_))
         return Z.data.reshape(-1) if len(self.classes_) == 2 else Z.data
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: Any) -> np.ndarray:
         """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
         ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
         if is_dask_array(X):
             return predict_dask(self, "decision_function", X)
         return self._logits(X, "decision_function")
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
         sigmoid for two classes, the softmax of the logits for more)."""
         if is_dask_array(X):
@@ -455,7 +455,7 @@ class LogisticRegression(BaseEstimator):
                 return np.column_stack([(-Z).sigmoid().data, Z.sigmoid().data])
             return Z.softmax(axis=-1).data
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
         if is_dask_array(X):
             return predict_dask(self, "predict_log_proba", X)
@@ -465,7 +465,7 @@ class LogisticRegression(BaseEstimator):
         with no_grad():
             return Tensor(Z).log_softmax(axis=-1).data
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
         if is_dask_array(X):
             return predict_dask(self, "predict", X)
@@ -473,14 +473,14 @@ class LogisticRegression(BaseEstimator):
         index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
         return self.classes_[index]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy: the (``sample_weight``-weighted) fraction of rows predicted right."""
         predicted = self.predict(X)
         labels = check_labels(y, len(predicted))
         weights = check_sample_weight(sample_weight, len(predicted))
         return float(np.average(predicted == labels, weights=weights))
 
-    def objective(self, X, y, sample_weight=None) -> Tensor:
+    def objective(self, X: Any, y: Any, sample_weight: Any = None) -> Tensor:
         """The training objective J on (X, y) at the fitted parameters, as a Tensor with
         its graph (class weights and sample weights included, as in ``fit``).
 
