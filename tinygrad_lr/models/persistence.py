@@ -509,7 +509,8 @@ class _Reader:
         model.history_ = history
         n_iter = metadata.get("n_iter")
         model.n_iter_ = (len(history) if n_iter is None
-                         else n_iter if isinstance(n_iter, int) else np.array(n_iter))
+                         else n_iter if isinstance(n_iter, int)
+                         else np.array(n_iter, dtype=np.int32))  # scikit-learn's dtype
         scaler = None
         if standardized:
             scaler = StandardScaler()
