@@ -22,7 +22,13 @@ from model_files import (
     split_file,
 )
 
-from tinygrad_lr.models import LogisticRegression, ModelFileError, StandardScaler, persistence
+from tinygrad_lr.models import (
+    LogisticRegression,
+    ModelFileError,
+    StandardScaler,
+    model_metadata,
+    persistence,
+)
 from tinygrad_lr.models.persistence import (
     load_model,
     model_file_path,
@@ -49,7 +55,8 @@ def test_round_trip_predicts_identically(tmp_path, labels):
     # the history comes back as a float array, never as a list of Python objects
     assert isinstance(saved.model.history_, np.ndarray) and saved.model.history_.dtype == float
     np.testing.assert_array_equal(saved.model.history_, model.history_)
-    assert saved.model.n_iter_ == model.n_iter_
+    np.testing.assert_array_equal(saved.model.n_iter_, model.n_iter_)
+    assert saved.model.n_iter_.shape == (1,) and saved.model.n_iter_.dtype == np.int32
     assert saved.model.get_params() == model.get_params()
 
 
@@ -334,7 +341,7 @@ def test_unsavable_parameters_are_listed_and_dicts_keep_key_types(tmp_path):
     metadata = metadata_of(path)
     assert metadata["unsaved_params"] == ["random_state"]
     assert load_model(path).model.random_state is None
-    params, unsaved = persistence._json_params({"class_weight": {0: 1.0, "a": 2}, "tol": 0.1})
+    params, unsaved = model_metadata.json_params({"class_weight": {0: 1.0, "a": 2}, "tol": 0.1})
     assert params == {"class_weight": {"dict": [[0, 1.0], ["a", 2]]}, "tol": 0.1} and not unsaved
 
 
