@@ -84,4 +84,4 @@ lint: $(VENV)/.installed
 	$(PY) tests/typing/check.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis site
