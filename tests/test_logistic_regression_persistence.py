@@ -4,9 +4,12 @@ gives a ModelFileError naming the problem (never unpickling anything). Fuzzing, 
 and size bombs: tests/test_model_files_hostile.py."""
 
 import builtins
+import json
 import os
 import pickle
 import stat
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -106,7 +109,13 @@ def test_a_name_with_an_extension_is_used_as_given(tmp_path):
 def test_file_is_plain_safetensors_that_safetensors_alone_loads(tmp_path):
     _, model, scaler = fitted(("x", "y"))
     path = save_model(tmp_path / "m", model, scaler=scaler)
-    tensors = safetensors.numpy.load_file(path)  # no tinygrad_lr involved
+    tensors = safetensors.numpy.load_file(path)
+    # ... and in a process that never imports tinygrad_lr
+    reader = ("import sys, safetensors.numpy; t = safetensors.numpy.load_file(sys.argv[1]); "
+              "assert 'tinygrad_lr' not in sys.modules; print(t['coef'].tolist())")
+    alone = subprocess.run([sys.executable, "-c", reader, str(path)], capture_output=True,
+                           text=True, check=True)
+    assert json.loads(alone.stdout) == model.coef_.tolist()
     assert sorted(tensors) == ["coef", "history", "intercept", "scaler.mean", "scaler.scale"]
     assert all(array.dtype == np.float64 for array in tensors.values())
     np.testing.assert_array_equal(tensors["coef"], model.coef_)
