@@ -3,12 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-peers bench-scale docs notebook clean
+.PHONY: demo test lint typecheck bench bench-peers bench-scale docs notebook stubs clean
 
+# pip 25.1 or newer installs the dependency groups (--group) of pyproject.toml.
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
 	touch $@
+
+# The user extras the tests exercise; the tools themselves come from the dev group.
+TEST_EXTRAS := svg,viz,cli,plot,sklearn,scipy,dask
 
 # The demo needs only the package and its demo extra; the tests need everything.
 $(VENV)/.demo-installed: pyproject.toml $(VENV)/.created
@@ -16,7 +20,7 @@ $(VENV)/.demo-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(VENV)/.created
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[$(TEST_EXTRAS)]" --group dev
 	touch $@
 
 demo: $(VENV)/.demo-installed
@@ -24,19 +28,30 @@ demo: $(VENV)/.demo-installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(PY) tests/typing/check.py
 	$(PY) -m pytest
+
+# pyright (basic) and mypy on examples/, the README's code and a typed user script, as a
+# user's editor checks them (tests/typing/check.py); part of `make test`.
+typecheck: $(VENV)/.installed
+	$(PY) tests/typing/check.py
+
+# Regenerate tinygrad_lr/_registered.pyi (the Tensor methods and tg.* functions the ops
+# attach, for type checkers) after adding or changing an op; a test fails while it is stale.
+stubs: $(VENV)/.installed
+	$(PY) -m tinygrad_lr._stubgen
 
 # Benchmarks against hand-written numpy (a few minutes; never part of `make test`).
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet --group bench
 	touch $@
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks
 
-# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers extra).
+# The same, with PyTorch eager and jax.jit measured in the same run (the bench-peers group).
 $(VENV)/.peers-installed: $(VENV)/.bench-installed
-	$(PY) -m pip install --quiet -e ".[dev,bench-peers]"
+	$(PY) -m pip install --quiet --group bench-peers
 	touch $@
 
 bench-peers: $(VENV)/.peers-installed
@@ -66,6 +81,7 @@ notebook: $(VENV)/.notebook-installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(PY) tests/typing/check.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis site

@@ -1,8 +1,8 @@
 """Other frameworks on the same workloads: PyTorch eager and jax.jit, when installed.
 
 Neither is a dependency of the package or of its tests: they come with the optional
-``bench-peers`` extra (``pip install -e ".[bench-peers]"``), are imported here lazily, and
-every workload skips them when they are absent. Each step does what the numpy and engine
+``bench-peers`` dependency group (``pip install --group bench-peers``), are imported here
+lazily, and every workload skips them when they are absent. Each step does what the numpy and engine
 sides do (forward, mean BCE, backward, an SGD update on float64 or float32 parameters).
 On CPU, in one process, with the machine's BLAS settings, like the other sides.
 """

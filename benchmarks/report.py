@@ -89,8 +89,8 @@ def markdown_table(rows: list[Row]) -> str:
     """The results as a Markdown table (one line per row).
 
     The PyTorch eager and jax.jit columns are ratios to the same numpy runs when those
-    frameworks are installed (the ``bench-peers`` extra); "(stated)" marks the figure the
-    project's performance issue gives instead.
+    frameworks are installed (the ``bench-peers`` dependency group); "(stated)" marks the
+    figure the project's performance issue gives instead.
     """
     lines = [
         "| workload | case | metric | tinygrad_lr | numpy | ratio (min–max) | target | "

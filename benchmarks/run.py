@@ -195,7 +195,7 @@ def _try_chart(rows, path: Path):
 
         drawn = draw_chart(rows, path)
     except ImportError:
-        print("no chart: matplotlib is missing (pip install -e '.[bench]')")
+        print("no chart: matplotlib is missing (pip install --group bench)")
         return None
     print(f"wrote {drawn}")
     return drawn

@@ -81,7 +81,7 @@ def _fit_ours(X, y):
     from tinygrad_lr.models import LogisticRegression
 
     model = LogisticRegression().fit(X, y)
-    return model.coef_, model.intercept_, int(model.n_iter_)
+    return model.coef_, model.intercept_, int(model.n_iter_[0])  # scikit-learn's shape (1,)
 
 
 def _fit_dask_ml(X, y):

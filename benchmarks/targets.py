@@ -3,7 +3,7 @@
 Ratios are to hand-written numpy in the same run, measured on a 2-core machine like the one
 the suite runs on. The stated figures of other frameworks are those of the project's
 performance issue (0.0 where it states none); PyTorch eager and jax.jit are also measured
-in the same run when the optional ``bench-peers`` extra is installed.
+in the same run when the optional ``bench-peers`` dependency group is installed.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from tinygrad_lr.models import StandardScaler
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--lr", type=float, default=0.5, help="the learning rate α")
     args = parser.parse_args(argv)
@@ -34,12 +34,14 @@ def main(argv=None) -> dict:
 
     w = tg.zeros(n, requires_grad=True, name="w")
     b = tg.Tensor(0.0, requires_grad=True, name="b")
-    costs, largest_gap = [], 0.0
+    costs: list[float] = []
+    largest_gap = 0.0
     for step in range(args.steps):
         A = (X_t @ w + b).sigmoid()
         J = F.binary_cross_entropy(A, y_train)  # the lecture's graph: a = σ(z), then L(a, y)
         w.grad = b.grad = None
         J.backward()
+        assert w.grad is not None and b.grad is not None
 
         dZ = A.data - y_train  # the hand-derived formulas
         dw, db = X_train.T @ dZ / m, dZ.mean()

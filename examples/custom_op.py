@@ -16,9 +16,11 @@ import tinygrad_lr as tg
 class softsign:
     """x / (1 + |x|), elementwise."""
 
+    @staticmethod  # optional; with it, type checkers read these as plain functions
     def forward(x):
         return x / (1 + np.abs(x))
 
+    @staticmethod
     def backward(grad, out, x):
         return grad / (1 + abs(x)) ** 2
 
@@ -32,6 +34,7 @@ def main() -> None:
     x = tg.Tensor([-2.0, -0.5, 0.0, 1.5], requires_grad=True, name="x")
     y = x.softsign()  # also tg.softsign(x) and tinygrad_lr.functional.softsign(x)
     y.sum().backward()
+    assert x.grad is not None
     print("softsign(x)   =", np.round(y.data, 6))
     print("d/dx (engine) =", np.round(x.grad.data, 6))
     print("1/(1+|x|)^2   =", np.round(1 / (1 + np.abs(x.data)) ** 2, 6))

@@ -38,6 +38,8 @@ def main() -> None:
         "dw2": x2 * dz,
         "db": dz,
     }
+    assert (a.grad is not None and z.grad is not None and w1.grad is not None
+            and w2.grad is not None and b.grad is not None)  # backward reached them all
     engine = {
         "da": a.grad.item(),
         "dz": z.grad.item(),

@@ -18,7 +18,7 @@ from tinygrad_lr.models import LogisticRegression, StandardScaler
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--solver", default="gd", choices=["gd", "sgd", "adam", "newton"])
     parser.add_argument("--l2", type=float, default=1e-2)
     parser.add_argument("--max-iter", type=int, default=1000)
@@ -35,8 +35,8 @@ def main(argv=None) -> dict:
     model.fit(X_train, y_train)
     result = {"train_accuracy": model.score(X_train, y_train),
               "test_accuracy": model.score(X_test, y_test),
-              "n_iter": model.n_iter_, "loss": model.history_[-1]}
-    print(f"{args.solver}: {model.n_iter_} iterations, final objective (mean BCE + L2 "
+              "n_iter": int(model.n_iter_[0]), "loss": model.history_[-1]}
+    print(f"{args.solver}: {result['n_iter']} iterations, final objective (mean BCE + L2 "
           f"penalty) {model.history_[-1]:.5f}")
     print(f"train accuracy {result['train_accuracy']:.4f}, "
           f"test accuracy {result['test_accuracy']:.4f}")

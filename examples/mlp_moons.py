@@ -22,7 +22,7 @@ from tinygrad_lr.models import LogisticRegression
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--samples", type=int, default=400)

@@ -22,7 +22,7 @@ from tinygrad_lr.models import LogisticRegression, StandardScaler
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--l2", type=float, default=1e-2)
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--rows", type=int, default=None, help="use only the first ROWS rows")
@@ -54,7 +54,7 @@ def main(argv=None) -> dict:
     estimator = LogisticRegression(solver="newton", l2=args.l2, tol=1e-10)
     estimator.fit(X.data, y)
     ours = np.concatenate([estimator.coef_[0], estimator.intercept_])
-    print(f"\nthe estimator's Newton solver: {estimator.n_iter_} steps, same coefficients to "
+    print(f"\nthe estimator's Newton solver: {estimator.n_iter_[0]} steps, same coefficients to "
           f"{np.abs(ours - theta.data).max():.1e}")
     return {"theta": theta.data, "gradient_norms": gradient_norms, "steps": step,
             "estimator_theta": ours}

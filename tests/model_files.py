@@ -1,17 +1,16 @@
-"""Helpers for the model-file tests: fitted models and hand-built zip archives (so a test can
-plant exactly the flaw it means to: a lying size, a flag, a duplicate member)."""
+"""Helpers for the model-file tests: fitted models, and safetensors files rebuilt by hand (so
+a test can plant exactly the flaw it means to: a lying header, a wrong dtype, an edited
+metadata entry with or without a matching checksum)."""
 
 from __future__ import annotations
 
-import io
 import json
-import struct
-import zipfile
-import zlib
 
 import numpy as np
+import safetensors
+import safetensors.numpy
 
-from tinygrad_lr.models import LogisticRegression, StandardScaler
+from tinygrad_lr.models import LogisticRegression, StandardScaler, persistence
 
 
 def fitted(labels=(0, 1), d=3):
@@ -37,86 +36,53 @@ def fake_fitted(classes, d, value=1.0, history=(0.5, 0.25)):
     return model
 
 
-def npy_bytes(array) -> bytes:
-    buffer = io.BytesIO()
-    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-    return buffer.getvalue()
+def contents(path) -> tuple[dict, dict]:
+    """(tensors, string metadata) of a safetensors file, read with safetensors alone."""
+    with safetensors.safe_open(path, framework="numpy") as file:
+        return {name: file.get_tensor(name) for name in file.keys()}, dict(file.metadata())
 
 
-def npy_header(dtype, shape, fortran_order=False) -> bytes:
-    """A .npy header alone (no data), declaring whatever the test wants."""
-    buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        buffer, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
-                 "fortran_order": fortran_order, "shape": tuple(shape)})
-    return buffer.getvalue()
+def metadata_of(path) -> dict:
+    """The metadata entries of a model file, each JSON value decoded."""
+    _, raw = contents(path)
+    return {key: value if key in ("format", "checksum") else json.loads(value)
+            for key, value in raw.items()}
 
 
-def members_of(path) -> dict:
-    """name -> bytes of every member of a (stored) model archive."""
-    with zipfile.ZipFile(path) as archive:
-        return {info.filename: archive.read(info) for info in archive.infolist()}
+def rewritten(path, target, *, tensors=None, metadata=None, raw_metadata=None, sign=True):
+    """``path`` written again to ``target`` with tensors replaced (None deletes one) and
+    metadata entries replaced (``metadata``: values JSON-encoded; ``raw_metadata``: text as
+    given; None deletes). ``sign``: recompute the checksum, so the planted flaw is what the
+    loader meets (not a checksum mismatch)."""
+    arrays, entries = contents(path)
+    for name, array in (tensors or {}).items():
+        if array is None:
+            arrays.pop(name, None)
+        else:
+            arrays[name] = array
+    changes = {key: None if value is None else json.dumps(value)
+               for key, value in (metadata or {}).items()}
+    changes.update(raw_metadata or {})
+    for key, value in changes.items():
+        if value is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = value
+    if sign and "checksum" in entries and "checksum" not in changes:
+        entries["checksum"] = persistence._checksum(entries, arrays)
+    target.write_bytes(safetensors.numpy.save(arrays, metadata=entries))
+    return target
 
 
-def metadata_of(members) -> dict:
-    return json.loads(str(np.load(io.BytesIO(members["metadata.npy"]))))
+def split_file(path) -> tuple[dict, bytes]:
+    """(header as a dict, data bytes) of a safetensors file."""
+    data = path.read_bytes()
+    length = int.from_bytes(data[:8], "little")
+    return json.loads(data[8:8 + length]), data[8 + length:]
 
 
-def with_metadata(members, **changes) -> dict:
-    metadata = metadata_of(members)
-    metadata.update(changes)
-    return {**members, "metadata.npy": npy_bytes(np.array(json.dumps(metadata)))}
-
-
-class Member:
-    """One zip entry as it will be written: raw (possibly compressed) bytes and the fields
-    of its headers, each overridable."""
-
-    def __init__(self, name, data, *, method=0, raw=None, size=None, crc=None, flags=0,
-                 version=20):
-        self.name = name.encode()
-        self.method, self.flags, self.version = method, flags, version
-        if raw is None:
-            raw = data if method == 0 else _deflate(data)
-        self.raw = raw
-        self.size = len(data) if size is None else size
-        self.crc = zlib.crc32(data) if crc is None else crc
-
-
-def _deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
-
-
-def build_zip(members) -> bytes:
-    """A zip archive (no zip64) of ``Member`` objects or ``{name: bytes}`` (stored)."""
-    if isinstance(members, dict):
-        members = [Member(name, data) for name, data in members.items()]
-    out, directory = io.BytesIO(), io.BytesIO()
-    for member in members:
-        offset = out.tell()
-        out.write(struct.pack("<4s5H3I2H", b"PK\x03\x04", member.version, member.flags,
-                              member.method, 0, 0x21, member.crc, len(member.raw),
-                              member.size, len(member.name), 0))
-        out.write(member.name)
-        out.write(member.raw)
-        directory.write(struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, member.version,
-                                    member.flags, member.method, 0, 0x21, member.crc,
-                                    len(member.raw), member.size, len(member.name), 0, 0, 0, 0,
-                                    0o644 << 16, offset))
-        directory.write(member.name)
-    start = out.tell()
-    out.write(directory.getvalue())
-    out.write(struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members),
-                          len(directory.getvalue()), start, 0))
-    return out.getvalue()
-
-
-def zero_bomb(n_bytes: int, prefix: bytes = b"", chunk: int = 2**20) -> bytes:
-    """A raw deflate stream of ``prefix`` and ``n_bytes`` zero bytes, built in milliseconds:
-    after a full flush a block does not refer back, so one compressed chunk repeats."""
-    assert n_bytes % chunk == 0
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    start = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(bytes(chunk)) + compressor.flush(zlib.Z_FULL_FLUSH)
-    return start + block * (n_bytes // chunk) + compressor.flush()
+def raw_file(header: dict, data: bytes, length: int | None = None) -> bytes:
+    """A safetensors file from a header dict and data bytes; ``length`` overrides the
+    8-byte header length."""
+    text = json.dumps(header).encode()
+    return (len(text) if length is None else length).to_bytes(8, "little") + text + data

@@ -109,7 +109,7 @@ def test_demo_trains_reports_and_writes_its_files(capsys, tmp_path):
     assert "569 rows x 30 features" in out and "CC BY 4.0" in out
     test_accuracy = float(re.search(r"test accuracy\s+(\d\.\d+)", out).group(1))
     final_loss = float(re.search(r"objective\s+(\d\.\d+)", out).group(1))
-    saved = load_model(tmp_path / "model.npz")
+    saved = load_model(tmp_path / "model.safetensors")
     X, y, _ = load_breast_cancer()
     assert saved.feature_names[0] == "mean radius" and saved.target == "malignant"
     assert saved.model.history_[-1] == pytest.approx(final_loss, abs=1e-6)
@@ -237,7 +237,7 @@ def test_predict_to_stdout_ignores_extra_columns(capsys, tmp_path, cancer_csv):
 def test_train_on_the_embedded_file(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "train", str(breast_cancer_path()), "--target", "malignant",
                            "--standardize", "--quiet", "-o", str(tmp_path / "m"))
-    assert code == 0 and "classes [0, 1]" in out and (tmp_path / "m.npz").exists()
+    assert code == 0 and "classes [0, 1]" in out and (tmp_path / "m.safetensors").exists()
     accuracy = float(re.search(r"training accuracy (\d\.\d+)", out).group(1))
     assert accuracy > 0.97
 
@@ -408,21 +408,20 @@ def test_check_still_refuses_infinite_inputs(capsys):
 
 
 def _hostile_model_files(tmp_path):
-    from model_files import Member, build_zip, fake_fitted, members_of, npy_bytes, zero_bomb
+    from model_files import fake_fitted, raw_file, rewritten, split_file
 
     from tinygrad_lr.models import save_model
 
     good = save_model(tmp_path / "good.npz", fake_fitted([0, 1], 30))
-    members = members_of(good)
-    yield "encrypted", build_zip([Member(name, data, flags=0x1 if name == "coef.npy" else 0)
-                                  for name, data in members.items()])
-    yield "deep metadata", build_zip({**members,
-                                      "metadata.npy": npy_bytes(np.array("[" * 100_000))})
-    yield "bomb", build_zip([*(Member(name, data) for name, data in members.items()),
-                             Member("extra.npy", b"", method=8, raw=zero_bomb(2**28),
-                                    size=2**28)])
+    yield "old format", b"PK\x03\x04" + bytes(100)
+    deep = rewritten(good, tmp_path / "deep", raw_metadata={"classes": "[" * 100_000})
+    yield "deep metadata", deep.read_bytes()
+    header, data = split_file(good)
+    yield "huge header", raw_file(header, data, length=2**40)
+    header["coef"]["shape"] = [2**28]
+    yield "lying shape", raw_file(header, data)
     damaged = bytearray(good.read_bytes())
-    damaged[200] ^= 0xFF
+    damaged[-20] ^= 0xFF
     yield "flipped byte", bytes(damaged)
 
 

@@ -24,7 +24,7 @@ def test_demo_names_the_objective_and_the_mean_cross_entropy(capsys, tmp_path):
     checked_j = float(re.search(r"^J\s+J = mean\(L\(A, Y\)\)\s+(\S+)", out, re.M).group(1))
     assert mean_bce == pytest.approx(checked_j, abs=1e-6)
     # The difference is the penalty l2/2·||w||², from the saved weights (plain numpy).
-    w = load_model(tmp_path / "model.npz").model.coef_.ravel()
+    w = load_model(tmp_path / "model.safetensors").model.coef_.ravel()
     assert objective - mean_bce == pytest.approx(0.05 / 2 * w @ w, abs=2e-6)
     assert "trained in" in out and "(converged before --max-iter 1000)" in out
 

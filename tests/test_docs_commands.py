@@ -226,8 +226,10 @@ def test_shell_commands_run_as_a_reader_types_them_after_activating_the_venv(pag
             written = user_files / argv[argv.index("-o") + 1]
             assert written.stat().st_size > 0, command
     if page.name == "logistic_regression.md":  # the train -> predict walk-through
-        train = "tinygrad-lr train data.csv --target diagnosis --standardize -o model.npz"
-        assert commands.index(train) < commands.index("tinygrad-lr predict model.npz new.csv")
+        train = ("tinygrad-lr train data.csv --target diagnosis --standardize "
+                 "-o model.safetensors")
+        assert commands.index(train) < commands.index(
+            "tinygrad-lr predict model.safetensors new.csv")
         predictions = (user_files / "predictions.csv").read_text(encoding="utf-8")
         lines = predictions.splitlines()
         assert lines[0].startswith("prediction,probability_") and len(lines) == 21

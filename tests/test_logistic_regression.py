@@ -82,10 +82,11 @@ def test_history_callback_and_verbose_agree(capsys):
     X, y = small_problem()
     seen = []
     model = LogisticRegression(verbose=1).fit(X, y, callback=lambda e, loss: seen.append((e, loss)))
-    assert [e for e, _ in seen] == list(range(1, model.n_iter_ + 1))
+    (n_iter,) = model.n_iter_  # scikit-learn's shape (1,)
+    assert [e for e, _ in seen] == list(range(1, n_iter + 1))
     assert [loss for _, loss in seen] == model.history_
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == model.n_iter_ and lines[-1].startswith(f"epoch {model.n_iter_}: loss")
+    assert len(lines) == n_iter and lines[-1].startswith(f"epoch {n_iter}: loss")
 
 
 def test_predictions_probabilities_and_score():
@@ -273,7 +274,8 @@ def test_prediction_errors():
 @pytest.mark.parametrize("params, message", [
     ({"solver": "liblinear"}, r"solver must be one of \('auto', 'newton', 'lbfgs', 'gd', 'sgd', "
                               r"'adam'\), got 'liblinear'"),
-    ({"penalty": "l1"}, r"penalty must be 'l2' or None, got 'l1' \(only the L2 penalty"),
+    ({"penalty": "l1"}, r"penalty must be 'l2' or None .*, got 'l1' \(no solver here handles "
+                        r"an L1 part"),
     ({"C": 0}, r"C must be a number > 0, got 0"),
     ({"C": -1.0}, r"C must be a number > 0, got -1.0"),
     ({"C": "1"}, r"C must be a number > 0, got '1'"),
@@ -308,8 +310,8 @@ def test_get_set_params_and_repr():
     model = LogisticRegression(solver="adam", l2=0.5)
     assert model.get_params() == {
         "C": 1.0, "batch_size": None, "class_weight": None, "fit_intercept": True, "l2": 0.5,
-        "lr": None, "max_iter": None, "penalty": "l2", "random_state": None, "solver": "adam",
-        "tol": 1e-4, "verbose": 0, "warm_start": False}
+        "l1_ratio": 0.0, "lr": None, "max_iter": None, "penalty": "deprecated",
+        "random_state": None, "solver": "adam", "tol": 1e-4, "verbose": 0, "warm_start": False}
     assert repr(model) == "LogisticRegression(l2=0.5, solver='adam')"
     assert model.set_params(lr=0.1, solver="gd") is model
     assert (model.lr, model.solver) == (0.1, "gd")

@@ -69,6 +69,9 @@ def test_defaults_reach_sklearns_optimum(name):
     assert ours.coef_.shape == optimum.coef_.shape == ((1, X.shape[1]) if K == 2
                                                       else (K, X.shape[1]))
     assert ours.intercept_.shape == optimum.intercept_.shape
+    # n_iter_ as scikit-learn shapes it: one count, an int32 array of shape (1,)
+    assert ours.n_iter_.shape == optimum.n_iter_.shape == (1,)
+    assert ours.n_iter_.dtype == optimum.n_iter_.dtype
     np.testing.assert_allclose(ours.coef_, optimum.coef_, rtol=0,
                                atol=1e-5 * np.abs(optimum.coef_).max())
     # scikit-learn's default stops early; ours is no further from it than its own optimum.
@@ -110,10 +113,14 @@ def test_no_intercept_and_no_penalty_match_sklearn(name):
     # Without a penalty the data must not be separable; noise on iris and a subset of
     # breast cancer's features keep an optimum.
     X = X[:, :3] + np.random.default_rng(1).normal(scale=0.5, size=(len(X), 3))
-    for ours in (LogisticRegression(penalty=None), LogisticRegression(C=np.inf)):
+    theirs = sklearn_optimum(X, y, C=np.inf)
+    for ours in (LogisticRegression(C=np.inf), LogisticRegression(C=np.inf, l1_ratio=0.0),
+                 LogisticRegression(C=np.inf, l1_ratio=1.0)):  # no penalty: no L1 part
         ours.fit(X, y)
-        theirs = sklearn_optimum(X, y, C=np.inf)
         assert np.abs(ours.predict_proba(X) - theirs.predict_proba(X)).max() < 1e-6
+    with pytest.warns(FutureWarning, match="C=np.inf instead of penalty=None"):
+        ours = LogisticRegression(penalty=None).fit(X, y)  # deprecated, as scikit-learn's
+    assert np.abs(ours.predict_proba(X) - theirs.predict_proba(X)).max() < 1e-6
 
 
 def test_lbfgs_for_many_parameters_and_newton_without_scipy(monkeypatch):

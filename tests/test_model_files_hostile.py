@@ -1,7 +1,8 @@
-"""Model files under attack: byte flips and truncations of every member, saves killed
-half-way, and zip bombs. Loading either raises ModelFileError or gives back a model that
+"""Model files under attack: byte flips and truncations of every part, saves killed
+half-way, and size bombs. Loading either raises ModelFileError or gives back a model that
 behaves exactly like the saved one; a killed save leaves the old or the new model."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,20 +10,10 @@ import sys
 import textwrap
 import time
 import tracemalloc
-import zipfile
 
 import numpy as np
 import pytest
-from model_files import (
-    Member,
-    build_zip,
-    fake_fitted,
-    fitted,
-    members_of,
-    npy_header,
-    with_metadata,
-    zero_bomb,
-)
+from model_files import fake_fitted, fitted, metadata_of, raw_file, split_file
 
 from tinygrad_lr.models import ModelFileError, load_model, save_model
 
@@ -41,36 +32,38 @@ def _same_behaviour(saved, reference, X) -> bool:
 
 
 def _regions(path) -> dict:
-    """Byte ranges of the file: each member (local header + data) and the zip directory."""
-    with zipfile.ZipFile(path) as archive:
-        entries = sorted(archive.infolist(), key=lambda entry: entry.header_offset)
-    size = os.path.getsize(path)
-    starts = [entry.header_offset for entry in entries]
-    directory = max(entry.header_offset + 30 + len(entry.filename) + 20 + entry.compress_size
-                    for entry in entries)
-    ends = starts[1:] + [directory]
-    regions = {entry.filename: range(start, end)
-               for entry, start, end in zip(entries, starts, ends)}
-    regions["central directory"] = range(directory, size)
+    """Byte ranges of the file: the header's length, its metadata, its table of tensors,
+    and each tensor's data."""
+    header, _ = split_file(path)
+    length = int.from_bytes(path.read_bytes()[:8], "little")
+    text = path.read_bytes()[8:8 + length]
+    metadata_end = 8 + text.index(b"}") + 1  # the metadata object holds no nested braces
+    regions = {"header length": range(0, 8), "metadata": range(8, metadata_end),
+               "tensor table": range(metadata_end, 8 + length)}
+    for name, entry in header.items():
+        if name != "__metadata__":
+            start, end = entry["data_offsets"]
+            regions[name] = range(8 + length + start, 8 + length + end)
     return regions
 
 
-def test_byte_flips_and_truncations_of_every_member(tmp_path):
+def test_byte_flips_and_truncations_of_every_part(tmp_path):
     X, model, scaler = fitted(("benign", "malignant"))
-    good = save_model(tmp_path / "good.npz", model, scaler=scaler, feature_names="abc",
+    good = save_model(tmp_path / "good", model, scaler=scaler, feature_names="abc",
                       target="diagnosis")
     reference = load_model(good)
     data = good.read_bytes()
     regions = _regions(good)
-    assert set(regions) == {"metadata.npy", "coef.npy", "intercept.npy", "history.npy",
-                            "mean.npy", "scale.npy", "central directory"}
+    assert set(regions) == {"header length", "metadata", "tensor table", "coef", "intercept",
+                            "history", "scaler.mean", "scaler.scale"}
     rng = np.random.default_rng(FUZZ_SEED)
-    cases = [("flip", int(rng.choice(region)), int(rng.integers(1, 256)))
-             for region in regions.values() for _ in range(40)]
-    cases += [("truncate", int(length), 0) for length in rng.integers(0, len(data), 60)]
-    bad = tmp_path / "bad.npz"
+    cases = [("flip", int(rng.choice(region)), int(rng.integers(1, 256)), name)
+             for name, region in regions.items() for _ in range(40)]
+    cases += [("truncate", int(length), 0, "") for length in rng.integers(0, len(data), 60)]
+    bad = tmp_path / "bad.safetensors"
     refused = same = 0
-    for kind, position, mask in cases:
+    survived = set()
+    for kind, position, mask, name in cases:
         damaged = bytearray(data)
         if kind == "flip":
             damaged[position] ^= mask
@@ -84,11 +77,13 @@ def test_byte_flips_and_truncations_of_every_member(tmp_path):
             refused += 1
             continue
         assert _same_behaviour(saved, reference, X), (kind, position, mask)
+        survived.add(name)
         same += 1
-    assert refused + same == len(cases) == 340
-    # CRC checks catch every flip inside the data; only header fields zip readers ignore
-    # (timestamps, the local copies of sizes and CRCs) may survive a flip.
-    assert refused > 0.8 * len(cases)
+    assert refused + same == len(cases) == 380
+    # The checksum catches every flip in the tensors and the metadata; only the header's
+    # padding and JSON whitespace (or a flip JSON reads the same) may survive.
+    assert survived <= {"tensor table", "metadata"}, survived
+    assert refused > 0.9 * len(cases)
 
 
 _SAVER = textwrap.dedent("""
@@ -124,7 +119,7 @@ _SAVER = textwrap.dedent("""
 def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(tmp_path):
     d = 100_000  # 2.4 MB per file, so a kill often lands in the middle of a save
     old_model = fake_fitted([0, 1], d, value=1.0)
-    path = save_model(tmp_path / "model.npz", old_model)
+    path = save_model(tmp_path / "model.safetensors", old_model)
     outcomes = []
     # A kill at a fixed moment inside a save (deterministic), then at several delays, which
     # land wherever the machine's load puts them.
@@ -145,8 +140,8 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_model(tmp_path):
         assert weight in (1.0, 2.0)
         assert (weight == 2.0) == (saved.scaler is not None)
         assert saved.model.coef_.shape == (1, d) and np.all(saved.model.coef_ == weight)
-        leftovers = [name for name in os.listdir(tmp_path) if name != "model.npz"]
-        assert all(name.startswith(".model.npz.") and name.endswith(".tmp")
+        leftovers = [name for name in os.listdir(tmp_path) if name != "model.safetensors"]
+        assert all(name.startswith(".model.safetensors.") and name.endswith(".tmp")
                    for name in leftovers)
         outcomes.append(("new" if weight == 2.0 else "old", bool(leftovers)))
         for name in leftovers:
@@ -168,50 +163,71 @@ def _bounded_load(path):
         tracemalloc.stop()
 
 
-BOMB_BYTES = 2**31  # each bomb would expand to 2 GiB
+BOMB_BYTES = 2**31  # each bomb declares (or is, sparsely) 2 GiB
+
+
+def _sparse(path, header: dict, data_bytes: int, length: int | None = None, prefix=b""):
+    """A file of the header, ``prefix`` and zero bytes up to ``data_bytes`` of data, made
+    sparse (no disk used)."""
+    text = raw_file(header, prefix, length)
+    with open(path, "wb") as handle:
+        handle.write(text)
+        handle.truncate(len(text) - len(prefix) + data_bytes)
+    return path
 
 
 def _bombs(tmp_path):
-    """(name, members, expected message) of small archives that would expand to GBs."""
-    good = save_model(tmp_path / "good.npz", fake_fitted([0, 1], 2))
-    members = [Member(name, data) for name, data in members_of(good).items()]
+    """(name, path, expected message) of files that declare or hold gigabytes."""
+    good = save_model(tmp_path / "good", fake_fitted([0, 1], 2))
+    header, data = split_file(good)
+    bomb = tmp_path / "bomb.safetensors"
 
-    def replacing(name, member):
-        return [m for m in members if m.name != name.encode()] + [member]
+    def with_entry(name, dtype, shape, size):
+        edited = json.loads(json.dumps(header))
+        edited[name] = {"dtype": dtype, "shape": shape,
+                        "data_offsets": [len(data), len(data) + size]}
+        return edited
 
-    zeros = zero_bomb(BOMB_BYTES)  # 2 MB of deflate data
-    yield "extra 2 GiB member", [*members, Member("bomb.npy", b"", method=8, raw=zeros,
-                                                  size=BOMB_BYTES)], "unknown member 'bomb.npy'"
-    header = npy_header("<f8", (BOMB_BYTES // 8,))
-    yield "2 GiB history", replacing("history.npy", Member(
-        "history.npy", b"", method=8, raw=zero_bomb(BOMB_BYTES, prefix=header),
-        size=len(header) + BOMB_BYTES)), f"'history.npy' declares {len(header) + BOMB_BYTES} bytes"
-    yield "2 GiB coef", replacing("coef.npy", Member(
-        "coef.npy", b"", method=8, raw=zeros, size=BOMB_BYTES)), (
-        "'coef.npy' declares 2147483648 bytes")
-    yield "2 GiB metadata", replacing("metadata.npy", Member(
-        "metadata.npy", b"", method=8, raw=zeros, size=BOMB_BYTES)), (
-        "'metadata.npy' declares 2147483648 bytes")
-    huge = with_metadata(members_of(good), n_features=BOMB_BYTES // 8)
-    yield "2**28 declared features", [Member(name, data) for name, data in huge.items()], (
+    yield "2**40-byte header length", _sparse(bomb, header, 0, length=2**40), (
+        "its header would be 1099511627776 bytes")
+    (tmp_path / "declared.safetensors").write_bytes(
+        raw_file(with_entry("history", "F64", [BOMB_BYTES // 8], BOMB_BYTES), data))
+    yield "2 GiB history declared, not there", tmp_path / "declared.safetensors", (
+        "cannot read it as a safetensors file")
+    big = _sparse(tmp_path / "big.safetensors",
+                  with_entry("bomb", "F64", [BOMB_BYTES // 8], BOMB_BYTES), BOMB_BYTES)
+    yield "2 GiB extra tensor (sparse file)", big, "the file is 21474"
+    yield "128 MiB history (sparse file)", _history_bomb(tmp_path, header, data, 2**27), (
+        "'history' holds 16777216 entries, more than the 8388608 allowed")
+    huge = json.loads(json.dumps(header))
+    huge["__metadata__"]["n_features"] = str(2**28)
+    (tmp_path / "features.safetensors").write_bytes(raw_file(huge, data))
+    yield "2**28 declared features", tmp_path / "features.safetensors", (
         "n_features must be a positive int")
-    header = npy_header("<f8", (2**20,))  # 8 MiB of history: allowed, but not 1000-fold
-    yield "8 MiB history at 1000:1", replacing("history.npy", Member(
-        "history.npy", b"", method=8, raw=zero_bomb(2**23, prefix=header),
-        size=len(header) + 2**23)), "would expand from"
 
 
-def test_zip_bombs_are_refused_before_they_expand(tmp_path):
+def _history_bomb(tmp_path, header, data, history_bytes):
+    """The good file's coef and intercept, then a ``history`` of ``history_bytes`` zeros
+    (twice the limit, yet within the file-size limit; the file is sparse)."""
+    coef, intercept = header["coef"], header["intercept"]
+    kept = b"".join(data[slice(*entry["data_offsets"])] for entry in (coef, intercept))
+    edited = {"__metadata__": header["__metadata__"],
+              "coef": {**coef, "data_offsets": [0, 16]},
+              "intercept": {**intercept, "data_offsets": [16, 24]},
+              "history": {"dtype": "F64", "shape": [history_bytes // 8],
+                          "data_offsets": [24, 24 + history_bytes]}}
+    return _sparse(tmp_path / "history.safetensors", edited, 24 + history_bytes, prefix=kept)
+
+
+def test_size_bombs_are_refused_before_they_are_read(tmp_path):
     observed = []
-    for name, members, message in _bombs(tmp_path):
-        bomb = tmp_path / "bomb.npz"
-        bomb.write_bytes(build_zip(members))
-        assert bomb.stat().st_size < 5 * 2**20
+    for name, bomb, message in _bombs(tmp_path):
         error, peak, seconds = _bounded_load(bomb)
         assert message in str(error), (name, str(error))
-        # refused from the zip directory and the .npy header alone: a few MB at most
-        # against the 2 GiB a reader that expanded the member would need
+        # refused from the header alone: a few MB at most against the gigabytes a reader
+        # that read the tensors would need
         assert peak < 64 * 2**20, (name, peak)
-        assert seconds < 10, (name, seconds)  # generous: expanding 2 GiB takes ~10 s
-        observed.append((name, peak, seconds))
+        assert seconds < 10, (name, seconds)
+        observed.append((name, peak, round(seconds, 4)))
     print("bombs (name, peak bytes, seconds):", observed)
+    assert metadata_of(tmp_path / "good.safetensors")["n_features"] == 2

@@ -39,6 +39,8 @@ def one_blas_thread():
 # and the check data are not standardized, so gd/adam would only spend time hitting max_iter.
 ESTIMATORS = [
     LogisticRegression(),
+    LogisticRegression(l1_ratio=0.0, C=10.0),  # scikit-learn 1.8's spelling of the L2 penalty
+    LogisticRegression(C=np.inf, max_iter=30),  # and of no penalty
     LogisticRegression(solver="lbfgs"),
     LogisticRegression(solver="gd", max_iter=100),
     LogisticRegression(solver="adam", batch_size=8, max_iter=30, random_state=0),
@@ -49,12 +51,16 @@ WEIGHT_EQUIVALENCE = "check_sample_weight_equivalence_on_dense_data"
 
 
 def expected_failures(estimator) -> dict:
-    """The one check two configurations cannot pass, with the reason (scikit-learn marks
+    """The one check three configurations cannot pass, with the reason (scikit-learn marks
     the same check as an expected failure for its own LogisticRegression, every solver)."""
     if getattr(estimator, "solver", None) == "lbfgs":
         return {WEIGHT_EQUIVALENCE: "L-BFGS stops where J no longer decreases in float64; "
                                     "on this unregularised-looking 15x30 problem that leaves "
                                     "3e-8 between weighted and repeated fits (rtol 1e-7)"}
+    if getattr(estimator, "C", 1.0) == np.inf:
+        return {WEIGHT_EQUIVALENCE: "without a penalty the check's separable data have no "
+                                    "optimum: the weights grow until max_iter, so weighted "
+                                    "and repeated fits stop at different points"}
     if getattr(estimator, "batch_size", None):
         return {WEIGHT_EQUIVALENCE: "mini-batches drawn from repeated rows differ from those "
                                     "drawn from weighted rows, so the stochastic paths differ"}
@@ -144,3 +150,69 @@ def test_grid_search_over_C_on_iris_agrees_with_sklearn():
                                theirs.cv_results_["mean_test_score"], atol=1e-12)
     assert ours.predict_proba(X).shape == (150, 3)
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+
+
+# ---------------------------------------------------------- scikit-learn 1.8+ conventions
+def test_the_parameters_are_sklearns_current_ones():
+    """Every parameter of scikit-learn's LogisticRegression that this model implements has
+    its name and default here; the others (dual, intercept_scaling, n_jobs) are liblinear's
+    and joblib's."""
+    import inspect
+
+    from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
+
+    theirs = inspect.signature(SklearnLogisticRegression).parameters
+    ours = inspect.signature(LogisticRegression).parameters
+    for name in ("penalty", "C", "l1_ratio", "tol", "fit_intercept", "class_weight",
+                 "random_state", "verbose", "warm_start"):
+        assert ours[name].default == theirs[name].default, name
+    # documented differences: the solver and the iteration budget
+    assert (ours["solver"].default, theirs["solver"].default) == ("auto", "lbfgs")
+    assert (ours["max_iter"].default, theirs["max_iter"].default) == (None, 100)
+
+
+def test_penalty_warns_as_sklearn_and_means_l1_ratio_0_or_no_penalty(cancer):
+    X, y = cancer
+    X = StandardScaler().fit_transform(X)
+    for penalty, same in (("l2", {"l1_ratio": 0.0}), (None, {"C": np.inf})):
+        with pytest.warns(FutureWarning, match="'penalty' was deprecated") as caught:
+            old = LogisticRegression(penalty=penalty, solver="newton", max_iter=30)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                old.fit(X[:, :4], y)
+        assert "use 'l1_ratio' or 'C' instead" in str(caught[0].message)
+        new = LogisticRegression(solver="newton", max_iter=30, **same)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)  # the new spelling never warns
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            new.fit(X[:, :4], y)
+        np.testing.assert_array_equal(old.coef_, new.coef_)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"l1_ratio": 1.0}, r"l1_ratio=1.0 asks for an L1 part in the penalty, which no solver "
+                        r"here handles"),
+    ({"l1_ratio": 0.5, "solver": "gd"}, r"l1_ratio=0.5 asks for an L1 part .*solver='gd'"),
+    ({"l1_ratio": 1.5}, r"l1_ratio must be between 0 and 1, got 1.5"),
+    ({"l1_ratio": -0.1}, r"l1_ratio must be a finite number >= 0, got -0.1"),
+    ({"l1_ratio": "0"}, r"l1_ratio must be a finite number >= 0, got '0'"),
+    ({"penalty": "elasticnet"}, r"got 'elasticnet' \(no solver here handles an L1 part"),
+])
+def test_an_l1_part_is_a_clear_error(params, message):
+    with pytest.raises(ValueError, match=message):
+        LogisticRegression(**params).fit([[0.0], [1.0]], [0, 1])
+
+
+def test_partial_fit_is_a_method_that_exists_only_for_streaming_solvers():
+    assert callable(LogisticRegression.__dict__["partial_fit"])  # a method, not a property
+    assert LogisticRegression.partial_fit.__doc__.startswith("One epoch")
+    for solver in ("auto", "newton", "lbfgs"):
+        model = LogisticRegression(solver=solver)
+        assert not hasattr(model, "partial_fit"), solver
+        with pytest.raises(AttributeError, match=f"not solver='{solver}'"):
+            model.partial_fit([[0.0], [1.0]], [0, 1], classes=[0, 1])
+    model = LogisticRegression(solver="sgd", batch_size=1, random_state=0)
+    assert hasattr(model, "partial_fit")
+    assert model.partial_fit([[0.0], [1.0]], [0, 1], classes=[0, 1]) is model
+    model.partial_fit([[0.0], [1.0]], [0, 1])
+    assert model.n_iter_.tolist() == [2] and model.n_iter_.dtype == np.int32

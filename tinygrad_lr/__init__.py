@@ -18,6 +18,7 @@ the first time it is used, so ``import tinygrad_lr`` stays quick:
 
 import importlib
 import importlib.util
+from typing import TYPE_CHECKING, Any
 
 from . import linalg  # noqa: F401  (tg.linalg)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (np.exp(t), np.sum(t) ...)
@@ -45,7 +46,11 @@ from .tensor import (
     zeros_like,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+if TYPE_CHECKING:  # what module __getattr__ finds at run time, for type checkers
+    from . import datasets, functional, models, nn, optim, viz  # noqa: F401
+    from ._registered import *  # noqa: F403  (every registered op: tg.exp, tg.matmul ...)
 
 __all__ = [
     "Domain", "GradcheckError", "Op", "Tensor", "arange", "backward", "detect_anomaly",
@@ -60,7 +65,7 @@ __all__ += ["c_", "r_"]  # numpy's index tricks for joining, on tensors
 __all__ += ["compile", "value_and_grad"]  # the compiler (tg.compile)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     found = registered_ops().get(name)
     if found is not None:
         return found
@@ -80,5 +85,6 @@ def _is_submodule(name: str) -> bool:
 def __dir__():
     import pkgutil
 
-    submodules = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    submodules = {m.name for m in pkgutil.iter_modules(__path__)  # noqa: F405
+                  if not m.name.startswith("_")}
     return sorted(set(globals()) | set(registered_ops()) | submodules)

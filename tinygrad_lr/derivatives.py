@@ -21,6 +21,9 @@ Only reverse mode exists here: ``jvp`` and ``hvp`` use the double-vjp trick (the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from .autograd import grad
@@ -121,7 +124,8 @@ def _vjp(outputs, xs, vs, create_graph, strict, caller) -> tuple:
 
 
 # --------------------------------------------------------------- products with vectors
-def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> Any:
     """``(func(inputs), vᵀJ)``: the vector-Jacobian product, one reverse pass.
 
     ``v`` has the shape of the output (a tuple of them for a tuple of outputs); it may be
@@ -139,7 +143,8 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     return _pack(_results(outputs, create_graph), outputs_tuple), _pack(products, is_tuple)
 
 
-def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> Any:
     """``(func(inputs), Jv)``: the Jacobian-vector product (a directional derivative).
 
     ``v`` has the shape of the input (a tuple of them for a tuple of inputs); it may be
@@ -185,7 +190,8 @@ def _gradient(func, xs, is_tuple, strict, caller) -> tuple:
     return y, _vjp((y,), xs, ones, True, strict, caller)
 
 
-def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> Any:
     """``(func(inputs), vᵀH)`` for a function with one output element: H is its Hessian.
 
     >>> import tinygrad_lr as tg
@@ -200,7 +206,8 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     return _results((y,), create_graph)[0], _pack(products, is_tuple)
 
 
-def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
+def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> Any:
     """``(func(inputs), Hv)`` for a function with one output element: H is its Hessian.
 
     Equal to :func:`vhp` wherever the function is twice continuously differentiable (H is
@@ -220,7 +227,8 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 
 # ------------------------------------------------------------------- whole matrices
-def jacobian(func, inputs, create_graph: bool = False, strict: bool = False):
+def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
+             strict: bool = False) -> Any:
     """The Jacobian of ``func`` at ``inputs``: shape ``output.shape + input.shape``.
 
     Entry ``[i..., j...]`` is d output[i...] / d input[j...], one backward pass per output
@@ -261,7 +269,8 @@ def _jacobian_rows(y: Tensor, xs: tuple, create_graph: bool, strict: bool) -> tu
     return tuple(blocks)
 
 
-def hessian(func, inputs, create_graph: bool = False, strict: bool = False):
+def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
+            strict: bool = False) -> Any:
     """The Hessian of a function with one output element: shape ``input.shape + input.shape``.
 
     Computed by differentiating the gradient (double backward), so every op's backward

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 
 
 class ModeState(threading.local):
@@ -71,7 +72,7 @@ _count_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def _set(name: str, value: bool):
+def _set(name: str, value: bool) -> Iterator[None]:
     previous = getattr(state, name)
     setattr(state, name, value)
     try:
@@ -80,7 +81,7 @@ def _set(name: str, value: bool):
         setattr(state, name, previous)
 
 
-def no_grad():
+def no_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager in which ops record nothing and results do not require grad.
 
     >>> import tinygrad_lr as tg
@@ -93,7 +94,7 @@ def no_grad():
     return _set("enabled", False)
 
 
-def enable_grad():
+def enable_grad() -> contextlib.AbstractContextManager[None]:
     """Context manager that turns recording back on inside a ``no_grad`` block.
 
     >>> import tinygrad_lr as tg
@@ -107,7 +108,7 @@ def enable_grad():
     return _set("enabled", True)
 
 
-def set_grad_enabled(mode: bool):
+def set_grad_enabled(mode: bool) -> contextlib.AbstractContextManager[None]:
     """Context manager that sets recording on or off, like ``torch.set_grad_enabled``.
 
     >>> import tinygrad_lr as tg
@@ -128,7 +129,7 @@ def is_grad_enabled() -> bool:
     return state.enabled
 
 
-def detect_anomaly():
+def detect_anomaly() -> contextlib.AbstractContextManager[None]:
     """Context manager that raises as soon as a forward or backward value is NaN or inf.
 
     The error names the op and the line of user code that created the tensor.

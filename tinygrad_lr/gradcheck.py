@@ -7,6 +7,9 @@ input, the element, and both values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from . import grad_mode
@@ -63,8 +66,8 @@ def _describe(x: Tensor, position: int) -> str:
     return f"input {position}" + (f" ({x.name!r})" if x.name else "")
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
+def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
     """Compare the gradients backward computes for ``fn(*inputs)`` with finite differences.
 
     Every floating-point input with ``requires_grad=True`` is checked, in float64 (inputs
@@ -121,8 +124,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True, seed: int = 0) -> bool:
     """Check second derivatives: gradcheck the gradient of ``fn`` (built with create_graph).
 
     The gradient is taken against ``grad_outputs`` (random, from ``seed``, by default), so

@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import numbers
 import sys as _sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import grad_mode as _grad_mode
 
+if TYPE_CHECKING:  # the methods ops attach, as type checkers see them (make stubs)
+    from ._registered import TensorMethods as _AttachedMethods
+else:
+    _AttachedMethods = object
+
 _FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
 _NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: never strings, objects or dates
 
 
-class Tensor:
+class Tensor(_AttachedMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -58,7 +65,9 @@ class Tensor:
         "__dict__",
         "__weakref__",
     )
-    name = None
+    data: np.ndarray
+    grad: Tensor | None
+    name: str | None = None
     _hooks = None
     _retains_grad = False
     _edge_grads = None
@@ -70,7 +79,8 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
         if isinstance(data, np.ndarray):
@@ -179,7 +189,7 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> _HookHandle:
         """Call ``hook(grad)`` with the gradient arriving at this tensor during backward.
 
         If the hook returns a tensor (or array) of the same shape, it replaces the gradient;
@@ -200,7 +210,7 @@ class Tensor:
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
-    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False,
+    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
                  retain_grads: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
@@ -255,7 +265,7 @@ class Tensor:
         """Return the underlying numpy array (shared, not copied)."""
         return self.data
 
-    def item(self):
+    def item(self) -> Any:
         """Return the single element as a Python number.
 
         >>> import tinygrad_lr as tg
@@ -268,11 +278,11 @@ class Tensor:
             )
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """Return the data as nested Python lists."""
         return self.data.tolist()
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         caller = _sys._getframe(1)
         if caller.f_globals.get("__name__") == "numpy.ma.core" and \
                 caller.f_code.co_name != "__new__":
@@ -288,7 +298,7 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
@@ -338,22 +348,22 @@ class Tensor:
             return NotImplemented
         return wrap(np.asarray(ufunc(self.data, other)))
 
-    def __lt__(self, other):
+    def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self, other):
+    def __le__(self, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other):
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
         return self._compare(other, np.equal)
 
-    def __ne__(self, other):
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
         return self._compare(other, np.not_equal)
 
     def _logical(self, other, ufunc):
@@ -363,16 +373,16 @@ class Tensor:
             return NotImplemented
         return wrap(np.asarray(ufunc(self.data, other)))
 
-    def __and__(self, other):
+    def __and__(self, other: Any) -> Tensor:
         return self._logical(other, np.logical_and)
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> Tensor:
         return self._logical(other, np.logical_or)
 
     __rand__ = __and__
     __ror__ = __or__
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         return wrap(np.logical_not(self.data))
 
 
@@ -489,7 +499,8 @@ def _unwrap_nested(items):
     return out
 
 
-def tensor(data, requires_grad: bool = False, dtype=None, name: str | None = None) -> Tensor:
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+           name: str | None = None) -> Tensor:
     """Make a Tensor (same as ``Tensor(...)``, PyTorch spelling).
 
     >>> import tinygrad_lr as tg
@@ -505,7 +516,8 @@ def _shape_arg(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def zeros(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     >>> import tinygrad_lr as tg
@@ -515,7 +527,8 @@ def zeros(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> T
     return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
 
 
-def ones(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
+         name: str | None = None) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
 
     >>> import tinygrad_lr as tg
@@ -525,7 +538,7 @@ def ones(*shape, dtype=np.float64, requires_grad: bool = False, name=None) -> Te
     return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
 
 
-def zeros_like(t, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Any, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape and dtype of ``t``.
 
     >>> import tinygrad_lr as tg
@@ -535,7 +548,7 @@ def zeros_like(t, requires_grad: bool = False) -> Tensor:
     return Tensor(np.zeros_like(np.asarray(t)), requires_grad=requires_grad)
 
 
-def ones_like(t, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Any, requires_grad: bool = False) -> Tensor:
     """Ones with the shape and dtype of ``t``.
 
     >>> import tinygrad_lr as tg
@@ -545,7 +558,8 @@ def ones_like(t, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(np.asarray(t)), requires_grad=requires_grad)
 
 
-def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def randn(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+          name: str | None = None) -> Tensor:
     """Standard-normal samples; pass ``seed`` (an int or ``np.random.Generator``) to repeat.
 
     >>> import tinygrad_lr as tg
@@ -557,7 +571,8 @@ def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name
     return Tensor(data, requires_grad=requires_grad, name=name)
 
 
-def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=None) -> Tensor:
+def rand(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
+         name: str | None = None) -> Tensor:
     """Uniform samples in [0, 1); pass ``seed`` to repeat.
 
     >>> import tinygrad_lr as tg
@@ -569,7 +584,7 @@ def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=
     return Tensor(data, requires_grad=requires_grad, name=name)
 
 
-def arange(*args, dtype=np.float64) -> Tensor:
+def arange(*args: Any, dtype: Any = np.float64) -> Tensor:
     """Evenly spaced values, like ``np.arange`` (float64 by default).
 
     >>> import tinygrad_lr as tg
@@ -579,7 +594,7 @@ def arange(*args, dtype=np.float64) -> Tensor:
     return Tensor(np.arange(*args, dtype=dtype))
 
 
-def is_tensor(obj) -> bool:
+def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a Tensor.
 
     >>> is_tensor(Tensor(1.0)), is_tensor(1.0)

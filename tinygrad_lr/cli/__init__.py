@@ -11,6 +11,8 @@ import importlib
 import os
 import sys
 
+from .. import __version__
+
 SUBCOMMANDS = ("demo", "check", "train", "predict", "graph")
 
 
@@ -26,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinygrad-lr",
         description="Logistic regression on a small reverse-mode autodiff engine.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:

@@ -41,7 +41,7 @@ def register(subparsers) -> None:
             "tumours, 30 features; fixed 80/20 split, standardized), print train/test "
             "accuracy, the final objective and mean cross-entropy, compare the engine's "
             "gradients with the hand-derived formulas, and write loss_curve.png, the "
-            "computation graph and model.npz to the output directory."
+            "computation graph and model.safetensors to the output directory."
         ),
     )
     parser.add_argument("--output-dir", type=Path, default=Path("demo-output"),
@@ -92,9 +92,10 @@ def run(args) -> int:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     unit = {"newton": "Newton steps", "lbfgs": "L-BFGS steps"}.get(model.solver_, "epochs")
+    n_iter = int(model.n_iter_[0])  # scikit-learn's shape (1,)
     stopped = (f" (converged before --max-iter {args.max_iter})"
-               if model.n_iter_ < args.max_iter else "")
-    print(f"\ntrained in {model.n_iter_} {unit}{stopped}")
+               if n_iter < args.max_iter else "")
+    print(f"\ntrained in {n_iter} {unit}{stopped}")
     # Training minimizes the mean cross-entropy plus the L2 penalty; the derivation check
     # below recomputes the mean cross-entropy alone (its J).
     print(f"objective       {model.history_[-1]:.6f}  mean BCE + L2 penalty, what training "
@@ -114,7 +115,7 @@ def run(args) -> int:
     print(f"files in {out}/:")
     print("  " + write_loss_curve(model, out / "loss_curve.png", model.solver_))
     print("  " + write_graph(model, X_train_std, y_train, out))
-    model_path = save_model(out / "model.npz", model, scaler=scaler,
+    model_path = save_model(out / "model.safetensors", model, scaler=scaler,
                             feature_names=feature_names, target=TARGET_COLUMN)
     print(f"  wrote {model_path} (try: tinygrad-lr predict {model_path} <data.csv>)")
     print(f"\ndone in {time.perf_counter() - started:.1f} s")

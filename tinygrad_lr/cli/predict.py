@@ -1,7 +1,7 @@
 """``tinygrad-lr predict``: apply a saved model to the rows of a CSV file.
 
-    tinygrad-lr predict model.npz data.csv                 # CSV to stdout
-    tinygrad-lr predict model.npz data.csv -o predictions.csv
+    tinygrad-lr predict model.safetensors data.csv                 # CSV to stdout
+    tinygrad-lr predict model.safetensors data.csv -o predictions.csv
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def register(subparsers) -> None:
             "stderr (labels compare by value: 1 and 1.0 are the same class)."
         ),
     )
-    parser.add_argument("model", type=Path, metavar="MODEL.npz", help="saved model")
+    parser.add_argument("model", type=Path, metavar="MODEL.safetensors", help="saved model")
     parser.add_argument("data", type=Path, metavar="DATA.csv", help="rows to predict")
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="CSV file to write (default: standard output)")

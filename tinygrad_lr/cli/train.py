@@ -1,6 +1,6 @@
 """``tinygrad-lr train``: fit logistic regression on a CSV file and save the model.
 
-    tinygrad-lr train data.csv --target label -o model.npz
+    tinygrad-lr train data.csv --target label -o model.safetensors
     tinygrad-lr train data.csv --target label --solver newton --l2 0.01 --standardize
     tinygrad-lr train big.csv --target label --solver newton --chunk-rows 100000
 """
@@ -30,16 +30,16 @@ def register(subparsers) -> None:
         description=(
             "Read DATA (CSV with a header row), learn to predict the --target column (numbers "
             "or text labels) from every other column (all must be numbers), and save the "
-            "model as an .npz file holding only arrays and JSON. The output path is checked "
-            "before training starts."
+            "model as a .safetensors file holding only tensors and text. The output path is "
+            "checked before training starts."
         ),
     )
     parser.add_argument("data", type=Path, metavar="DATA.csv", help="training data")
     parser.add_argument("--target", required=True, metavar="COLUMN",
                         help="name of the label column")
-    parser.add_argument("-o", "--output", type=Path, default=Path("model.npz"),
-                        help="model file to write; .npz is added unless the name ends in it "
-                             "(default: model.npz)")
+    parser.add_argument("-o", "--output", type=Path, default=Path("model.safetensors"),
+                        help="model file to write; .safetensors is added to a name without "
+                             "an extension (default: model.safetensors)")
     parser.add_argument("--solver", choices=SOLVERS, default="gd",
                         help="the lecture's gd, sgd (momentum) or adam, or an exact solver: "
                              "newton, lbfgs (needs scipy), auto (newton, or lbfgs for over "
@@ -103,7 +103,7 @@ def run(args) -> int:
         hint = "" if args.standardize else " (--standardize scales the features for you)"
         print(f"warning: {warning.message}{hint}", file=sys.stderr)
     print(f"trained on {len(X)} rows x {len(features)} features, classes "
-          f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_} "
+          f"{model.classes_.tolist()} ({args.solver}, {model.n_iter_[0]} "
           f"{'steps' if model.solver_ in ('newton', 'lbfgs') else 'epochs'}, {seconds:.2f} s)")
     print(f"final loss {model.history_[-1]:.6f}   training accuracy "
           f"{model.score(inputs, labels):.4f}")

@@ -37,7 +37,7 @@ def breast_cancer_path() -> Path:
 
     Handy for trying the command line on real data:
     ``tinygrad-lr train "$(python -c 'import tinygrad_lr.datasets as d;
-    print(d.breast_cancer_path())')" --target malignant --standardize -o model.npz``.
+    print(d.breast_cancer_path())')" --target malignant --standardize -o model.safetensors``.
 
     >>> breast_cancer_path().name
     'breast_cancer.csv'

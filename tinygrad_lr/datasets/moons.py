@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..models.validation import check_random_state
 
 
-def make_moons(n_samples: int = 200, noise: float = 0.1, random_state=None):
+def make_moons(n_samples: int = 200, noise: float = 0.1,
+               random_state: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample points from two interleaving half moons, labelled 0 and 1.
 
     Args:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..models.validation import check_random_state
 
 
-def train_test_split(X, y, test_size: float = 0.2, random_state=0, stratify: bool = False):
+def train_test_split(X: Any, y: Any, test_size: float = 0.2, random_state: Any = 0,
+                     stratify: bool = False) -> tuple[Any, Any, Any, Any]:
     """Shuffle the rows of ``X`` and ``y`` together and split off a test set.
 
     Args:

@@ -6,7 +6,11 @@ write them, which is all ``sklearn.base.clone``, ``Pipeline`` and ``GridSearchCV
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
+from collections.abc import Callable
+from typing import Any
 
 
 class BaseEstimator:
@@ -51,3 +55,44 @@ class BaseEstimator:
             if not same:
                 changed.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class available_if:
+    """Decorate a method that exists only when ``check(estimator)`` allows: accessing it
+    otherwise raises the ``AttributeError`` the check raises (so ``hasattr`` is False), as
+    scikit-learn's ``sklearn.utils.metaestimators.available_if`` does (scikit-learn is
+    optional here, so this is the same idea in a few lines).
+
+    >>> class Model:
+    ...     streaming = False
+    ...     def _can(self):
+    ...         if not self.streaming:
+    ...             raise AttributeError("not streaming")
+    ...         return True
+    ...     @available_if(_can)
+    ...     def step(self):
+    ...         "One step."
+    ...         return "stepped"
+    >>> model = Model()
+    >>> hasattr(model, "step"), Model.step.__doc__
+    (False, 'One step.')
+    >>> model.streaming = True
+    >>> model.step()
+    'stepped'
+    """
+
+    def __init__(self, check: Callable[[Any], object]) -> None:
+        self.check = check
+        self.method: Callable[..., Any] | None = None
+
+    def __call__(self, method: Callable[..., Any]) -> available_if:
+        self.method = method
+        functools.update_wrapper(self, method)
+        return self
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self.method  # on the class: the plain function (docs, introspection)
+        if not self.check(instance):
+            raise AttributeError(f"{type(instance).__name__} has no {self.__name__!r} here")
+        return types.MethodType(self.method, instance)

@@ -12,9 +12,10 @@ from ``backward``; Newton's Hessian from double backward; nothing is differentia
 
 from __future__ import annotations
 
-import functools
 import numbers
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,9 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import objective as objective_terms
 from . import solvers
-from .base import BaseEstimator
+from .base import BaseEstimator, available_if
 from .blocks import check_features, evaluator_for
+from .conventions import check_penalty, sklearn_n_iter
 from .distributed import fit_dask, is_dask_array, predict_dask
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
@@ -53,7 +55,8 @@ beyond, one Hessian costs more than the many cheap L-BFGS iterations it saves.""
 N_ITER_NO_CHANGE = 5
 """Mini-batch training stops after this many epochs in a row without an improvement > tol."""
 SGD_MOMENTUM = 0.9
-PENALTIES = ("l2", None)
+STREAMING_SOLVERS = ("gd", "sgd", "adam")
+"""The solvers ``partial_fit`` exists for: the exact ones need every row at every step."""
 
 
 def penalized_loss(logits: Tensor, targets, weight: Tensor, l2: float) -> Tensor:
@@ -80,9 +83,15 @@ class LogisticRegression(BaseEstimator):
     ``GridSearchCV``; scikit-learn is never required.
 
     Args:
-        penalty: ``'l2'`` (``½‖W‖²``, the intercepts are not penalized) or ``None``.
+        penalty: deprecated, as in scikit-learn 1.8: ``'l2'`` is ``l1_ratio=0`` and
+            ``None`` is ``C=np.inf``; anything but the default warns (``FutureWarning``).
         C: inverse regularisation strength, as scikit-learn's: the objective is
             ``C·Σᵢ sᵢ·Lᵢ + ½‖W‖²``; smaller C, stronger penalty. ``C=np.inf`` is no penalty.
+        l1_ratio: the L1 share of the penalty, scikit-learn's: ``0`` (default) is the L2
+            penalty ``½‖W‖²``. No solver here handles an L1 part (it is not smooth: Newton,
+            L-BFGS and the gradient solvers need a gradient everywhere), so a ratio above 0
+            with a finite C is a ``ValueError``; with ``C=np.inf`` there is no penalty and
+            the ratio does not matter.
         l2: the lecture's λ instead of C: the penalty ``λ/2·‖W‖²`` on the *mean* loss
             (λ = 1/(C·n) for n unit-weight rows). ``None`` (default) uses C; give one of
             the two.
@@ -94,14 +103,17 @@ class LogisticRegression(BaseEstimator):
             mini-batches: once the epoch loss has not improved on its best by more than
             ``tol·max(1, loss)`` for 5 epochs in a row.
         max_iter: maximum Newton steps / L-BFGS iterations / epochs; ``None`` picks 100
-            for Newton and 1000 for the others.
+            for Newton and 1000 for the others. scikit-learn's default is ``max_iter=100``
+            for every solver; here a Newton step does far more than an L-BFGS iteration or
+            an epoch, hence one default per solver.
         class_weight: ``None``, ``'balanced'`` (n_samples / (n_classes · count of the
             class)) or a dict {label: weight}; multiplies each row's sample weight.
         warm_start: start ``fit`` from the previous solution (if it has the same classes
             and features) instead of from zero.
         random_state: seed (None, an int >= 0, a numpy Generator or RandomState) for the
             mini-batch order of sgd/adam/gd with ``batch_size``.
-        solver: ``'auto'`` (default): Newton up to 1000 parameters (n_outputs·(d+1)), else
+        solver: ``'auto'`` (default; scikit-learn's default is ``'lbfgs'``, which this
+            picks for large problems): Newton up to 1000 parameters (n_outputs·(d+1)), else
             L-BFGS when scipy is installed. ``'newton'``: Newton's method with the engine's
             Hessian (double backward) and a line search. ``'lbfgs'``: scipy's L-BFGS-B on
             the engine's gradients (``pip install "tinygrad-lr[scipy]"``). The lecture's
@@ -113,7 +125,8 @@ class LogisticRegression(BaseEstimator):
         verbose: print the objective after every step/epoch.
 
     Fitted attributes: ``classes_`` (K,), ``coef_`` (1, d) for two classes or (K, d),
-    ``intercept_`` (1,) or (K,), ``n_features_in_``, ``n_iter_`` (steps or epochs run),
+    ``intercept_`` (1,) or (K,), ``n_features_in_``, ``n_iter_`` (steps or epochs run, an
+    int32 array of shape (1,), as scikit-learn's since its multinomial fit is one problem),
     ``history_`` (the objective J after each), ``solver_`` (the solver used).
 
     >>> import numpy as np
@@ -131,11 +144,15 @@ class LogisticRegression(BaseEstimator):
 
     _estimator_type = "classifier"
 
-    def __init__(self, penalty="l2", *, C=1.0, l2=None, fit_intercept=True, tol=1e-4,
-                 max_iter=None, class_weight=None, warm_start=False, random_state=None,
-                 solver="auto", lr=None, batch_size=None, verbose=0):
+    def __init__(self, penalty: str | None = "deprecated", *, C: float = 1.0,
+                 l1_ratio: float = 0.0, l2: float | None = None, fit_intercept: bool = True,
+                 tol: float = 1e-4, max_iter: int | None = None, class_weight: Any = None,
+                 warm_start: bool = False, random_state: Any = None, solver: str = "auto",
+                 lr: float | None = None, batch_size: int | None = None,
+                 verbose: int = 0) -> None:
         self.penalty = penalty
         self.C = C
+        self.l1_ratio = l1_ratio
         self.l2 = l2
         self.fit_intercept = fit_intercept
         self.tol = tol
@@ -149,7 +166,8 @@ class LogisticRegression(BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, sample_weight=None, *, callback=None):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *,
+            callback: Callable[[int, float], object] | None = None) -> LogisticRegression:
         """Train on ``X`` (n_samples, n_features) and labels ``y`` (two or more classes).
 
         ``sample_weight`` (n_samples,): how much each row counts (a row of weight 2 counts
@@ -162,7 +180,9 @@ class LogisticRegression(BaseEstimator):
         workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
         """
         if is_dask_array(X):  # data-parallel: per-block sums on the workers
-            return fit_dask(self, X, y, sample_weight, callback)
+            fit_dask(self, X, y, sample_weight, callback)
+            self.n_iter_ = sklearn_n_iter(self.n_iter_)
+            return self
         settings = self._checked_settings()
         X = check_features(X, estimator=type(self).__name__)  # a memory map is not copied
         labels = check_labels(y, len(X), type(self).__name__)
@@ -193,19 +213,29 @@ class LogisticRegression(BaseEstimator):
         self.coef_ = coef
         self.intercept_ = intercept
         self.history_ = history
-        self.n_iter_ = len(history)
+        self.n_iter_ = sklearn_n_iter(len(history))
         self.solver_ = solver
         return self
 
-    @property
-    def partial_fit(self):
-        """``partial_fit(X, y, classes=None, sample_weight=None)``: one epoch of the
-        mini-batch solver (gd, sgd, adam) over a piece of the data; returns ``self``.
+    def _can_stream(self) -> bool:
+        if self.solver not in STREAMING_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is available for solver in {STREAMING_SOLVERS}, not "
+                f"solver={self.solver!r}: the exact solvers need every row at every step "
+                "(fit them on a memory map or a Dask array instead)"
+            )
+        return True
+
+    @available_if(_can_stream)
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    sample_weight: Any = None) -> LogisticRegression:
+        """One epoch of the mini-batch solver (gd, sgd, adam) over a piece of the data;
+        returns ``self``.
 
         scikit-learn's ``SGDClassifier.partial_fit`` conventions: ``classes`` (every
         class of the whole data) is required on the first call; later calls continue from
         the parameters and optimizer state of the previous one. See
-        :mod:`tinygrad_lr.models.streaming`. As for scikit-learn's ``MLPClassifier``, the
+        :mod:`tinygrad_lr.models.streaming`. As scikit-learn's ``available_if`` does, the
         method exists only for those solvers (``hasattr`` is False for the exact ones,
         which need every row at every step).
 
@@ -214,28 +244,23 @@ class LogisticRegression(BaseEstimator):
         >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), np.array([0, 0, 1, 1])
         >>> for _ in range(20):
         ...     model = model.partial_fit(X, y, classes=[0, 1])
-        >>> model.predict([[-3.0], [3.0]]).tolist(), model.n_iter_
-        ([0, 1], 20)
+        >>> model.predict([[-3.0], [3.0]]).tolist(), model.n_iter_.tolist()
+        ([0, 1], [20])
+        >>> hasattr(LogisticRegression(solver="newton"), "partial_fit")
+        False
         """
-        from .streaming import STREAMING_SOLVERS, partial_fit
+        from .streaming import partial_fit  # streaming builds on this estimator
 
-        if self.solver not in STREAMING_SOLVERS:
-            raise AttributeError(
-                f"partial_fit is available for solver in {STREAMING_SOLVERS}, not "
-                f"solver={self.solver!r}: the exact solvers need every row at every step "
-                "(fit them on a memory map or a Dask array instead)"
-            )
-        return functools.partial(partial_fit, self)
+        partial_fit(self, X, y, classes=classes, sample_weight=sample_weight)
+        self.n_iter_ = sklearn_n_iter(self.n_iter_)
+        return self
 
     def _checked_settings(self) -> dict:
         """The hyper-parameters after checking them (done in fit, as scikit-learn does)."""
         if self.solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
-        if self.penalty not in PENALTIES:
-            hint = (" (only the L2 penalty is implemented)"
-                    if self.penalty in ("l1", "elasticnet") else "")
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}{hint}")
         _check_number("C", self.C, positive=True, allow_inf=True)
+        check_penalty(self.penalty, self.C, self.l1_ratio, self.solver)
         if self.l2 is not None:
             _check_number("l2", self.l2)
             if self.C != 1.0:
@@ -412,14 +437,14 @@ class LogisticRegression(BaseEstimator):
             Z = (Tensor(X) @ Tensor(np.asarray(self.coef_)).T + np.asarray(self.intercept_))
         return Z.data.reshape(-1) if len(self.classes_) == 2 else Z.data
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: Any) -> np.ndarray:
         """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
         ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
         if is_dask_array(X):
             return predict_dask(self, "decision_function", X)
         return self._logits(X, "decision_function")
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
         sigmoid for two classes, the softmax of the logits for more)."""
         if is_dask_array(X):
@@ -430,7 +455,7 @@ class LogisticRegression(BaseEstimator):
                 return np.column_stack([(-Z).sigmoid().data, Z.sigmoid().data])
             return Z.softmax(axis=-1).data
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
         if is_dask_array(X):
             return predict_dask(self, "predict_log_proba", X)
@@ -440,7 +465,7 @@ class LogisticRegression(BaseEstimator):
         with no_grad():
             return Tensor(Z).log_softmax(axis=-1).data
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
         if is_dask_array(X):
             return predict_dask(self, "predict", X)
@@ -448,14 +473,14 @@ class LogisticRegression(BaseEstimator):
         index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
         return self.classes_[index]
 
-    def score(self, X, y, sample_weight=None) -> float:
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy: the (``sample_weight``-weighted) fraction of rows predicted right."""
         predicted = self.predict(X)
         labels = check_labels(y, len(predicted))
         weights = check_sample_weight(sample_weight, len(predicted))
         return float(np.average(predicted == labels, weights=weights))
 
-    def objective(self, X, y, sample_weight=None) -> Tensor:
+    def objective(self, X: Any, y: Any, sample_weight: Any = None) -> Tensor:
         """The training objective J on (X, y) at the fitted parameters, as a Tensor with
         its graph (class weights and sample weights included, as in ``fit``).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .base import BaseEstimator
@@ -22,11 +24,11 @@ class StandardScaler(BaseEstimator):
     [[3.0, 1.0]]
     """
 
-    def __init__(self, with_mean=True, with_std=True):
+    def __init__(self, with_mean: bool = True, with_std: bool = True) -> None:
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def fit(self, X, y=None):
+    def fit(self, X: Any, y: Any = None) -> StandardScaler:
         """Learn ``mean_`` and ``scale_`` (population standard deviation) of each column.
 
         With ``with_mean=False`` the mean is taken as 0, with ``with_std=False`` the scale
@@ -40,17 +42,17 @@ class StandardScaler(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: Any) -> np.ndarray:
         """Return a standardized copy of ``X``."""
         check_is_fitted(self, "transform", attribute="mean_", fit_call="fit(X)")
         X = check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)
         return (X - self.mean_) / self.scale_
 
-    def fit_transform(self, X, y=None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X: Any) -> np.ndarray:
         """Undo :meth:`transform`."""
         check_is_fitted(self, "inverse_transform", attribute="mean_", fit_call="fit(X)")
         X = check_array(X, estimator=type(self).__name__, n_features=self.n_features_in_)

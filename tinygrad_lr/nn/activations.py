@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -20,7 +22,7 @@ class ReLU(Module):
     [0.0, 2.0]
     """
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return _as_tensor(x).relu()
 
 
@@ -32,7 +34,7 @@ class Sigmoid(Module):
     [0.5]
     """
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return _as_tensor(x).sigmoid()
 
 
@@ -44,7 +46,7 @@ class Tanh(Module):
     [0.0]
     """
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return _as_tensor(x).tanh()
 
 
@@ -56,5 +58,5 @@ class Softplus(Module):
     0.693147
     """
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         return _as_tensor(x).softplus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -31,8 +33,8 @@ class Linear(Module):
     ((2, 3), (2,), 'weight')
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, seed=None,
-                 dtype=np.float64) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 seed: Any = None, dtype: Any = np.float64) -> None:
         super().__init__()
         for label, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -50,7 +52,7 @@ class Linear(Module):
         else:
             self.bias = None
 
-    def forward(self, x) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
         dtype = x.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
         if dtype.kind not in "biuf":
             raise TypeError(f"Linear needs numeric input, got an array of dtype {dtype}")
@@ -86,7 +88,7 @@ class Sequential(Module):
                 )
             self.add_module(str(index), module)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
@@ -128,5 +130,5 @@ class Identity(Module):
     True
     """
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         return x

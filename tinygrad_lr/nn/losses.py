@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import functional as F
 from ..ops.losses import check_reduction
+from ..tensor import Tensor
 from .module import Module
 
 
@@ -26,7 +29,7 @@ class BCEWithLogitsLoss(_Loss):
     0.693147
     """
 
-    def forward(self, logits, target):
+    def forward(self, logits: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(logits, target, reduction=self.reduction)
 
 
@@ -39,7 +42,7 @@ class BCELoss(_Loss):
     0.693147
     """
 
-    def forward(self, probabilities, target):
+    def forward(self, probabilities: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy(probabilities, target, reduction=self.reduction)
 
 
@@ -51,7 +54,7 @@ class MSELoss(_Loss):
     2.5
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: Any, target: Any) -> Tensor:
         return F.mse_loss(prediction, target, reduction=self.reduction)
 
 
@@ -64,5 +67,5 @@ class CrossEntropyLoss(_Loss):
     0.126928
     """
 
-    def forward(self, logits, targets):
+    def forward(self, logits: Any, targets: Any) -> Tensor:
         return F.cross_entropy(logits, targets, reduction=self.reduction)

@@ -9,7 +9,8 @@ graphs group nodes by layer.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,7 +32,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data, requires_grad: bool = True, name: str | None = None):
+    def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
         array = np.array(data, copy=True)
@@ -155,7 +156,7 @@ class Module:
             parameter.name = qualified
 
     # ---------------------------------------------------------------- traversal
-    def named_parameters(self, prefix: str = ""):
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Yield ``(qualified_name, parameter)`` for this module and every sub-module.
 
         A parameter shared by several modules is listed once.
@@ -168,12 +169,12 @@ class Module:
                 seen.add(id(parameter))
                 yield (f"{module_name}.{name}" if module_name else name), parameter
 
-    def parameters(self):
+    def parameters(self) -> Iterator[Parameter]:
         """Yield every parameter (what you hand to an optimizer)."""
         for _, parameter in self.named_parameters():
             yield parameter
 
-    def named_modules(self, prefix: str = ""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """Yield ``(qualified_name, module)`` for this module (name ``prefix``) and below."""
         seen: set[int] = set()
         stack = [(prefix, self)]
@@ -187,16 +188,16 @@ class Module:
             for child_name, child in reversed(children):
                 stack.append((f"{name}.{child_name}" if name else child_name, child))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """Yield this module and every sub-module."""
         for _, module in self.named_modules():
             yield module
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """Yield ``(name, module)`` for the direct sub-modules."""
         yield from self._modules.items()
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """Yield the direct sub-modules."""
         yield from self._modules.values()
 
@@ -209,7 +210,7 @@ class Module:
             else:
                 parameter.grad = Tensor(np.zeros_like(parameter.data))
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses define it and call the module, not ``forward``."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
@@ -226,7 +227,7 @@ class Module:
         """
         return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from ``state_dict`` (name -> array or Tensor) into the parameters.
 
         With ``strict=True`` every parameter must be present and no extra key allowed.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import abc
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +33,7 @@ class Optimizer(abc.ABC):
     ([0.1, 0.5], True)
     """
 
-    def __init__(self, params, defaults: dict) -> None:
+    def __init__(self, params: Any, defaults: dict) -> None:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params must be an iterable of tensors or dicts, got a single Tensor; "
@@ -102,7 +104,7 @@ class Optimizer(abc.ABC):
                 else:
                     p.grad = Tensor(np.zeros_like(p.data))
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters from their ``.grad``; parameters without a grad are skipped.
 
         ``closure``, if given, is called first (with gradient recording on) to recompute
