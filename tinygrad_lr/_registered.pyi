@@ -120,6 +120,7 @@ class TensorMethods:
 __all__ = [
     'abs',
     'add',
+    'append',
     'arccos',
     'arccosh',
     'arcsin',
@@ -146,17 +147,24 @@ __all__ = [
     'cumprod',
     'cumsum',
     'deg2rad',
+    'degrees',
     'det',
     'diag',
     'diagonal',
+    'diff',
     'div',
     'dot',
     'dstack',
+    'eig_vectors',
+    'eigh_vectors',
+    'eigvals',
+    'eigvalsh',
     'einsum',
     'exp',
     'exp2',
     'expand_dims',
     'expm1',
+    'fabs',
     'flatten',
     'flip',
     'fliplr',
@@ -165,11 +173,15 @@ __all__ = [
     'fmax',
     'fmin',
     'getitem',
+    'gradient_along',
     'hstack',
     'hypot',
     'inner',
     'inv',
+    'inverse_gaps',
+    'inverse_singular_values',
     'kron',
+    'linspace',
     'log',
     'log10',
     'log1p',
@@ -188,13 +200,17 @@ __all__ = [
     'mod',
     'moveaxis',
     'mul',
+    'nan_to_num',
     'neg',
     'norm',
     'outer',
     'pad',
+    'partition',
+    'pinv',
     'pow',
     'prod',
     'rad2deg',
+    'radians',
     'ravel',
     'reciprocal',
     'relu',
@@ -203,9 +219,12 @@ __all__ = [
     'reshape',
     'rint',
     'roll',
+    'rollaxis',
     'rot90',
     'round',
+    'row_stack',
     'scatter_add',
+    'select',
     'sigmoid',
     'sigmoid_backward',
     'sign',
@@ -223,6 +242,9 @@ __all__ = [
     'std',
     'sub',
     'sum',
+    'svd_u',
+    'svd_vh',
+    'svdvals',
     'swapaxes',
     'take_along_axis',
     'tan',
@@ -250,6 +272,11 @@ class _add_op(Op):
     def __call__(self, x1: TensorLike, x2: TensorLike, /) -> Tensor: ...
 
 add: _add_op
+
+class _append_op(Op):
+    def __call__(self, x: TensorLike, values: TensorLike, /, *settings: Any, axis: Any = ...) -> Tensor: ...
+
+append: _append_op
 
 class _arccos_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
@@ -362,7 +389,7 @@ class _cosh_op(Op):
 cosh: _cosh_op
 
 class _cross_op(Op):
-    def __call__(self, a: TensorLike, b: TensorLike, /, *settings: Any, axis: Any = ...) -> Tensor: ...
+    def __call__(self, a: TensorLike, b: TensorLike, /, *settings: Any, axisa: Any = ..., axisb: Any = ..., axisc: Any = ..., axis: Any = ...) -> Tensor: ...
 
 cross: _cross_op
 
@@ -381,6 +408,11 @@ class _deg2rad_op(Op):
 
 deg2rad: _deg2rad_op
 
+class _degrees_op(Op):
+    def __call__(self, x: TensorLike, /) -> Tensor: ...
+
+degrees: _degrees_op
+
 class _det_op(Op):
     def __call__(self, a: TensorLike, /) -> Tensor: ...
 
@@ -396,6 +428,11 @@ class _diagonal_op(Op):
 
 diagonal: _diagonal_op
 
+class _diff_op(Op):
+    def __call__(self, x: TensorLike, /, *settings: Any, n: Any = ..., axis: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor: ...
+
+diff: _diff_op
+
 class _div_op(Op):
     def __call__(self, x1: TensorLike, x2: TensorLike, /) -> Tensor: ...
 
@@ -410,6 +447,26 @@ class _dstack_op(Op):
     def __call__(self, *inputs: TensorLike) -> Tensor: ...
 
 dstack: _dstack_op
+
+class _eig_vectors_op(Op):
+    def __call__(self, a: TensorLike, /) -> Tensor: ...
+
+eig_vectors: _eig_vectors_op
+
+class _eigh_vectors_op(Op):
+    def __call__(self, a: TensorLike, /, *settings: Any, UPLO: Any = ...) -> Tensor: ...
+
+eigh_vectors: _eigh_vectors_op
+
+class _eigvals_op(Op):
+    def __call__(self, a: TensorLike, /) -> Tensor: ...
+
+eigvals: _eigvals_op
+
+class _eigvalsh_op(Op):
+    def __call__(self, a: TensorLike, /, *settings: Any, UPLO: Any = ...) -> Tensor: ...
+
+eigvalsh: _eigvalsh_op
 
 class _einsum_op(Op):
     def __call__(self, *inputs: TensorLike, subscripts: Any = ...) -> Tensor: ...
@@ -435,6 +492,11 @@ class _expm1_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
 
 expm1: _expm1_op
+
+class _fabs_op(Op):
+    def __call__(self, x: TensorLike, /) -> Tensor: ...
+
+fabs: _fabs_op
 
 class _flatten_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
@@ -476,6 +538,11 @@ class _getitem_op(Op):
 
 getitem: _getitem_op
 
+class _gradient_along_op(Op):
+    def __call__(self, f: TensorLike, /, *settings: Any, axis: Any = ..., spacing: Any = ..., edge_order: Any = ...) -> Tensor: ...
+
+gradient_along: _gradient_along_op
+
 class _hstack_op(Op):
     def __call__(self, *inputs: TensorLike) -> Tensor: ...
 
@@ -496,10 +563,25 @@ class _inv_op(Op):
 
 inv: _inv_op
 
+class _inverse_gaps_op(Op):
+    def __call__(self, values: TensorLike, /, *settings: Any, what: Any = ...) -> Tensor: ...
+
+inverse_gaps: _inverse_gaps_op
+
+class _inverse_singular_values_op(Op):
+    def __call__(self, values: TensorLike, /) -> Tensor: ...
+
+inverse_singular_values: _inverse_singular_values_op
+
 class _kron_op(Op):
     def __call__(self, a: TensorLike, b: TensorLike, /) -> Tensor: ...
 
 kron: _kron_op
+
+class _linspace_op(Op):
+    def __call__(self, start: TensorLike, stop: TensorLike, /, *settings: Any, num: Any = ..., endpoint: Any = ..., retstep: Any = ..., dtype: Any = ..., axis: Any = ...) -> Tensor: ...
+
+linspace: _linspace_op
 
 class _log_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
@@ -591,6 +673,11 @@ class _mul_op(Op):
 
 mul: _mul_op
 
+class _nan_to_num_op(Op):
+    def __call__(self, x: TensorLike, /, *settings: Any, copy: Any = ..., nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor: ...
+
+nan_to_num: _nan_to_num_op
+
 class _neg_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
 
@@ -611,6 +698,16 @@ class _pad_op(Op):
 
 pad: _pad_op
 
+class _partition_op(Op):
+    def __call__(self, x: TensorLike, /, *settings: Any, kth: Any = ..., axis: Any = ..., kind: Any = ..., order: Any = ...) -> Tensor: ...
+
+partition: _partition_op
+
+class _pinv_op(Op):
+    def __call__(self, a: TensorLike, /, *settings: Any, rcond: Any = ..., hermitian: Any = ..., rtol: Any = ...) -> Tensor: ...
+
+pinv: _pinv_op
+
 class _pow_op(Op):
     def __call__(self, a: TensorLike, b: TensorLike, /) -> Tensor: ...
 
@@ -625,6 +722,11 @@ class _rad2deg_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
 
 rad2deg: _rad2deg_op
+
+class _radians_op(Op):
+    def __call__(self, x: TensorLike, /) -> Tensor: ...
+
+radians: _radians_op
 
 class _ravel_op(Op):
     def __call__(self, x: TensorLike, /) -> Tensor: ...
@@ -666,6 +768,11 @@ class _roll_op(Op):
 
 roll: _roll_op
 
+class _rollaxis_op(Op):
+    def __call__(self, x: TensorLike, /, *settings: Any, axis: Any = ..., start: Any = ...) -> Tensor: ...
+
+rollaxis: _rollaxis_op
+
 class _rot90_op(Op):
     def __call__(self, x: TensorLike, /, *settings: Any, k: Any = ..., axes: Any = ...) -> Tensor: ...
 
@@ -676,10 +783,20 @@ class _round_op(Op):
 
 round: _round_op
 
+class _row_stack_op(Op):
+    def __call__(self, *inputs: TensorLike) -> Tensor: ...
+
+row_stack: _row_stack_op
+
 class _scatter_add_op(Op):
     def __call__(self, values: TensorLike, /, *settings: Any, index: Any = ..., shape: Any = ...) -> Tensor: ...
 
 scatter_add: _scatter_add_op
+
+class _select_op(Op):
+    def __call__(self, condlist: TensorLike, choicelist: TensorLike, default: TensorLike, /) -> Tensor: ...
+
+select: _select_op
 
 class _sigmoid_op(Op):
     def __call__(self, z: TensorLike, /) -> Tensor: ...
@@ -765,6 +882,21 @@ class _sum_op(Op):
     def __call__(self, x: TensorLike, /, *settings: Any, axis: Any = ..., keepdims: Any = ...) -> Tensor: ...
 
 sum: _sum_op
+
+class _svd_u_op(Op):
+    def __call__(self, a: TensorLike, /, *settings: Any, full_matrices: Any = ...) -> Tensor: ...
+
+svd_u: _svd_u_op
+
+class _svd_vh_op(Op):
+    def __call__(self, a: TensorLike, /, *settings: Any, full_matrices: Any = ...) -> Tensor: ...
+
+svd_vh: _svd_vh_op
+
+class _svdvals_op(Op):
+    def __call__(self, a: TensorLike, /) -> Tensor: ...
+
+svdvals: _svdvals_op
 
 class _swapaxes_op(Op):
     def __call__(self, x: TensorLike, /, *settings: Any, axis1: Any = ..., axis2: Any = ...) -> Tensor: ...
