@@ -54,5 +54,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    script_arguments(__doc__.splitlines()[0])
+    script_arguments(str(__doc__).splitlines()[0])
     main()

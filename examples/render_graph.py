@@ -45,7 +45,7 @@ def main(out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("out_dir", nargs="?", type=Path, default=Path("graphs"),
                         help="folder to write the pictures into (default: ./graphs)")
     main(parser.parse_args().out_dir)
