@@ -50,7 +50,6 @@ import builtins
 import inspect
 import itertools
 import keyword
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,14 +57,10 @@ import numpy as np
 from . import grad_mode
 from .autograd import sum_to_shape, topological_order
 from .registry import Op, registered_ops
-from .tensor import Tensor, wrap
+from .tensor import Tensor, TraceError, wrap
 
 CHECKED_CONSTANT_SIZE = 4096
 """Captured arrays up to this many elements are compared by value at every call."""
-
-
-class TraceError(RuntimeError):
-    """``fn`` cannot be traced into a program (what it returned, or how it used its inputs)."""
 
 
 class StaleTraceError(RuntimeError):
@@ -307,9 +302,16 @@ class Program:
         self.outputs: list = outputs  # Values (or constants) in output order
         self.stats: dict = stats  # what each optimization removed
         self._copies = copies
+        self.captured: list = []  # tensors read at call time, after the arguments' leaves
         self.source, self.run, self.constants = _generate(self)
         for v in [*inputs, *steps]:  # keep shapes and dtypes, not the trace's buffers
             v.example = np.broadcast_to(np.zeros((), v.example.dtype), v.example.shape)
+
+    def copy_outputs(self, positions) -> None:
+        """Return copies of these outputs (they would share memory with an argument)."""
+        for position in positions:
+            self._copies[position] = True
+        self.source, self.run, self.constants = _generate(self)
 
     def __repr__(self) -> str:
         backward = sum(1 for s in self.steps if s.phase == "backward")
@@ -365,14 +367,16 @@ def _generate(program: Program):
     lines = [f"def program({', '.join(names[v] for v in program.inputs)}):"]
     for i, step in enumerate(program.steps):
         names[step] = f"v{i + len(program.inputs)}"
-        function = op_names.get(step.op)
+        promote = _promotes(step)
+        function = op_names.get((step.op, promote))
         if function is None:
             function = step.op.name if step.op.name.isidentifier() else f"op{len(op_names)}"
+            function += "_f64" if promote else ""
             while function in namespace or function in _RESERVED or keyword.iskeyword(
                     function) or (function[0] in "avc" and function[1:].isdigit()):
                 function += "_"
-            op_names[step.op] = function
-            namespace[function] = step.op.forward
+            op_names[(step.op, promote)] = function
+            namespace[function] = _in_float64(step.op.forward) if promote else step.op.forward
         call = ", ".join([ref(a) for a in step.args]
                          + [f"{k}={ref(p)}" for k, p in step.params.items()])
         step.line = f"{names[step]} = {function}({call})"
@@ -383,16 +387,36 @@ def _generate(program: Program):
         if dead:
             lines.append(f"    del {', '.join(names[a] for a in dead)}")
     results = []
+    namespace["__asarray"] = np.asarray
     for position, out in enumerate(program.outputs):
         text = ref(out)
         if position in program._copies:
             text += ".copy()" if not isinstance(program._copies[position], np.dtype) else \
                 f".astype({ref(program._copies[position])})"
+        elif isinstance(out, Value) and out.example.ndim == 0:
+            text = f"__asarray({text})"  # a reduction's numpy scalar: a 0-d array, as eager
         results.append(text)
     lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     source = "\n".join(lines) + "\n"
     exec(builtins.compile(source, "<tinygrad_lr program>", "exec"), namespace)
     return source, namespace["program"], constants
+
+
+def _promotes(step: Value) -> bool:
+    """Whether eager promoted this step to float64: a floating result from integer or
+    boolean arrays only (numpy would give float16 for uint8; see ``registry``)."""
+    if step.example.dtype != np.float64:
+        return False
+    kinds = [a.example.dtype.kind for a in step.args if isinstance(a, Value)]
+    return bool(kinds) and all(k in "biu" for k in kinds)
+
+
+def _in_float64(forward):
+    """``forward`` on integer and boolean arrays widened to float64 first."""
+    def widened(*arrays, **params):
+        return forward(*[a.astype(np.float64) if isinstance(a, np.ndarray) and
+                         a.dtype.kind in "biu" else a for a in arrays], **params)
+    return widened
 
 
 # ------------------------------------------------------------------------- tracing
@@ -429,11 +453,13 @@ def _leaf_objects(value, out: list) -> None:
             _leaf_objects(v, out)
 
 
-def _recording_leaf(array: np.ndarray, name: str) -> Tensor:
-    """A trace input: it records even when its dtype could not carry a gradient."""
+def _recording_leaf(array: np.ndarray, name: str, traced: bool = True) -> Tensor:
+    """A trace input: it records even when its dtype could not carry a gradient; reading
+    its value in Python while tracing raises TraceError (``traced``)."""
     t = wrap(array)
     t.name = name
     t._requires_grad = True  # so every op on it is recorded, integer and bool inputs too
+    t._traced_input = traced
     return t
 
 
@@ -498,7 +524,10 @@ class Compiled:
             self._last = spec
         if self._captured:
             self._check_captured()
-        return entry.finish(entry.program.run(*leaves))
+        program = entry.program
+        if program.captured:  # state fn reads from outside: its current value, every call
+            leaves = [*leaves, *[t.data for t in program.captured]]
+        return entry.finish(program.run(*leaves))
 
     def program(self, *args) -> Program:
         """The program for ``args``' signature (traced now if new), or for the last call."""
@@ -543,14 +572,19 @@ class Compiled:
         _leaf_objects(args, originals)
         names = [getattr(o, "name", None) or n for o, n in zip(originals, names)]
         program, finish = self._record(spec, leaf_arrays, names)
-        if keep:
-            self._check_values_not_frozen(spec, leaf_arrays, names, program)
         self.traces += 1
+        arrays = [*leaf_arrays, *[t.data for t in program.captured]]
+        results = program.run(*arrays)
+        aliased = [i for i, r in enumerate(results) if i not in program._copies and any(
+            isinstance(r, np.ndarray) and np.may_share_memory(r, a) for a in arrays)]
+        if aliased:  # a view of an argument (a reshape, a transpose): results are fresh
+            program.copy_outputs(aliased)
+            results = program.run(*arrays)
         if keep:
             self._programs[spec] = _Entry(program, finish, _matcher(spec))
             self._last = spec
             self._captured = _captured_constants(self.fn)
-        return finish(program.run(*leaf_arrays))
+        return finish(results)
 
     def _record(self, spec, leaf_arrays, names):
         """Run ``fn`` on recording tensors (and its backward); the program and its finisher."""
@@ -558,7 +592,7 @@ class Compiled:
         rebuilt = [_rebuild(s, iter(inputs[start:])) for s, start in
                    zip(spec, _leaf_starts(spec))]
         wrt = []
-        with grad_mode.enable_grad():
+        with grad_mode.enable_grad(), grad_mode.tracing():
             result = self.fn(*rebuilt)
             try:
                 out_spec = _flatten(result, [], "result")
@@ -577,41 +611,8 @@ class Compiled:
                 value = _single_value(result, self.__name__)
                 roots = [value] + _trace_backward(value, [t for t, _ in wrt])
                 finish = _grad_finisher(spec, self.argnums)
-        return _build(inputs, roots, [t for t, _ in wrt]), finish
-
-    def _check_values_not_frozen(self, spec, leaf_arrays, names, program) -> None:
-        """Trace again on rescaled inputs: the same program must come out, constants and all.
-
-        A constant that changes came from the values (a ``no_grad`` block, ``.item()``,
-        numpy on ``.data``); a different program means Python control flow on values.
-        Masks that only depend on signs keep their value under rescaling: not caught here.
-        """
-        rng = np.random.default_rng(1)
-        rescaled = [a * rng.uniform(0.5, 1.5, a.shape).astype(a.dtype) if a.dtype.kind == "f"
-                    else a for a in leaf_arrays]
-        try:
-            with np.errstate(all="ignore"):
-                other, _ = self._record(spec, rescaled, names)
-        except Exception:  # other values may leave fn's domain: nothing to compare then
-            return
-        if other.source != program.source:
-            raise TraceError(
-                f"{self.__name__}: tracing it on other values of the same shapes records "
-                "other operations or numbers; its Python code depends on tensor values "
-                "(control flow on a tensor, float(t), t.item()), which a program cannot "
-                "follow. Express it with ops (tg.where, maximum, clip) or run it eagerly"
-            )
-        for name, value in program.constants.items():
-            if not _same_constant(value, other.constants[name]):
-                user = next((s for s in program.steps
-                             if re.search(rf"\b{name}\b", s.line)), None)
-                where = f" (used by step '{user.line.strip()}')" if user else ""
-                raise TraceError(
-                    f"{self.__name__}: a constant of the trace depends on the input values"
-                    f"{where}: it was computed outside the recorded ops (inside no_grad(), "
-                    "with .item() or float(), or with numpy on .data) and would be frozen. "
-                    "Compute it with ops on the inputs, or pass it as an argument"
-                )
+        captured = {id(t) for t in _captured_tensors(self.fn)}
+        return _build(inputs, roots, [t for t, _ in wrt], captured), finish
 
     def _wrt(self, spec, inputs):
         """The differentiated leaves: (trace tensor, leaf position), from ``argnums``."""
@@ -648,19 +649,6 @@ def _has_static(spec) -> bool:
     if kind in ("a", "t"):
         return False
     return any(_has_static(s) for s in (spec[2] if kind is dict else spec[1]))
-
-
-def _same_constant(a, b) -> bool:
-    """Equal values (NaN equal to NaN) for arrays and numbers; ``==`` for settings."""
-    if isinstance(a, (np.ndarray, int, float)) and isinstance(b, (np.ndarray, int, float)):
-        a, b = np.asarray(a), np.asarray(b)
-        if a.dtype.kind in "fc" and b.dtype.kind in "fc":
-            return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-        return a.shape == b.shape and bool(np.array_equal(a, b))
-    try:
-        return bool(a == b)
-    except Exception:  # an object with no usable equality: compare what it says it is
-        return repr(a) == repr(b)
 
 
 def _leaf_starts(spec) -> list[int]:
@@ -740,13 +728,64 @@ def _captured_constants(fn) -> list:
     return found
 
 
+def _captured_tensors(fn, depth: int = 3) -> list:
+    """Tensors ``fn`` can reach from outside its arguments: through closures and globals,
+    the functions those name, objects with ``parameters()`` (an ``nn.Module``), and lists,
+    tuples and dicts. Their values are read on every call of the compiled program."""
+    found: list = []
+    seen: set = set()
+
+    def visit(obj, depth):
+        if id(obj) in seen or depth < 0:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, Tensor):
+            found.append(obj)
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item, depth - 1)
+        elif isinstance(obj, dict):
+            for item in list(obj.values())[:1000]:
+                visit(item, depth - 1)
+        elif inspect.isfunction(obj) or inspect.ismethod(obj):
+            visit_function(getattr(obj, "__func__", obj), depth - 1)
+            visit(getattr(obj, "__self__", None), depth - 1)
+        elif callable(getattr(obj, "parameters", None)) and not isinstance(obj, type):
+            try:
+                for p in obj.parameters():
+                    visit(p, depth)
+            except TypeError:
+                pass
+            call = vars(type(obj)).get("forward") or vars(type(obj)).get("__call__")
+            if inspect.isfunction(call):
+                visit_function(call, depth - 1)
+
+    def visit_function(function, depth):
+        code = getattr(function, "__code__", None)
+        if code is None or depth < 0:
+            return
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                visit(cell.cell_contents, depth)
+            except ValueError:  # an empty cell
+                pass
+        module = getattr(function, "__globals__", {})
+        for name in code.co_names:
+            if name in module and not inspect.ismodule(module[name]):
+                visit(module[name], depth)
+
+    visit(fn, depth)
+    return found
+
+
 def _remember(found, where, holder, key, obj) -> None:
     if not isinstance(obj, (Tensor, np.ndarray)):
         return
-    data = obj.data if isinstance(obj, Tensor) else None
-    array = obj.data if isinstance(obj, Tensor) else obj
-    snapshot = array.copy() if array.size <= CHECKED_CONSTANT_SIZE else None
-    found.append((where, holder, key, obj, data, snapshot))
+    # A tensor's current value is read on every call (see _captured_tensors): only
+    # rebinding the name is stale. An array is a constant of the program: checked by value.
+    snapshot = None if isinstance(obj, Tensor) or obj.size > CHECKED_CONSTANT_SIZE else \
+        obj.copy()
+    found.append((where, holder, key, obj, None, snapshot))
 
 
 # ------------------------------------------------------------------- the backward
@@ -757,10 +796,9 @@ def _trace_backward(value: Tensor, wrt: list) -> list:
     for t in order:
         if t._op is not None and any(p in leads for p in t._inputs if isinstance(p, Tensor)):
             leads.add(t)
-    seed = _recording_leaf(np.ones_like(value.data), "1")
+    seed = _recording_leaf(np.ones_like(value.data), "1", traced=False)
     pending = {value: seed}
     found = {}
-    probes: dict = {}
     for t in reversed(order):
         g = pending.pop(t, None)
         if g is None or t not in leads:
@@ -768,7 +806,7 @@ def _trace_backward(value: Tensor, wrt: list) -> list:
         if t._op is None:
             found[t] = g
             continue
-        grads = _rule_grads(t, g, probes)
+        grads = _call_rule(t._op, g, t, t._inputs, t._params or {})
         for position, (parent, pg) in enumerate(zip(t._inputs, grads)):
             if not (isinstance(parent, Tensor) and parent in leads):
                 continue
@@ -794,155 +832,35 @@ def _call_rule(op: Op, g, out, inputs, params):
     return tuple(grads)
 
 
-def _rule_grads(t: Tensor, g: Tensor, probes: dict):
-    """The recorded gradients of ``t``'s rule, or eager calls of it if it reads values."""
-    op, inputs, params = t._op, t._inputs, t._params or {}
-    grads = _call_rule(op, g, t, inputs, params)
-    key = (op, tuple((np.shape(a), getattr(a, "dtype", type(a))) if isinstance(a, Tensor)
-                     else ("n", a) for a in inputs), repr(sorted(params.items())), g.shape)
-    if key not in probes:
-        probes[key] = _reads_values(op, g, t, inputs, params, grads)
-    if not probes[key]:
-        return grads
-    return tuple(None if pg is None or not isinstance(x, Tensor)
-                 else _eager_rule_op(op, params, k)(g, t, *inputs)
-                 for k, (pg, x) in enumerate(zip(grads, inputs)))
-
-
-def _subgraph(results, known: list) -> list:
-    """What a rule recorded, as comparable data: op, params and where each argument came from."""
-    position = {id(k): i for i, k in reversed(list(enumerate(known)))}
-    made: dict[int, int] = {}
-    description = []
-    stack = [r for r in reversed(results) if isinstance(r, Tensor)]
-    ordered = []
-    seen = set()
-    while stack:  # iterative post-order: arguments before the op that used them
-        node = stack.pop()
-        if isinstance(node, tuple):
-            ordered.append(node[1])
-            continue
-        if id(node) in seen or id(node) in position:
-            continue
-        seen.add(id(node))
-        stack.append(("done", node))
-        stack.extend(p for p in reversed(node._inputs) if isinstance(p, Tensor))
-    for node in ordered:
-        made[id(node)] = len(made)
-        if node._op is None:
-            description.append(("constant", node.data))
-            continue
-        args = []
-        for p in node._inputs:
-            if not isinstance(p, Tensor):
-                args.append(("number", p))
-            elif id(p) in position:
-                args.append(("known", position[id(p)]))
-            else:
-                args.append(("made", made[id(p)]))
-        description.append((node._op.name, repr(sorted((node._params or {}).items())),
-                            tuple(args)))
-    outputs = [("known", position[id(r)]) if isinstance(r, Tensor) and id(r) in position
-               else ("made", made[id(r)]) if isinstance(r, Tensor) else ("other", r)
-               for r in results]
-    return description + [("outputs", outputs)]
-
-
-def _same(a, b) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x[0] == "constant" and y[0] == "constant":
-            if not (np.shape(x[1]) == np.shape(y[1]) and np.array_equal(x[1], y[1],
-                                                                        equal_nan=True)):
-                return False
-        elif x[0] == "outputs" and y[0] == "outputs":
-            for u, v in zip(x[1], y[1]):
-                if u[0] != v[0] or (u[0] == "other" and not _same_other(u[1], v[1])) or \
-                        (u[0] != "other" and u[1] != v[1]):
-                    return False
-        else:
-            try:
-                if x != y:
-                    return False
-            except ValueError:  # numbers that are arrays
-                return False
-    return True
-
-
-def _same_other(u, v) -> bool:
-    if u is None or v is None:
-        return u is v
-    return np.shape(u) == np.shape(v) and np.array_equal(u, v, equal_nan=True)
-
-
-def _reads_values(op: Op, g, out, inputs, params, grads) -> bool:
-    """Whether ``op``'s rule computes from values: record it again on other values, compare."""
-    known = [g, out, *inputs]
-    recorded = _subgraph(grads, known)
-    rng = np.random.default_rng(0)
-    try:
-        fresh: dict[int, Tensor] = {}
-        sampled = []
-        for i, x in enumerate(inputs):
-            if not isinstance(x, Tensor):
-                sampled.append(x)
-                continue
-            if id(x) not in fresh:
-                domain = op.domain[min(i, len(op.domain) - 1)]
-                if domain.kind == "bool" and x.data.dtype == bool:
-                    data = domain.sample(rng, x.shape)
-                elif x.data.dtype.kind == "f" and domain.kind == "float":
-                    data = domain.sample(rng, x.shape, x.data.dtype)
-                else:
-                    data = x.data
-                fresh[id(x)] = _recording_leaf(np.asarray(data), None)
-            sampled.append(fresh[id(x)])
-        arrays = [x.data if isinstance(x, Tensor) else x for x in sampled]
-        other_out = _recording_leaf(np.asarray(op.forward(*arrays, **params)), None)
-        other_g = _recording_leaf(rng.standard_normal(g.shape).astype(g.dtype), None)
-        again = _call_rule(op, other_g, other_out, sampled, params)
-    except Exception:  # the probe could not run: replaying the rule itself is always right
-        return True
-    return not _same(recorded, _subgraph(again, [other_g, other_out, *sampled]))
-
-
-_EAGER_OPS: dict = {}
-
-
-def _eager_rule_op(op: Op, params: dict, position: int) -> Op:
-    """An op (not registered) whose forward runs ``op``'s rule for one input, on arrays."""
-    key = (op, repr(sorted(params.items())), position)
-    if key in _EAGER_OPS:
-        return _EAGER_OPS[key]
-
-    def forward(*arrays):
-        g, out, inputs = wrap(arrays[0]), wrap(arrays[1]), arrays[2:]
-        tensors = [wrap(np.asarray(x)) if isinstance(x, np.ndarray) else x for x in inputs]
-        target = tensors[position]
-        target._requires_grad = True  # the rule computes this input's gradient only
-        with grad_mode.no_grad():
-            result = _call_rule(op, g, out, tensors, params)[position]
-            if not isinstance(result, Tensor):
-                result = Tensor(np.asarray(result))
-            if result.shape != target.shape:
-                result = sum_to_shape(result, target.shape, op.name)
-        return result.data
-
-    def backward(grad, out, *inputs):
-        raise RuntimeError(f"the replayed rule of op '{op.name}' has no second derivative")
-
-    made = Op(f"{op.name}_grad{position}", forward, backward,
-              label=f"{op.label}′ (rule, input {position})",
-              formula=f"the backward rule of '{op.name}', run on the current values",
-              doc=f"The backward rule of op '{op.name}' for input {position}, on arrays.")
-    _EAGER_OPS[key] = made
-    return made
-
-
 # --------------------------------------------------------------------- building
-def _build(inputs: list, roots: list, wrt: list) -> Program:
-    """Read the recorded graph behind ``roots`` into an optimized :class:`Program`."""
+def _graph_order(outputs) -> list[Tensor]:
+    """Every recorded tensor behind ``outputs`` (masks and values without gradient too),
+    each after the tensors it was made from."""
+    order: list[Tensor] = []
+    state: dict[int, bool] = {}
+    stack = [(t, False) for t in outputs]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            if not state[id(t)]:
+                state[id(t)] = True
+                order.append(t)
+            continue
+        if id(t) in state:
+            continue
+        state[id(t)] = False
+        stack.append((t, True))
+        stack.extend((p, False) for p in reversed(t._inputs)
+                     if isinstance(p, Tensor) and id(p) not in state)
+    return order
+
+
+def _build(inputs: list, roots: list, wrt: list, captured=frozenset()) -> Program:
+    """Read the recorded graph behind ``roots`` into an optimized :class:`Program`.
+
+    Leaf tensors whose id is in ``captured`` (state ``fn`` reached from outside: closures,
+    globals, module parameters) become extra inputs, read on every call."""
+    captured_tensors: list[Tensor] = []
     stats = {"recorded": 0, "folded": 0, "identities": 0, "common": 0, "dead": 0}
     values: dict[int, Value] = {}
     input_values = []
@@ -952,9 +870,9 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
         input_values.append(v)
     forward_ids = set()
     backward_start = None
-    order = topological_order([r for r in roots if isinstance(r, Tensor)])
+    order = _graph_order([r for r in roots if isinstance(r, Tensor)])
     if len(roots) > 1 and roots[0] is not None:  # value_and_grad: the value's graph is forward
-        forward_ids = {id(t) for t in topological_order([roots[0]])}
+        forward_ids = {id(t) for t in _graph_order([roots[0]])}
         backward_start = True
     steps: list[Value] = []
     constants: dict = {}
@@ -962,7 +880,14 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
         if id(t) in values:
             continue
         if t._op is None:
-            values[id(t)] = _constant(t.data, t.name, constants)
+            if id(t) not in captured:
+                continue  # a constant, or an input: resolved where it is used (_value_of)
+            # state reached from fn (closures, globals, module parameters): read every call
+            v = Value("input", example=t.data, name=t.name or "captured",
+                      index=len(input_values))
+            input_values.append(v)
+            captured_tensors.append(t)
+            values[id(t)] = v
             continue
         stats["recorded"] += 1
         phase = "backward" if backward_start and id(t) not in forward_ids else "forward"
@@ -992,7 +917,9 @@ def _build(inputs: list, roots: list, wrt: list) -> Program:
     for i, s in enumerate(steps):
         s.index = i
     wrt_values = [values[id(t)] for t in wrt]
-    return Program(input_values, steps, outputs, stats, copies, wrt_values)
+    program = Program(input_values, steps, outputs, stats, copies, wrt_values)
+    program.captured = captured_tensors
+    return program
 
 
 def _value_of(t: Tensor, values: dict, constants: dict) -> Value:
@@ -1032,6 +959,9 @@ _IDENTITIES = {"mul": ((0, 1.0), (1, 1.0)), "add": ((0, 0.0), (1, 0.0)), "sub": 
 
 def _simplify(v: Value, steps: list, constants: dict, stats: dict) -> Value:
     """Fold constants, drop x·1 and x+0, reuse an identical earlier step; else append ``v``."""
+    if not v.op.pure:  # random: called every time, never folded or merged
+        steps.append(v)
+        return v
     if all(not isinstance(a, Value) or a.phase == "constant" for a in v.args):
         stats["folded"] += 1
         return _constant(v.example, None, constants)

@@ -44,6 +44,7 @@ from . import grad_mode
 from .tensor import Tensor, wrap
 
 _REGISTRY: dict[str, Op] = {}
+_INTERNAL: dict[str, Op] = {}  # the engine's own ops (speed kernels): not in the op table
 _ATTACHED_METHODS: dict[str, str] = {}
 
 
@@ -112,7 +113,8 @@ class Op:
     """
 
     def __init__(self, name, forward, backward, *, label=None, formula=None, domain=None,
-                 cases=None, doc=None) -> None:
+                 cases=None, doc=None, differentiable: bool = True, pure: bool = True,
+                 internal: bool = False) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"op name must be a Python identifier, got {name!r}")
         if not callable(forward) or not callable(backward):
@@ -122,6 +124,12 @@ class Op:
         self.backward = backward
         self.label = label or name
         self.formula = formula
+        # A result that carries no gradient (comparisons, masks, indices): recorded only
+        # while a compiler traces, and never requiring grad (backward walks stop there).
+        self.differentiable = bool(differentiable)
+        # Not pure (random): a compiled program never merges two calls or folds one.
+        self.pure = bool(pure)
+        self.internal = bool(internal)
         self.cases = cases
         own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
         self.__doc__ = doc or own_doc or f"The '{name}' op."
@@ -176,6 +184,11 @@ class Op:
         # as usual at the next allocation outside an op. (Grad mode is read first: under
         # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
         record = record and (not grad_mode.threads_without_grad or _modes.enabled)
+        if not self.differentiable:
+            record = False
+        linked = record
+        if grad_mode.threads_tracing and _modes.tracing:
+            linked = True  # a trace records every op: its program computes every value
         paused = record and _gc_isenabled()
         if paused:
             _gc_disable()
@@ -186,12 +199,14 @@ class Op:
                 raise _forward_error(self.name, arrays, error) from None
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            if record:
+            dtype = out.dtype
+            if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+                out = _float64_from_integers(self, out, arrays, params or {})
+            if linked:
                 result = wrap(out, self, args, params)
-            else:  # (when recording, an input is floating: nothing to promote)
-                dtype = out.dtype
-                if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                    out = _float64_from_integers(self, out, arrays, params or {})
+                if not record:
+                    result._requires_grad = False
+            else:
                 result = wrap(out)
             if grad_mode.threads_with_anomaly and _modes.anomaly:
                 check_finite(out, self.name, "forward value", _user_frame())
@@ -466,7 +481,8 @@ def _user_frame() -> str:
 
 def register_op(name: str, forward, backward, *, label=None, formula=None, domain=None,
                 cases=None, method=None, rmethod=None, method_impl=None, doc=None,
-                replace: bool = False) -> Op:
+                replace: bool = False, differentiable: bool = True, pure: bool = True,
+                internal: bool = False) -> Op:
     """Register an op and return it (the function form of :func:`op`).
 
     Args:
@@ -484,6 +500,12 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
         rmethod: attach a reflected operator (e.g. ``"__radd__"``) calling ``op(other, self)``.
         method_impl: a custom function to attach instead of the default method.
         replace: allow replacing an op that is already registered.
+        differentiable: False for an op whose result carries no gradient (a comparison, a
+            mask, indices): its result never requires grad, and backward stops there.
+        pure: False for an op whose value is not a function of its inputs (random draws):
+            a compiled program calls it every time, never merging or folding calls.
+        internal: an op of the engine itself (a speed kernel a backward rule calls): kept
+            out of :func:`registered_ops`, ``tg.*`` and numpy's dispatch.
 
     >>> import tinygrad_lr as tg
     >>> from tinygrad_lr.registry import register_op
@@ -493,15 +515,16 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
     [2.0, 4.0]
     >>> tg.registry.unregister_op("double_demo")
     """
-    if name in _REGISTRY and not replace:
+    if (name in _REGISTRY or name in _INTERNAL) and not replace:
         raise ValueError(f"an op named '{name}' is already registered; pass replace=True")
     new = Op(name, forward, backward, label=label, formula=formula, domain=domain,
-             cases=cases, doc=doc)
+             cases=cases, doc=doc, differentiable=differentiable, pure=pure,
+             internal=internal)
     if method:
         _attach(new, name if method is True else method, method_impl)
     if rmethod:
         _attach(new, rmethod, None, reflected=True)
-    _REGISTRY[name] = new
+    (_INTERNAL if internal else _REGISTRY)[name] = new
     return new
 
 
@@ -538,7 +561,7 @@ def op(name: str, **meta):
 
 def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None:
     owner = _ATTACHED_METHODS.get(method_name)
-    if owner is None and hasattr(Tensor, method_name):
+    if owner is None and hasattr(Tensor, method_name) and not _only_inherited(method_name):
         raise ValueError(
             f"cannot attach op '{target.name}' as Tensor.{method_name}: that name is taken"
         )
@@ -566,6 +589,12 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
     method.__doc__ = method.__doc__ or target.__doc__
     setattr(Tensor, method_name, method)
     _ATTACHED_METHODS[method_name] = target.name
+
+
+def _only_inherited(method_name: str) -> bool:
+    """A comparison Tensor inherits from ``object`` (``__eq__``) may become an op's method."""
+    return method_name.startswith("__") and not any(
+        method_name in vars(k) for k in Tensor.__mro__ if k is not object)
 
 
 def _operator_method(target: Op, reflected: bool):
@@ -623,7 +652,7 @@ def get_op(name: str) -> Op:
     '∂a/∂z = a(1−a)'
     """
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[name] if name in _REGISTRY else _INTERNAL[name]
     except KeyError:
         close = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -650,7 +679,7 @@ def unregister_op(name: str) -> None:
     False
     """
     get_op(name)
-    del _REGISTRY[name]
+    (_REGISTRY if name in _REGISTRY else _INTERNAL).pop(name)
     for method_name, owner in list(_ATTACHED_METHODS.items()):
         if owner == name:
             delattr(Tensor, method_name)

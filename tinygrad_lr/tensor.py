@@ -11,8 +11,6 @@ stack and imports no op.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import grad_mode as _grad_mode
@@ -62,6 +60,7 @@ class Tensor:
     _retains_grad = False
     _edge_grads = None
     _trace = None
+    _traced_input = False  # an input of a function the compiler is tracing
 
     # numpy's override protocols: ``tinygrad_lr.numpy_dispatch`` replaces these on import with
     # methods that run numpy's functions as registered ops (``np.exp(t)``, ``array * t``).
@@ -151,18 +150,8 @@ class Tensor:
         """Gradients this tensor's op sent to each input in the last ``retain_grads`` backward."""
         return self._edge_grads
 
-    def detach(self) -> Tensor:
-        """Return a tensor sharing this data but cut from the graph (no grad).
-
-        >>> import tinygrad_lr as tg
-        >>> x = tg.Tensor(2.0, requires_grad=True)
-        >>> (x * 3).detach().requires_grad
-        False
-        """
-        out = wrap(self.data)
-        if self.name is not None:
-            out.name = self.name
-        return out
+    # ``detach`` is an op (tinygrad_lr.ops.comparison): a traced program recomputes a
+    # detached value on every call instead of freezing it.
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (as PyTorch does).
@@ -252,6 +241,8 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """Return the underlying numpy array (shared, not copied)."""
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, ".numpy()")
         return self.data
 
     def item(self):
@@ -261,6 +252,8 @@ class Tensor:
         >>> tg.Tensor([[2.5]]).item()
         2.5
         """
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, ".item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with exactly one element, got shape {self.data.shape}"
@@ -269,9 +262,13 @@ class Tensor:
 
     def tolist(self):
         """Return the data as nested Python lists."""
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, ".tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, "np.asarray()")
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy))
@@ -287,6 +284,8 @@ class Tensor:
         return (self[i] for i in range(len(self.data)))
 
     def __bool__(self) -> bool:
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, "bool() (an `if` or `while` on a tensor)")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -295,17 +294,33 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, "float()")
         return float(self.item())
 
     def __int__(self) -> int:
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, "int()")
         return int(self.item())
+
+    def __index__(self) -> int:
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, "use as an index (__index__)")
+        if self.data.ndim or self.data.dtype.kind not in "iu":
+            raise TypeError("only 0-d integer tensors can be used as an index, got "
+                            f"shape {self.data.shape} and dtype {self.data.dtype}")
+        return int(self.data)
 
     def any(self) -> bool:
         """True if any element is true (no grad)."""
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, ".any()")
         return bool(self.data.any())
 
     def all(self) -> bool:
         """True if every element is true (no grad)."""
+        if _grad_mode.threads_tracing:
+            _refuse_if_traced(self, ".all()")
         return bool(self.data.all())
 
     __hash__ = object.__hash__
@@ -322,51 +337,38 @@ class Tensor:
         if self.name is not None:
             extras.append(f"name={self.name!r}")
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
+    # Comparisons (<, ==, &, ~ ...) are registered ops, attached by tinygrad_lr.ops.comparison:
+    # they record into traced programs like any op, and their results carry no gradient.
 
-    # ------------------------------------------- comparisons: plain booleans, no grad
-    def _compare(self, other, ufunc):
-        if isinstance(other, Tensor):
-            other = other.data
-        elif not isinstance(other, (numbers.Number, np.ndarray, np.generic, list, tuple)):
-            return NotImplemented
-        return wrap(np.asarray(ufunc(self.data, other)))
 
-    def __lt__(self, other):
-        return self._compare(other, np.less)
+class TraceError(RuntimeError):
+    """A function cannot be traced into a program: it read a traced value in Python (the
+    value is not known while tracing), or returned or used its inputs in a way a program
+    cannot replay."""
 
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
 
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
+def _refuse_if_traced(t: Tensor, what: str) -> None:
+    """Raise TraceError when the compiler is tracing and ``t`` is one of its values."""
+    if not _grad_mode.state.tracing or not (t._op is not None or t._traced_input):
+        return
+    raise TraceError(
+        f"{what} reads the value of a traced tensor at {_user_line()}, while tg.compile / "
+        "tg.value_and_grad traces the function: a compiled program runs the same ops on "
+        "every call and cannot follow a Python decision on a value. Express the choice with "
+        "ops (tg.where, maximum, clip), pass the number as an argument, or call the "
+        "function eagerly (without compiling)"
+    )
 
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
 
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
+def _user_line() -> str:
+    """The innermost line of the caller's code outside this package."""
+    import traceback
 
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def _logical(self, other, ufunc):
-        if isinstance(other, Tensor):
-            other = other.data
-        elif not isinstance(other, (bool, np.bool_, np.ndarray)):
-            return NotImplemented
-        return wrap(np.asarray(ufunc(self.data, other)))
-
-    def __and__(self, other):
-        return self._logical(other, np.logical_and)
-
-    def __or__(self, other):
-        return self._logical(other, np.logical_or)
-
-    __rand__ = __and__
-    __ror__ = __or__
-
-    def __invert__(self):
-        return wrap(np.logical_not(self.data))
+    package = __name__.rsplit(".", 1)[0].replace(".", "/")
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if f"/{package}/" not in frame.filename.replace("\\", "/"):
+            return f"{frame.filename}:{frame.lineno} ({frame.line})"
+    return "an unknown line"
 
 
 _new = object.__new__

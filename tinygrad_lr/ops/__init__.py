@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     reductions,
     reshaping,
     rounding,
+    selection,
     shape,
     softmax,
     statistics,

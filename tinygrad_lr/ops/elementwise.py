@@ -1,7 +1,8 @@
 """Elementwise math: each op's forward and backward side by side.
 
-Masks for piecewise ops (relu, abs, clip, maximum ...) are computed with numpy from the
-saved inputs: they are constant almost everywhere, so they need no gradient of their own.
+Masks for piecewise ops (relu, abs, clip, maximum ...) are comparison ops (``x > 0``) in
+the rules, chosen with ``where``: a mask carries no gradient, and a rule written in ops
+gives its answer from the current values wherever it runs (eager, or a compiled program).
 """
 
 from __future__ import annotations
@@ -12,11 +13,6 @@ import numpy as np
 
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
 from ..tensor import Tensor
-
-
-def _mask(condition: np.ndarray, like) -> np.ndarray:
-    """A 0/1 array in ``like``'s dtype, so float32 graphs stay float32."""
-    return condition.astype(like.dtype if like.dtype.kind == "f" else np.float64)
 
 
 @op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True)
@@ -117,14 +113,14 @@ class sigmoid:
 
 
 @op("sigmoid_backward", label="σ′", formula="∂/∂g = a(1−a), ∂/∂a = g(1−2a)",
-    domain=(REAL, Domain("0 < a < 1", 0.05, 0.95)))
+    domain=(REAL, Domain("0 < a < 1", 0.05, 0.95)), internal=True)
 class sigmoid_backward:
     """σ's backward rule g·a·(1−a) for the output a = σ(z), as one op.
 
     One op call instead of three in every backward pass (and compiled program); its own
     backward keeps second derivatives exact.
 
-    >>> tg.sigmoid_backward(tg.Tensor(2.0), tg.Tensor(0.25)).item()
+    >>> tg.get_op("sigmoid_backward")(tg.Tensor(2.0), tg.Tensor(0.25)).item()  # not tg.*
     0.375
     """
 
@@ -153,14 +149,14 @@ class tanh:
 
 
 @op("tanh_backward", label="tanh′", formula="∂/∂g = 1 − t², ∂/∂t = −2·g·t",
-    domain=(REAL, Domain("−1 < t < 1", -0.95, 0.95)))
+    domain=(REAL, Domain("−1 < t < 1", -0.95, 0.95)), internal=True)
 class tanh_backward:
     """tanh's backward rule g·(1 − t²) for the output t = tanh(x), as one op.
 
     One op call instead of three in every backward pass (and compiled program); its own
     backward keeps second derivatives exact.
 
-    >>> tg.tanh_backward(tg.Tensor(2.0), tg.Tensor(0.5)).item()
+    >>> tg.get_op("tanh_backward")(tg.Tensor(2.0), tg.Tensor(0.5)).item()  # not tg.*
     1.5
     """
 
@@ -185,7 +181,7 @@ class relu:
         return np.maximum(x, 0)
 
     def backward(grad, out, x):
-        return grad * _mask(x.data > 0, x.data)
+        return where(x > 0, grad, 0.0)
 
 
 @op("sqrt", label="√", formula="∂√x/∂x = 1/(2√x)", method=True, domain=POSITIVE)
@@ -213,7 +209,7 @@ class abs_:
     forward = np.abs  # abs(x)
 
     def backward(grad, out, x):
-        return grad * np.sign(x.data)
+        return grad * sign(x)
 
 
 def _abs_method(self) -> Tensor:
@@ -282,21 +278,18 @@ class clip:
         return np.clip(x, min, max)
 
     def backward(grad, out, x, *, min=None, max=None):  # noqa: A002
-        inside = np.ones(x.shape, dtype=bool)
-        if min is not None:
-            inside &= x.data >= min
-        if max is not None:
-            inside &= x.data <= max
-        return grad * _mask(inside, x.data)
+        above, below = (x >= min if min is not None else None), (x <= max if max is not None
+                                                                   else None)
+        inside = below if above is None else (above if below is None else above & below)
+        return where(inside, grad, 0.0)
 
 
-def _pick(grad, a, b, take_a):
-    """Route the gradient to the chosen input; ties share it equally."""
-    a_data = a.data if isinstance(a, Tensor) else a
-    b_data = b.data if isinstance(b, Tensor) else b
-    share = (take_a(a_data, b_data) + 0.5 * (a_data == b_data)).astype(grad.dtype)
-    return (grad * share if needs_grad(a) else None,
-            grad * (1 - share) if needs_grad(b) else None)
+def _pick(grad, a, b, wins):
+    """Route the gradient to the chosen input (``wins(u, v)``: u is chosen over v); ties
+    share it equally. ``a == b`` and the rest are comparison ops: masks with no gradient."""
+    tie_share = where(a == b, grad * 0.5, 0.0)
+    return (where(wins(a, b), grad, tie_share) if needs_grad(a) else None,
+            where(wins(b, a), grad, tie_share) if needs_grad(b) else None)
 
 
 @op("maximum", label="max", formula="∂max(u,v)/∂u = 1 where u > v (½ at ties)", method=True)
@@ -310,7 +303,7 @@ class maximum:
     forward = np.maximum  # maximum(a, b)
 
     def backward(grad, out, a, b):
-        return _pick(grad, a, b, np.greater)
+        return _pick(grad, a, b, lambda u, v: u > v)
 
 
 @op("minimum", label="min", formula="∂min(u,v)/∂u = 1 where u < v (½ at ties)", method=True)
@@ -324,7 +317,7 @@ class minimum:
     forward = np.minimum  # minimum(a, b)
 
     def backward(grad, out, a, b):
-        return _pick(grad, a, b, np.less)
+        return _pick(grad, a, b, lambda u, v: u < v)
 
 
 @op("where", label="where", formula="∂where(c,u,v)/∂u = c, ∂/∂v = 1 − c",

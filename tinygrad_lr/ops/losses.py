@@ -10,7 +10,7 @@ import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus
+from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus, where
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -167,7 +167,7 @@ def _backward_cases(shape):
 
 @op("binary_cross_entropy_backward", label="∂L/∂a",
     formula="g·(−y/a + (1−y)/(1−a)), a clipped as in the loss",
-    domain=(REAL, UNIT_INTERVAL, UNIT_INTERVAL), cases=_backward_cases)
+    domain=(REAL, UNIT_INTERVAL, UNIT_INTERVAL), cases=_backward_cases, internal=True)
 class binary_cross_entropy_backward:
     """The gradient of binary cross-entropy with respect to the probabilities, as one op.
 
@@ -176,7 +176,8 @@ class binary_cross_entropy_backward:
     eight in every backward pass (and compiled program); its own backward keeps second
     derivatives (Newton's method, ``tg.hessian``) exact.
 
-    >>> tg.binary_cross_entropy_backward(tg.Tensor(1.0), tg.Tensor([0.8]), 1.0).tolist()
+    >>> bce_backward = tg.get_op("binary_cross_entropy_backward")  # internal: not tg.*
+    >>> bce_backward(tg.Tensor(1.0), tg.Tensor([0.8]), 1.0).tolist()
     [-1.25]
     """
 
@@ -208,9 +209,9 @@ class binary_cross_entropy_backward:
                      if needs_grad(grad) else None)
         grad_a = None
         if needs_grad(a):
-            inside = ((a.data >= low) & (a.data <= high)).astype(a.dtype)  # clip's derivative
-            grad_a = h * g * (y / (clipped * clipped)
-                              + (1 - y) / ((1 - clipped) * (1 - clipped))) * inside
+            inside = (a >= low) & (a <= high)  # clip's derivative: a mask, no gradient
+            grad_a = where(inside, h * g * (y / (clipped * clipped)
+                                            + (1 - y) / ((1 - clipped) * (1 - clipped))), 0.0)
         grad_y = h * g * -(1 / clipped + 1 / (1 - clipped)) if needs_grad(y) else None
         return grad_grad, grad_a, grad_y
 
