@@ -50,6 +50,7 @@ import builtins
 import inspect
 import itertools
 import keyword
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,8 @@ def _flatten(value, leaves: list, where: str):
         value = np.asarray(value)
         leaves.append(value)
         return ("a", value.shape, value.dtype)
+    if cls is float:  # -0.0 == 0.0, yet 1 / -0.0 is -inf: the sign is part of the signature
+        return ("s", cls, value, math.copysign(1.0, value))
     if cls in _STATIC or isinstance(value, _STATIC):
         return ("s", cls, value)
     if isinstance(value, (tuple, list)):
@@ -193,6 +196,9 @@ def _matcher(spec):
         elif kind == "s":
             refuse_unless(f"{value}.__class__ is {constant(spec[1])} and "
                           f"{value} == {constant(spec[2])}")
+            if len(spec) > 3:
+                namespace["copysign"] = math.copysign
+                refuse_unless(f"copysign(1.0, {value}) == {constant(spec[3])}")
         elif kind is dict:
             keys = constant(spec[1])
             refuse_unless(f"{value}.__class__ is dict and tuple({value}) == {keys}")
