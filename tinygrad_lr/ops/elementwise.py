@@ -7,12 +7,17 @@ gives its answer from the current values wherever it runs (eager, or a compiled 
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
 from ..tensor import Tensor
+from . import kernels
+from .kernels import (  # noqa: F401  (their home was here: kept importable)
+    IN_PLACE_MIN_SIZE,
+    scaled_in_place,
+    stable_sigmoid,
+    stable_softplus,
+)
 
 
 @op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True)
@@ -43,60 +48,6 @@ class log:
         return grad / x
 
 
-IN_PLACE_MIN_SIZE = 1 << 14
-"""Arrays with fewer elements are multiplied into a new one: numpy allocates small arrays
-quickly, and ``out=`` costs more than it saves. Above, fresh memory costs page faults."""
-
-
-def scaled_in_place(values: np.ndarray, factor) -> np.ndarray:
-    """``values * factor``, written into ``values`` (a buffer the caller made) when it fits.
-
-    With ``casting="no"`` numpy refuses, before touching the buffer, whenever the product
-    would have another dtype or a bigger shape; then it is a new array, as ``*`` gives.
-    """
-    if values.__class__ is not np.ndarray or values.size < IN_PLACE_MIN_SIZE:
-        return values * factor
-    try:
-        return np.multiply(values, factor, out=values, casting="no")
-    except (TypeError, ValueError):
-        return values * factor
-
-
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) for any z, accurate in both tails.
-
-    e^-z would overflow for very negative z; clamping z there changes σ(z) by less than
-    the smallest normal float. The steps run in place on one buffer: on large arrays that
-    is several times faster than the same formula with temporaries.
-    """
-    z = np.asarray(z)
-    dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    out += 1
-    np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
-    return out
-
-
-@functools.cache
-def _exp_limit(dtype: np.dtype) -> float:
-    """The largest x whose e^x is finite in ``dtype``, with a margin."""
-    return float(np.log(np.finfo(dtype).max)) - 1.0
-
-
-def stable_softplus(x: np.ndarray) -> np.ndarray:
-    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|) for any x, in one buffer (as for sigmoid)."""
-    x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    out = np.abs(x, out=np.empty_like(x))  # out= keeps 0-d inputs as arrays
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += x.clip(0, np.inf)  # max(x, 0); clip with two bounds is numpy's fast loop
-    return out
-
-
 @op("sigmoid", label="σ", formula="∂a/∂z = a(1−a)", method=True)
 class sigmoid:
     """The logistic function σ(z) = 1 / (1 + e^-z), stable for any z.
@@ -124,10 +75,7 @@ class sigmoid_backward:
     0.375
     """
 
-    def forward(grad, out):
-        slope = 1 - out
-        slope *= out  # in place: one buffer for the whole rule
-        return scaled_in_place(slope, grad)
+    forward = kernels.sigmoid_backward  # grad · out · (1 − out)
 
     def backward(g, result, grad, out):
         return (sigmoid_backward(g, out) if needs_grad(grad) else None,
@@ -160,8 +108,7 @@ class tanh_backward:
     1.5
     """
 
-    def forward(grad, out):
-        return scaled_in_place(1 - out * out, grad)
+    forward = kernels.tanh_backward  # grad · (1 − out²)
 
     def backward(g, result, grad, out):
         return (tanh_backward(g, out) if needs_grad(grad) else None,

@@ -10,7 +10,9 @@ import numpy as np
 
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus, where
+from . import kernels
+from .elementwise import clip, sigmoid, where
+from .kernels import stable_sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -183,21 +185,9 @@ class binary_cross_entropy_backward:
 
     def forward(grad, a, y, *, reduction="mean"):
         a = np.asarray(a)
-        if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
-            y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
-        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-        low, high = probability_bounds(dtype)
-        clipped = a.clip(low, high, out=np.empty(a.shape, dtype))
-        # −y/c + (1−y)/(1−c) = (c − y) / c / (1 − c): two buffers and no temporaries,
-        # which on large arrays saves most of the time (fresh memory is what costs)
-        out = np.subtract(clipped, y)
-        out /= clipped
-        np.subtract(1, clipped, out=clipped)
-        out /= clipped
-        out = scaled_in_place(out, grad)
-        if reduction == "mean":
-            out /= a.size  # in place: cheaper than dividing a 0-d grad first
-        return out
+        low, high = probability_bounds(a.dtype if a.dtype.kind == "f" else np.float64)
+        return kernels.binary_cross_entropy_backward(grad, a, y, reduction=reduction,
+                                                     low=low, high=high)
 
     def backward(h, out, grad, a, y, *, reduction="mean"):
         # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).
