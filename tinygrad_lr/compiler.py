@@ -124,15 +124,20 @@ def _builder(spec, first: int = 0):
     ``("w",)`` leaves (see :func:`_as_outputs`) become Tensors, array leaves stay arrays,
     static leaves are constants; ``first`` is the position of the first leaf in ``flat``.
     """
-    namespace = {"wrap": wrap}
+    namespace = {"wrap": wrap, "asarray": np.asarray}
     position = itertools.count(first)
 
     def expression(spec) -> str:
+        # A 0-d result may come out of numpy as a scalar (a reduction's): eager makes
+        # every result an array, and so does this.
         kind = spec[0]
         if kind == "w":
-            return f"wrap(flat[{next(position)}])"
+            if len(spec) > 1 and spec[1] != ():
+                return f"wrap(flat[{next(position)}])"
+            return f"wrap(asarray(flat[{next(position)}]))"
         if kind in ("a", "t"):
-            return f"flat[{next(position)}]"
+            return f"flat[{next(position)}]" if spec[1] != () else \
+                f"asarray(flat[{next(position)}])"
         if kind == "s":
             name = f"s{len(namespace)}"
             namespace[name] = spec[2]
@@ -355,6 +360,9 @@ def _generate(program: Program):
     def ref(arg) -> str:
         if isinstance(arg, Value):
             if arg not in names:  # a constant
+                if arg.phase != "constant":
+                    raise TraceError(f"internal error: step {arg.op.name} is used before it "
+                                     "is computed in the program")
                 names[arg] = f"c{next(counter)}"
                 namespace[names[arg]] = constants[names[arg]] = arg.example
             return names[arg]
@@ -393,14 +401,11 @@ def _generate(program: Program):
         if dead:
             lines.append(f"    del {', '.join(names[a] for a in dead)}")
     results = []
-    namespace["__asarray"] = np.asarray
     for position, out in enumerate(program.outputs):
         text = ref(out)
         if position in program._copies:
             text += ".copy()" if not isinstance(program._copies[position], np.dtype) else \
                 f".astype({ref(program._copies[position])})"
-        elif isinstance(out, Value) and out.example.ndim == 0:
-            text = f"__asarray({text})"  # a reduction's numpy scalar: a 0-d array, as eager
         results.append(text)
     lines.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
     source = "\n".join(lines) + "\n"
@@ -699,14 +704,14 @@ def _grad_finisher(spec, argnums):
     single = isinstance(argnums, int)
     argnums = (argnums,) if single else tuple(argnums)
     chosen = [_as_outputs(spec[n % len(spec)]) for n in argnums]
-    return _builder((tuple, (("w",), chosen[0] if single else (tuple, tuple(chosen)))))
+    return _builder((tuple, (("w", ()), chosen[0] if single else (tuple, tuple(chosen)))))
 
 
 def _as_outputs(spec):
     """A spec whose Tensor leaves become Tensors again when rebuilt (arrays stay arrays)."""
     kind = spec[0]
     if kind == "t":
-        return ("w",)
+        return ("w", spec[1])
     if kind in ("a", "s"):
         return spec
     if kind is dict:
@@ -856,7 +861,7 @@ def _graph_order(outputs) -> list[Tensor]:
             continue
         state[id(t)] = False
         stack.append((t, True))
-        stack.extend((p, False) for p in reversed(t._inputs)
+        stack.extend((p, False) for p in t._inputs  # (the order of topological_order)
                      if isinstance(p, Tensor) and id(p) not in state)
     return order
 
@@ -899,8 +904,11 @@ def _build(inputs: list, roots: list, wrt: list, captured=frozenset()) -> Progra
         phase = "backward" if backward_start and id(t) not in forward_ids else "forward"
         args = tuple(_value_of(p, values, constants) if isinstance(p, Tensor) else p
                      for p in t._inputs)
-        values[id(t)] = _simplify(Value(phase, t._op, args, dict(t._params or {}), t.data),
-                                  steps, constants, stats)
+        found = _simplify(Value(phase, t._op, args, dict(t._params or {}), t.data),
+                          steps, constants, stats)
+        if phase == "forward":  # a backward step merged into a forward one runs with it
+            _move_to_forward(found)
+        values[id(t)] = found
         values.setdefault(("data", id(t.data)), values[id(t)])
     outputs = []
     copies: dict[int, object] = {}
@@ -926,6 +934,16 @@ def _build(inputs: list, roots: list, wrt: list, captured=frozenset()) -> Progra
     program = Program(input_values, steps, outputs, stats, copies, wrt_values)
     program.captured = captured_tensors
     return program
+
+
+def _move_to_forward(v: Value) -> None:
+    """Put ``v`` and the backward steps it reads into the forward pass (which runs first)."""
+    stack = [v]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Value) and v.phase == "backward":
+            v.phase = "forward"
+            stack.extend(v.args)
 
 
 def _value_of(t: Tensor, values: dict, constants: dict) -> Value:
