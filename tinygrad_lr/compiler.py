@@ -9,26 +9,15 @@ structure, shapes and dtypes replay that program on plain arrays: no Tensor obje
 op dispatch, no topological sort, no graph building. A call with the last call's
 signature is recognized by straight-line checks generated at trace time.
 
-What tracing freezes, as ``jax.jit`` and TinyJit do:
-
-* Python control flow and Python numbers: ``fn`` runs once per signature; an ``if`` on a
-  tensor's value, ``float(t)``, ``t.item()`` or a mask from ``t > 0`` is evaluated at
-  trace time and baked in. Numbers passed as arguments are part of the signature (a new
-  number retraces); data that changes must be passed as an array or tensor.
-* Tensors and arrays ``fn`` reads from outside (closures, globals) are constants. A
-  closure or global that is rebound, or a small captured array (up to
-  ``CHECKED_CONSTANT_SIZE`` elements) changed in place, is detected at the next call
-  (:class:`StaleTraceError`); bigger captured arrays are checked by identity only.
-
-Each new signature is traced a second time on its inputs rescaled elementwise: if the two
-traces differ in their operations (control flow on values) or in a constant (something
-computed from values outside the recorded ops), the call raises :class:`TraceError`
-instead of freezing it; only what a value's sign decides goes unnoticed.
-
-A backward rule that computes something from values with numpy (a mask such as
-``x.data > 0`` in ``relu``) cannot be replayed as recorded: each rule is probed at trace
-time with other inputs of the same shapes, and a rule whose recorded constants change is
-replayed by calling the rule itself on the current arrays (one step of the program).
+Every call gives the eager engine's answer (see docs/autograd.md, "What tracing
+guarantees"): backward rules are written in registered ops, masks included (comparison
+ops), so they trace into the program like any op and follow each call's values; values
+computed without gradient (``no_grad``, ``detach``) are recorded too; tensors ``fn``
+reaches from outside (closures, globals, module parameters) are read on every call; Python
+numbers are part of the signature (``-0.0`` apart from ``0.0``); impure ops are never
+merged. Reading a traced value in Python (``float(t)``, ``if t:``, ``t.item()``,
+``np.asarray(t)`` ...) raises :class:`TraceError` naming the line: a program cannot follow
+a Python decision on a value.
 
 At trace time the program loses dead code, repeated subexpressions, operations on
 constants only (folded), and multiplications by one and additions of zero; every buffer
