@@ -273,6 +273,12 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
                 edges.append(None)
             continue
         if pg.__class__ is not Tensor:
+            if pg is None and parent.data.dtype.kind != "f":
+                # an integer or boolean value that records (a traced input, see the
+                # compiler): it carries no gradient, and rules return None for it
+                if edges is not None:
+                    edges.append(None)
+                continue
             pg = _as_gradient(pg, op.name, position)
         shape = parent.data.shape
         if pg.data.shape != shape:

@@ -1,0 +1,102 @@
+"""State a compiled function reaches from outside its arguments.
+
+Tensors reached through closures, globals (also those of the functions it calls),
+``nn.Module`` parameters, lists, tuples and dicts are inputs of the program, read on every
+call. Rebinding such a name, or changing a small captured numpy array in place, is stale
+state: :class:`StaleTraceError`.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..tensor import Tensor
+
+CHECKED_CONSTANT_SIZE = 4096
+"""Captured arrays up to this many elements are compared by value at every call."""
+
+
+class StaleTraceError(RuntimeError):
+    """A constant the trace captured from outside ``fn`` has changed since tracing."""
+
+
+def captured_constants(fn) -> list:
+    """Tensors and arrays ``fn`` reaches through its closure and globals, to re-check later."""
+    found = []
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return found
+    cells = zip(code.co_freevars, getattr(fn, "__closure__", None) or ())
+    for name, cell in cells:
+        try:
+            obj = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        _remember(found, f"the closure variable '{name}'", cell, None, obj)
+    module = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        if name in module:
+            _remember(found, f"the global '{name}'", module, name, module[name])
+    return found
+
+
+def captured_tensors(fn, depth: int = 3) -> list:
+    """Tensors ``fn`` can reach from outside its arguments: through closures and globals,
+    the functions those name, objects with ``parameters()`` (an ``nn.Module``), and lists,
+    tuples and dicts. Their values are read on every call of the compiled program."""
+    found: list = []
+    seen: set = set()
+
+    def visit(obj, depth):
+        if id(obj) in seen or depth < 0:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, Tensor):
+            found.append(obj)
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item, depth - 1)
+        elif isinstance(obj, dict):
+            for item in list(obj.values())[:1000]:
+                visit(item, depth - 1)
+        elif inspect.isfunction(obj) or inspect.ismethod(obj):
+            visit_function(getattr(obj, "__func__", obj), depth - 1)
+            visit(getattr(obj, "__self__", None), depth - 1)
+        elif callable(getattr(obj, "parameters", None)) and not isinstance(obj, type):
+            try:
+                for p in obj.parameters():
+                    visit(p, depth)
+            except TypeError:
+                pass
+            call = vars(type(obj)).get("forward") or vars(type(obj)).get("__call__")
+            if inspect.isfunction(call):
+                visit_function(call, depth - 1)
+
+    def visit_function(function, depth):
+        code = getattr(function, "__code__", None)
+        if code is None or depth < 0:
+            return
+        for cell in getattr(function, "__closure__", None) or ():
+            try:
+                visit(cell.cell_contents, depth)
+            except ValueError:  # an empty cell
+                pass
+        module = getattr(function, "__globals__", {})
+        for name in code.co_names:
+            if name in module and not inspect.ismodule(module[name]):
+                visit(module[name], depth)
+
+    visit(fn, depth)
+    return found
+
+
+def _remember(found, where, holder, key, obj) -> None:
+    if not isinstance(obj, (Tensor, np.ndarray)):
+        return
+    # A tensor's current value is read on every call (see captured_tensors): only
+    # rebinding the name is stale. An array is a constant of the program: checked by value.
+    snapshot = None if isinstance(obj, Tensor) or obj.size > CHECKED_CONSTANT_SIZE else \
+        obj.copy()
+    found.append((where, holder, key, obj, None, snapshot))
