@@ -280,13 +280,18 @@ def test_trace_time_optimizations():
     assert "exp" not in [s.op.name for s in step.program().steps]
 
 
-def test_changed_captured_constants_are_detected():
+def test_captured_arrays_are_read_per_call_and_rebinding_is_detected():
     scale = np.array([1.0, 2.0])
     f = tg.compile(lambda x: x * scale)
     assert f(np.ones(2)).tolist() == [1.0, 2.0]
-    scale[0] = 5.0  # changed in place
-    with pytest.raises(StaleTraceError, match="scale"):
-        f(np.ones(2))
+    scale[0] = 5.0  # changed in place: the program reads it on every call
+    assert f(np.ones(2)).tolist() == [5.0, 2.0]
+    factor = 2.0
+    g = tg.compile(lambda x: x * factor)
+    g(np.ones(1))
+    factor = 3.0  # a number is a constant of the program: rebinding it is stale
+    with pytest.raises(StaleTraceError, match="factor"):
+        g(np.ones(1))
 
     weights = tg.Tensor([1.0, 1.0])
 

@@ -41,61 +41,21 @@ from gc import isenabled as _gc_isenabled
 import numpy as np
 
 from . import grad_mode
+from .domains import (  # noqa: F401  (re-exported: ops import them from here)
+    BOOLEAN,
+    KINK_AT_ZERO,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    UNIT_INTERVAL,
+    Domain,
+)
+from .op_checks import check_axis, float64_from_integers, forward_error
 from .tensor import Tensor, wrap
 
 _REGISTRY: dict[str, Op] = {}
 _INTERNAL: dict[str, Op] = {}  # the engine's own ops (speed kernels): not in the op table
 _ATTACHED_METHODS: dict[str, str] = {}
-
-
-class Domain:
-    """Where an op's input is valid: a text for people and a sampler for the op tests.
-
-    Args:
-        text: how the domain reads in docs and pictures, e.g. ``"x > 0"``.
-        low, high: the interval the tests draw values from.
-        avoid: points where the op has a kink or pole; samples keep ``margin`` away.
-        kind: ``"float"`` (default) or ``"bool"`` for condition inputs.
-
-    >>> import numpy as np
-    >>> from tinygrad_lr.registry import POSITIVE
-    >>> bool((POSITIVE.sample(np.random.default_rng(0), (100,)) > 0).all())
-    True
-    """
-
-    def __init__(self, text: str, low: float = -2.0, high: float = 2.0, avoid=(),
-                 margin: float = 0.05, kind: str = "float") -> None:
-        if kind not in ("float", "bool"):
-            raise ValueError(f"Domain kind must be 'float' or 'bool', got {kind!r}")
-        if not low < high:
-            raise ValueError(f"Domain needs low < high, got low={low}, high={high}")
-        self.text = text
-        self.low = float(low)
-        self.high = float(high)
-        self.avoid = tuple(float(p) for p in avoid)
-        self.margin = float(margin)
-        self.kind = kind
-
-    def sample(self, rng: np.random.Generator, shape, dtype=np.float64) -> np.ndarray:
-        """Draw an array of ``shape`` from the domain (away from the ``avoid`` points)."""
-        if self.kind == "bool":
-            return rng.random(shape) < 0.5
-        values = rng.uniform(self.low, self.high, size=shape)
-        for point in self.avoid:
-            near = np.abs(values - point) < self.margin
-            values = np.where(near, point + np.where(values >= point, 2, -2) * self.margin, values)
-        return values.astype(dtype)
-
-    def __repr__(self) -> str:
-        return f"Domain({self.text!r})"
-
-
-REAL = Domain("x ∈ ℝ")
-POSITIVE = Domain("x > 0", 0.2, 3.0)
-UNIT_INTERVAL = Domain("0 < x < 1", 0.05, 0.95)
-NONZERO = Domain("x ≠ 0", avoid=(0.0,), margin=0.2)
-KINK_AT_ZERO = Domain("x ∈ ℝ, not differentiable at 0", avoid=(0.0,))
-BOOLEAN = Domain("condition (bool)", kind="bool")
 
 
 class Op:
@@ -196,12 +156,12 @@ class Op:
             try:
                 out = self.forward(*arrays, **params) if params else self.forward(*arrays)
             except (ValueError, IndexError, TypeError, OverflowError) as error:
-                raise _forward_error(self.name, arrays, error) from None
+                raise forward_error(self.name, arrays, error) from None
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
             dtype = out.dtype
             if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                out = _float64_from_integers(self, out, arrays, params or {})
+                out = float64_from_integers(self.forward, out, arrays, params or {})
             if linked:
                 result = wrap(out, self, args, params)
                 if not record:
@@ -387,67 +347,6 @@ def _first_tensor(items):
             if found is not None:
                 return found
     return None
-
-
-def check_axis(op_name: str, axis, arrays) -> None:
-    """Refuse an ``axis`` setting that is not None, an int or a sequence of ints.
-
-    Every op with an ``axis`` setting gets this check, before numpy sees the value; numpy
-    itself then reports an axis beyond the input's dimensions (with the op's name).
-
-    >>> import tinygrad_lr as tg
-    >>> tg.Tensor([1.0, 2.0]).sum(axis=1.5)
-    Traceback (most recent call last):
-    ...
-    TypeError: sum(): axis must be None, an int or a tuple of ints, got float 1.5
-    """
-    if axis is None:
-        return
-    items = axis if isinstance(axis, (tuple, list)) else (axis,)
-    ndim = None  # read only for an axis beyond -1, 0 and 1, which fit any input
-    for item in items:
-        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
-            raise TypeError(
-                f"{op_name}(): axis must be None, an int or a tuple of ints, got "
-                f"{type(item).__name__} {item!r}"
-            )
-        if abs(int(item)) > 1:
-            if ndim is None:
-                ndim = max((np.ndim(a) for a in arrays), default=0)
-            if abs(int(item)) > ndim + 1:  # also what numpy could not even convert (10**20)
-                raise ValueError(
-                    f"{op_name}(): axis {item} is out of range for an input of {ndim} "
-                    "dimension(s)"
-                )
-
-
-def _forward_error(op_name: str, arrays, error: Exception) -> Exception:
-    """The forward's error again, saying which op failed on which inputs."""
-    huge = [i for i, a in enumerate(arrays)
-            if isinstance(a, int) and not isinstance(a, bool) and abs(a) > 2 ** 63]
-    if isinstance(error, OverflowError) and huge:
-        return OverflowError(
-            f"{op_name}(): input {huge[0]} is an integer with {len(str(abs(arrays[huge[0]])))} "
-            "digits, too large for any array dtype (float64 ends near 1.8e308)"
-        )
-    shapes = ", ".join(str(np.shape(a)) for a in arrays)
-    message = f"{op_name}: cannot apply to inputs of shapes {shapes}: {error}"
-    try:
-        return type(error)(message)
-    except TypeError:  # an exception class with its own constructor arguments
-        base = next(b for b in (IndexError, ValueError, TypeError, OverflowError)
-                    if isinstance(error, b))
-        return base(message)
-
-
-def _float64_from_integers(op: Op, out: np.ndarray, arrays, params) -> np.ndarray:
-    """The promotion rule: with no floating-point array among the inputs, a floating result
-    is computed in float64 (numpy would give float16 for uint8/int8/bool, float32 for int16)."""
-    if any(isinstance(a, np.ndarray) and a.dtype.kind in "fc" for a in arrays):
-        return out  # float16/float32 inputs keep their precision
-    widened = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in arrays]
-    again = np.asarray(op.forward(*widened, **params))
-    return again if again.dtype.kind == "f" else out
 
 
 def needs_grad(value) -> bool:

@@ -34,9 +34,9 @@ Python source it runs), :mod:`.captured` (state reached from outside the argumen
 """
 
 from ..tensor import TraceError
-from .captured import CHECKED_CONSTANT_SIZE, StaleTraceError
+from .captured import StaleTraceError
 from .program import Program, Value
 from .tracing import Compiled, compile, value_and_grad  # noqa: A004 - as torch.compile
 
-__all__ = ["CHECKED_CONSTANT_SIZE", "Compiled", "Program", "StaleTraceError", "TraceError",
+__all__ = ["Compiled", "Program", "StaleTraceError", "TraceError",
            "Value", "compile", "value_and_grad"]

@@ -1,9 +1,9 @@
 """State a compiled function reaches from outside its arguments.
 
-Tensors reached through closures, globals (also those of the functions it calls),
-``nn.Module`` parameters, lists, tuples and dicts are inputs of the program, read on every
-call. Rebinding such a name, or changing a small captured numpy array in place, is stale
-state: :class:`StaleTraceError`.
+Tensors and arrays reached through closures, globals (also those of the functions it
+calls), ``nn.Module`` parameters, lists, tuples and dicts are inputs of the program, read
+on every call. Rebinding a name ``fn`` reads (a closure variable or global: tensor, array
+or Python number) to another object after tracing is stale state: :class:`StaleTraceError`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import numpy as np
 
 from ..tensor import Tensor
 
-CHECKED_CONSTANT_SIZE = 4096
-"""Captured arrays up to this many elements are compared by value at every call."""
-
 
 class StaleTraceError(RuntimeError):
-    """A constant the trace captured from outside ``fn`` has changed since tracing."""
+    """A name the traced ``fn`` reads from outside was rebound since tracing."""
 
 
 def captured_constants(fn) -> list:
-    """Tensors and arrays ``fn`` reaches through its closure and globals, to re-check later."""
+    """Tensors, arrays and numbers ``fn`` names in its closure and globals: rebinding one
+    after tracing is stale state (checked on every call)."""
     found = []
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -43,9 +41,10 @@ def captured_constants(fn) -> list:
 
 
 def captured_tensors(fn, depth: int = 3) -> list:
-    """Tensors ``fn`` can reach from outside its arguments: through closures and globals,
-    the functions those name, objects with ``parameters()`` (an ``nn.Module``), and lists,
-    tuples and dicts. Their values are read on every call of the compiled program."""
+    """Tensors and arrays ``fn`` can reach from outside its arguments: through closures and
+    globals, the functions those name, objects with ``parameters()`` (an ``nn.Module``),
+    and lists, tuples and dicts. Their values are read on every call of the program (a
+    tensor's current ``.data``, an array's current contents)."""
     found: list = []
     seen: set = set()
 
@@ -53,7 +52,7 @@ def captured_tensors(fn, depth: int = 3) -> list:
         if id(obj) in seen or depth < 0:
             return
         seen.add(id(obj))
-        if isinstance(obj, Tensor):
+        if isinstance(obj, (Tensor, np.ndarray)):
             found.append(obj)
         elif isinstance(obj, (list, tuple)):
             for item in obj:
@@ -93,10 +92,12 @@ def captured_tensors(fn, depth: int = 3) -> list:
 
 
 def _remember(found, where, holder, key, obj) -> None:
+    if isinstance(obj, (bool, int, float, complex, np.generic)):
+        # a number is a constant of the program: rebinding it is stale (by value)
+        found.append((where, holder, key, obj, True))
+        return
     if not isinstance(obj, (Tensor, np.ndarray)):
         return
-    # A tensor's current value is read on every call (see captured_tensors): only
-    # rebinding the name is stale. An array is a constant of the program: checked by value.
-    snapshot = None if isinstance(obj, Tensor) or obj.size > CHECKED_CONSTANT_SIZE else \
-        obj.copy()
-    found.append((where, holder, key, obj, None, snapshot))
+    # A tensor's or array's current value is read on every call (see captured_tensors):
+    # only rebinding the name to another object is stale.
+    found.append((where, holder, key, obj, False))

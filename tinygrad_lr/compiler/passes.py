@@ -37,12 +37,13 @@ def _graph_order(outputs) -> list[Tensor]:
     return order
 
 
-def build(inputs: list, roots: list, wrt: list, captured=frozenset()) -> Program:
+def build(inputs: list, roots: list, wrt: list, captured=None) -> Program:
     """Read the recorded graph behind ``roots`` into an optimized :class:`Program`.
 
     Leaf tensors whose id is in ``captured`` (state ``fn`` reached from outside: closures,
     globals, module parameters) become extra inputs, read on every call."""
-    captured_tensors: list[Tensor] = []
+    captured = captured or {}
+    captured_tensors: list = []  # Tensors (read .data) and arrays, in input order
     stats = {"recorded": 0, "folded": 0, "identities": 0, "common": 0, "dead": 0}
     values: dict[int, Value] = {}
     input_values = []
@@ -62,13 +63,16 @@ def build(inputs: list, roots: list, wrt: list, captured=frozenset()) -> Program
         if id(t) in values:
             continue
         if t._op is None:
-            if id(t) not in captured:
+            source = captured.get(id(t))
+            if source is None:
+                source = captured.get(id(t.data))  # a captured array, wrapped in the trace
+            if source is None:
                 continue  # a constant, or an input: resolved where it is used (_value_of)
             # state reached from fn (closures, globals, module parameters): read every call
             v = Value("input", example=t.data, name=t.name or "captured",
                       index=len(input_values))
             input_values.append(v)
-            captured_tensors.append(t)
+            captured_tensors.append(source)
             values[id(t)] = v
             continue
         stats["recorded"] += 1

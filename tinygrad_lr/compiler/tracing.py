@@ -108,7 +108,8 @@ class Compiled:
             self._check_captured()
         program = entry.program
         if program.captured:  # state fn reads from outside: its current value, every call
-            leaves = [*leaves, *[t.data for t in program.captured]]
+            leaves = [*leaves, *[c.data if c.__class__ is Tensor else c
+                                 for c in program.captured]]
         return entry.finish(program.run(*leaves))
 
     def program(self, *args) -> Program:
@@ -130,18 +131,16 @@ class Compiled:
         return [", ".join(describe(s) for s in spec) for spec in self._programs]
 
     def _check_captured(self) -> None:
-        for where, holder, key, obj, data, snapshot in self._captured:
+        for where, holder, key, obj, is_number in self._captured:
             current = holder[key] if isinstance(holder, dict) else holder.cell_contents
-            now = current.data if isinstance(current, Tensor) else current
-            if current is not obj or (data is not None and now is not data):
+            if is_number:
+                same = type(current) is type(obj) and (current == obj or current != current)
+            else:
+                same = current is obj
+            if not same:
                 raise StaleTraceError(
                     f"{self.__name__}: {where} was rebound after tracing; the program holds "
                     "its old value. Pass it as an argument (or compile again)"
-                )
-            if snapshot is not None and not np.array_equal(now, snapshot, equal_nan=True):
-                raise StaleTraceError(
-                    f"{self.__name__}: the values of {where} changed in place after tracing; "
-                    "the program holds the old ones. Pass it as an argument (or compile again)"
                 )
 
     def _trace(self, spec, args, keep: bool):
@@ -155,7 +154,8 @@ class Compiled:
         names = [getattr(o, "name", None) or n for o, n in zip(originals, names)]
         program, finish = self._record(spec, leaf_arrays, names)
         self.traces += 1
-        arrays = [*leaf_arrays, *[t.data for t in program.captured]]
+        arrays = [*leaf_arrays, *[c.data if isinstance(c, Tensor) else c
+                                  for c in program.captured]]
         results = program.run(*arrays)
         aliased = [i for i, r in enumerate(results) if i not in program._copies and any(
             isinstance(r, np.ndarray) and np.may_share_memory(r, a) for a in arrays)]
@@ -193,7 +193,7 @@ class Compiled:
                 value = _single_value(result, self.__name__)
                 roots = [value] + _trace_backward(value, [t for t, _ in wrt])
                 finish = grad_finisher(spec, self.argnums)
-        captured = {id(t) for t in captured_tensors(self.fn)}
+        captured = {id(c): c for c in captured_tensors(self.fn)}
         return build(inputs, roots, [t for t, _ in wrt], captured), finish
 
     def _wrt(self, spec, inputs):
