@@ -49,6 +49,26 @@ def test_a_gradient_taken_inside_a_compiled_function_follows_the_values():
     assert float(value) == 0.0 and grad.tolist() == [0.0]
 
 
+@pytest.mark.parametrize("how", ["grad", "backward"])
+def test_a_first_order_gradient_inside_a_compiled_function_is_recomputed(how):
+    def fn(x):
+        y = (x.relu() * x).sum()  # x reaches y twice: the gradient is a sum
+        if how == "grad":
+            return tg.grad(y, x)[0]
+        y.backward()
+        return x.grad * 1
+
+    f = tg.compile(fn)
+    f(np.array([1.0, -2.0]))
+    assert f(np.array([-3.0, 2.0])).tolist() == [0.0, 4.0]
+
+
+def test_slogdet_sign_follows_the_values():
+    f = tg.compile(lambda a: tg.linalg.slogdet(a).sign * 1)
+    assert f(np.eye(2)).item() == 1.0
+    assert f(np.array([[0.0, 1.0], [1.0, 0.0]])).item() == -1.0
+
+
 def test_frozen_masks_do_not_return_for_random_relu_programs():
     step = tg.value_and_grad(lambda x, u: (x.relu() * u).sum())
     rng = np.random.default_rng(0)

@@ -133,7 +133,7 @@ def slogdet(a) -> SlogdetResult:
     """
     a = a if isinstance(a, Tensor) else Tensor(a)
     _check_square(a.data, "slogdet")
-    return SlogdetResult(Tensor(np.linalg.slogdet(a.data)[0]), logabsdet(a))
+    return SlogdetResult(det_sign(a), logabsdet(a))
 
 
 def _solve_forward(a, b):
