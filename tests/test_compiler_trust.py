@@ -113,6 +113,13 @@ def test_a_branch_on_a_value_is_refused_not_frozen():
         g(np.array([20.0]))
 
 
+def test_unseeded_random_tensors_inside_a_traced_function_are_refused():
+    with pytest.raises(TraceError, match=r"tg\.randn\(\) without a seed"):
+        tg.compile(lambda x: x + tg.randn(2))(np.ones(2))
+    seeded = tg.compile(lambda x: x + tg.rand(2, seed=0))  # the same values every call
+    np.testing.assert_array_equal(seeded(np.zeros(2)).numpy(), tg.rand(2, seed=0).numpy())
+
+
 def test_reading_captured_constants_in_python_is_allowed():
     limit = tg.Tensor(3.0)
     f = tg.compile(lambda x: x * float(limit))

@@ -360,6 +360,15 @@ def _refuse_if_traced(t: Tensor, what: str) -> None:
     )
 
 
+def _refuse_random(name: str) -> None:
+    raise TraceError(
+        f"tg.{name}() without a seed at {_user_line()}, while tg.compile / tg.value_and_grad "
+        "traces the function: its draw would become a constant of the program, the same on "
+        "every call. Draw the values outside and pass them as an argument (or register a "
+        "random op with pure=False)"
+    )
+
+
 def _user_line() -> str:
     """The innermost line of the caller's code outside this package."""
     import traceback
@@ -547,6 +556,8 @@ def randn(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name
     >>> tg.randn(2, 3, seed=0).shape
     (2, 3)
     """
+    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
+        _refuse_random("randn")
     rng = np.random.default_rng(seed)
     data = rng.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad, name=name)
@@ -559,6 +570,8 @@ def rand(*shape, seed=None, dtype=np.float64, requires_grad: bool = False, name=
     >>> float(tg.rand(100, seed=0).max()) < 1.0
     True
     """
+    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
+        _refuse_random("rand")
     rng = np.random.default_rng(seed)
     data = rng.random(_shape_arg(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad, name=name)
