@@ -116,6 +116,30 @@ def test_every_op_compiled_equals_eager_on_new_values(name):
         assert not mismatches, f"{name} {shapes} {params}: compiled differs on {mismatches[:2]}"
 
 
+ELEMENTWISE = [name for name in sorted(registered_ops())
+               if registered_ops()[name].cases is None
+               and all(d.kind == "float" for d in registered_ops()[name].domain)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8])
+def test_elementwise_ops_compiled_keep_eager_dtypes(dtype):
+    # float32 stays float32 (values and gradients); integers promote to float64 as in eager
+    rng = np.random.default_rng(8)
+    for name in ELEMENTWISE:
+        op = tg.get_op(name)
+        shapes = [(2, 3)] + [(3,)] * ((op.n_inputs or 2) - 1)
+        columns = [[v.astype(dtype) for v in _variants(d, s, rng)]
+                   for d, s in zip(op.domain, shapes)]
+        wrt = list(range(len(shapes))) if dtype is np.float32 else []
+
+        def fn(*xs, op=op):
+            out = op(*xs)
+            return out.sum() if wrt else out
+
+        calls, mismatches = _differential(fn, columns, wrt)
+        assert calls > 20 and not mismatches, f"{name} {np.dtype(dtype)}: {mismatches[:1]}"
+
+
 LOSSES = {
     "binary_cross_entropy": (lambda a, y: F.binary_cross_entropy(a.sigmoid(), y), [0]),
     "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, [0]),
