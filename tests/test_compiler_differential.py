@@ -132,9 +132,9 @@ def test_elementwise_ops_compiled_keep_eager_dtypes(dtype):
                    for d, s in zip(op.domain, shapes)]
         wrt = list(range(len(shapes))) if dtype is np.float32 else []
 
-        def fn(*xs, op=op):
+        def fn(*xs, op=op, reduce=bool(wrt)):
             out = op(*xs)
-            return out.sum() if wrt else out
+            return out.sum() if reduce else out
 
         calls, mismatches = _differential(fn, columns, wrt)
         assert calls > 20 and not mismatches, f"{name} {np.dtype(dtype)}: {mismatches[:1]}"

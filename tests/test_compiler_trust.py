@@ -113,6 +113,15 @@ def test_a_branch_on_a_value_is_refused_not_frozen():
         g(np.array([20.0]))
 
 
+def test_numpy_on_traced_values_is_an_op_or_refused():
+    masked = tg.compile(lambda x: tg.where(np.greater(x, 0), x, 0.0))
+    masked(np.array([1.0, -1.0]))
+    assert masked(np.array([-1.0, 1.0])).tolist() == [0.0, 1.0]  # np.greater is the op
+    with pytest.raises(TraceError, match=r"numpy\.argmax reads the value"):
+        tg.compile(lambda x: x * np.argmax(x))(np.array([1.0, 2.0]))
+    assert tg.compile(lambda x: x * np.shape(x)[0])(np.ones(3)).tolist() == [3.0] * 3
+
+
 def test_unseeded_random_tensors_inside_a_traced_function_are_refused():
     with pytest.raises(TraceError, match=r"tg\.randn\(\) without a seed"):
         tg.compile(lambda x: x + tg.randn(2))(np.ones(2))

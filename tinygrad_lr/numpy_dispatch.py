@@ -30,8 +30,9 @@ import inspect
 
 import numpy as np
 
-from .registry import _REGISTRY, Op
-from .tensor import Tensor, wrap
+from . import grad_mode
+from .registry import _REGISTRY, Op, internal_op
+from .tensor import Tensor, refuse_if_traced, wrap
 
 UFUNC_NAMES = {
     "multiply": "mul", "add": "add", "subtract": "sub", "true_divide": "div", "divide": "div",
@@ -103,6 +104,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     name = ufunc.__name__
     if method == "__call__":
         if name in NO_GRADIENT_UFUNCS:
+            mask = internal_op(name)  # a comparison op: recorded where the engine traces
+            if mask is not None and not kwargs:
+                return mask(*inputs)
             return _on_the_data(ufunc, inputs, kwargs)
         target = find_op(name, table=UFUNC_NAMES)
         if target is None:
@@ -311,6 +315,17 @@ def _missing(caller: str, name: str) -> TypeError:
     )
 
 
+def _tensors_in(value):
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_in(item)
+
+
 def _data(value):
     if isinstance(value, Tensor):
         return value.data
@@ -327,8 +342,17 @@ def _constant(value):
     return value
 
 
+_STATIC_FUNCTIONS = frozenset({"shape", "ndim", "size", "iscomplexobj", "isrealobj",
+                               "may_share_memory", "shares_memory", "zeros_like", "ones_like",
+                               "empty_like"})
+
+
 def _on_the_data(func, args, kwargs):
-    """Results without a gradient: numpy computes them from the values."""
+    """Results without a gradient: numpy computes them from the values (refused for a value
+    the compiler is tracing: the program could not recompute it)."""
+    if grad_mode.threads_tracing and func.__name__ not in _STATIC_FUNCTIONS:
+        for t in _tensors_in((args, kwargs)):
+            refuse_if_traced(t, f"numpy.{func.__name__}")
     return _constant(func(*_data(args), **{k: _data(v) for k, v in kwargs.items()}))
 
 

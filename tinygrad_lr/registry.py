@@ -558,6 +558,15 @@ def get_op(name: str) -> Op:
         raise KeyError(f"no op named '{name}' is registered{hint}") from None
 
 
+def internal_op(name: str) -> Op | None:
+    """The engine's internal op called ``name`` (a mask such as ``greater``), or None.
+
+    >>> internal_op("greater").differentiable, internal_op("exp")
+    (False, None)
+    """
+    return _INTERNAL.get(name)
+
+
 def registered_ops() -> dict[str, Op]:
     """Return a copy of the registry: op name -> :class:`Op`, in registration order.
 

@@ -242,7 +242,7 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """Return the underlying numpy array (shared, not copied)."""
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, ".numpy()")
+            refuse_if_traced(self, ".numpy()")
         return self.data
 
     def item(self):
@@ -253,7 +253,7 @@ class Tensor:
         2.5
         """
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, ".item()")
+            refuse_if_traced(self, ".item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with exactly one element, got shape {self.data.shape}"
@@ -263,12 +263,12 @@ class Tensor:
     def tolist(self):
         """Return the data as nested Python lists."""
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, ".tolist()")
+            refuse_if_traced(self, ".tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, "np.asarray()")
+            refuse_if_traced(self, "np.asarray()")
         if dtype is None:
             return self.data if not copy else self.data.copy()
         return self.data.astype(dtype, copy=bool(copy))
@@ -285,7 +285,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, "bool() (an `if` or `while` on a tensor)")
+            refuse_if_traced(self, "bool() (an `if` or `while` on a tensor)")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -295,17 +295,17 @@ class Tensor:
 
     def __float__(self) -> float:
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, "float()")
+            refuse_if_traced(self, "float()")
         return float(self.item())
 
     def __int__(self) -> int:
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, "int()")
+            refuse_if_traced(self, "int()")
         return int(self.item())
 
     def __index__(self) -> int:
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, "use as an index (__index__)")
+            refuse_if_traced(self, "use as an index (__index__)")
         if self.data.ndim or self.data.dtype.kind not in "iu":
             raise TypeError("only 0-d integer tensors can be used as an index, got "
                             f"shape {self.data.shape} and dtype {self.data.dtype}")
@@ -314,13 +314,13 @@ class Tensor:
     def any(self) -> bool:
         """True if any element is true (no grad)."""
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, ".any()")
+            refuse_if_traced(self, ".any()")
         return bool(self.data.any())
 
     def all(self) -> bool:
         """True if every element is true (no grad)."""
         if _grad_mode.threads_tracing:
-            _refuse_if_traced(self, ".all()")
+            refuse_if_traced(self, ".all()")
         return bool(self.data.all())
 
     __hash__ = object.__hash__
@@ -347,8 +347,13 @@ class TraceError(RuntimeError):
     cannot replay."""
 
 
-def _refuse_if_traced(t: Tensor, what: str) -> None:
-    """Raise TraceError when the compiler is tracing and ``t`` is one of its values."""
+def refuse_if_traced(t: Tensor, what: str) -> None:
+    """Raise TraceError when the compiler is tracing and ``t`` is one of its values: ``what``
+    (``"float()"``, ``"numpy.argmax"``) would read its value in Python.
+
+    >>> import tinygrad_lr as tg
+    >>> refuse_if_traced(tg.Tensor(1.0), "float()")  # not tracing: nothing to refuse
+    """
     if not _grad_mode.state.tracing or not (t._op is not None or t._traced_input):
         return
     raise TraceError(
