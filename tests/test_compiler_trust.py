@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_lr as tg
 from tinygrad_lr import nn, optim
-from tinygrad_lr.compiler import TraceError
+from tinygrad_lr.compiler import StaleTraceError, TraceError
 
 
 def eager_value_and_grad(fn, *arrays):
@@ -166,6 +166,31 @@ def test_global_tensors_read_through_a_helper_and_tensors_in_lists_are_read_per_
     g(np.ones(2))
     held[0].data[:] = 7.0
     assert g(np.ones(2)).item() == 14.0
+
+
+class _Scaler:
+    def __init__(self):
+        self.w = tg.Tensor([1.0, 2.0])
+
+    def __call__(self, x):
+        return x * self.w
+
+
+def test_state_of_callable_objects_and_modules_is_read_per_call_and_replacing_it_is_stale():
+    scaler = _Scaler()
+    f = tg.compile(scaler)
+    f(np.ones(2))
+    scaler.w.data = np.array([5.0, 6.0])
+    assert f(np.ones(2)).tolist() == [5.0, 6.0]
+    scaler.w = tg.Tensor([0.0, 0.0])  # another object: the program would read the old one
+    with pytest.raises(StaleTraceError, match=r"\.w was replaced"):
+        f(np.ones(2))
+    model = nn.Linear(2, 1, seed=0)
+    g = tg.compile(lambda x: model(x))
+    g(np.ones((1, 2)))
+    model.weight = nn.Parameter(np.zeros((1, 2)))
+    with pytest.raises(StaleTraceError, match="weight"):
+        g(np.ones((1, 2)))
 
 
 def test_python_numbers_are_part_of_the_signature_with_the_sign_of_zero():

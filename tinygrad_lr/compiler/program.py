@@ -67,6 +67,7 @@ class Program:
         self.stats: dict = stats  # what each optimization removed
         self._copies = copies
         self.captured: list = []  # tensors read at call time, after the arguments' leaves
+        self.captured_paths: list = []  # where they were found, checked on every call
         self.source, self.run, self.constants = _generate(self)
         for v in [*inputs, *steps]:  # keep shapes and dtypes, not the trace's buffers
             v.example = np.broadcast_to(np.zeros((), v.example.dtype), v.example.shape)

@@ -30,7 +30,7 @@ from .arguments import (
     rebuild,
     tensors_of,
 )
-from .captured import StaleTraceError, captured_constants, captured_tensors
+from .captured import StaleTraceError, captured_constants, captured_tensors, moved
 from .passes import build
 from .program import Program
 
@@ -108,6 +108,8 @@ class Compiled:
             self._check_captured()
         program = entry.program
         if program.captured:  # state fn reads from outside: its current value, every call
+            if program.captured_paths:
+                self._check_not_moved(program)
             leaves = [*leaves, *[c.data if c.__class__ is Tensor else c
                                  for c in program.captured]]
         return entry.finish(program.run(*leaves))
@@ -142,6 +144,14 @@ class Compiled:
                     f"{self.__name__}: {where} was rebound after tracing; the program holds "
                     "its old value. Pass it as an argument (or compile again)"
                 )
+
+    def _check_not_moved(self, program) -> None:
+        where = moved(program.captured_paths)
+        if where is not None:
+            raise StaleTraceError(
+                f"{self.__name__}: the tensor or array it read at {where} was replaced by "
+                "another object after tracing; the program reads the old one. Update it in "
+                "place (t.data = ..., or an optimizer step), or compile again")
 
     def _trace(self, spec, args, keep: bool):
         names: list[str] = []
@@ -193,8 +203,12 @@ class Compiled:
                 value = _single_value(result, self.__name__)
                 roots = [value] + _trace_backward(value, [t for t, _ in wrt])
                 finish = grad_finisher(spec, self.argnums)
-        captured = {id(c): c for c in captured_tensors(self.fn)}
-        return build(inputs, roots, [t for t, _ in wrt], captured), finish
+        paths = {id(found[0]): found for found in captured_tensors(self.fn)}
+        program = build(inputs, roots, [t for t, _ in wrt],
+                        {key: found[0] for key, found in paths.items()})
+        program.captured_paths = [paths[id(c)] for c in program.captured
+                                  if paths[id(c)][3] is not None]
+        return program, finish
 
     def _wrt(self, spec, inputs):
         """The differentiated leaves: (trace tensor, leaf position), from ``argnums``."""
