@@ -61,7 +61,7 @@ def captured_tensors(fn, depth: int = 4) -> list:
             return
         seen.add(id(obj))
         if isinstance(obj, (list, tuple)):
-            for i, item in enumerate(obj):
+            for i, item in enumerate(obj[:1000]):  # (a long list of numbers: not state)
                 visit(item, depth - 1, obj, i, "item" if isinstance(obj, list) else None)
         elif isinstance(obj, dict):
             for k in list(obj)[:1000]:
