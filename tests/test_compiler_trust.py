@@ -199,6 +199,9 @@ def test_python_numbers_are_part_of_the_signature_with_the_sign_of_zero():
         assert f(np.ones(1), 0.0).tolist() == [math.inf]
         assert f(np.ones(1), -0.0).tolist() == [-math.inf]
     assert f.traces == 2
+    for _ in range(3):  # a NaN argument is one signature, not a new trace per call
+        assert math.isnan(f(np.ones(1), math.nan).item())
+    assert f.traces == 3
 
 
 def test_calls_of_an_impure_op_are_never_merged():

@@ -21,6 +21,9 @@ from ..tensor import Tensor, wrap
 _STATIC = (bool, int, float, complex, str, type(None))
 
 
+_NAN = float("nan")
+
+
 def flatten(value, leaves: list, where: str):
     """Split an argument into array leaves and a hashable description of everything else.
 
@@ -47,6 +50,8 @@ def flatten(value, leaves: list, where: str):
         leaves.append(value)
         return ("a", value.shape, value.dtype)
     if cls is float:  # -0.0 == 0.0, yet 1 / -0.0 is -inf: the sign is part of the signature
+        if value != value:  # every NaN is this one, so that a NaN signature is found again
+            value = _NAN
         return ("s", cls, value, math.copysign(1.0, value))
     if cls in _STATIC or isinstance(value, _STATIC):
         return ("s", cls, value)
