@@ -90,6 +90,8 @@ class Op:
         # Not pure (random): a compiled program never merges two calls or folds one.
         self.pure = bool(pure)
         self.internal = bool(internal)
+        if not self.differentiable:  # (kept off the common path: an instance attribute)
+            self._run = self._run_without_gradient
         self.cases = cases
         own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
         self.__doc__ = doc or own_doc or f"The '{name}' op."
@@ -144,11 +146,7 @@ class Op:
         # as usual at the next allocation outside an op. (Grad mode is read first: under
         # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
         record = record and (not grad_mode.threads_without_grad or _modes.enabled)
-        if not self.differentiable:
-            record = False
-        linked = record
-        if grad_mode.threads_tracing and _modes.tracing:
-            linked = True  # a trace records every op: its program computes every value
+        tracing = grad_mode.threads_tracing and _modes.tracing
         paused = record and _gc_isenabled()
         if paused:
             _gc_disable()
@@ -159,13 +157,17 @@ class Op:
                 raise forward_error(self.name, arrays, error) from None
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            dtype = out.dtype
-            if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                out = float64_from_integers(self.forward, out, arrays, params or {})
-            if linked:
+            # (eagerly, a recorded op has a floating input: nothing to promote; a trace
+            # also records integer inputs)
+            if not record or tracing:
+                dtype = out.dtype
+                if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+                    out = float64_from_integers(self.forward, out, arrays, params or {})
+            if record:
                 result = wrap(out, self, args, params)
-                if not record:
-                    result._requires_grad = False
+            elif tracing:  # a trace records every op: its program computes every value
+                result = wrap(out, self, args, params)
+                result._requires_grad = False
             else:
                 result = wrap(out)
             if grad_mode.threads_with_anomaly and _modes.anomaly:
@@ -176,6 +178,11 @@ class Op:
         finally:
             if paused:
                 _gc_enable()
+
+    def _run_without_gradient(self, args, arrays, params, record):
+        """``_run`` for an op whose result carries no gradient: it never records a gradient
+        (while tracing it is still linked into the graph, see ``_run``)."""
+        return Op._run(self, args, arrays, params, False)
 
     def _bind(self, args, params):
         """Split positional arguments into inputs and params (``sum(x, 1)`` is axis=1)."""
