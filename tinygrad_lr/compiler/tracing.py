@@ -255,7 +255,8 @@ def compile(fn):  # noqa: A001 - the name a PyTorch/jax user expects
     tensors (or such containers). The first call with a new signature (argument structure,
     shapes, dtypes and the Python numbers) runs ``fn`` on recording tensors and keeps the
     optimized program; later calls replay it. Results are Tensors that do not require grad
-    (arrays where ``fn`` returned arrays). See the module docs for what tracing freezes.
+    (arrays where ``fn`` returned arrays). See docs/autograd.md for what tracing guarantees
+    and refuses.
 
     >>> import numpy as np
     >>> import tinygrad_lr as tg
