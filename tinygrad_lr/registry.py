@@ -180,8 +180,7 @@ class Op:
                 _gc_enable()
 
     def _run_without_gradient(self, args, arrays, params, record):
-        """``_run`` for an op whose result carries no gradient: it never records a gradient
-        (while tracing it is still linked into the graph, see ``_run``)."""
+        """``_run`` for an op whose result carries no gradient (traces still link it)."""
         return Op._run(self, args, arrays, params, False)
 
     def _bind(self, args, params):

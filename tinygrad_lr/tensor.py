@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode as _grad_mode
+from .traced_values import TraceError, refuse_if_traced  # noqa: F401  (re-exported)
+from .traced_values import refuse_random as _refuse_random
 
 _FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
 _NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: never strings, objects or dates
@@ -339,50 +341,6 @@ class Tensor:
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
     # Comparisons (<, ==, &, ~ ...) are registered ops, attached by tinygrad_lr.ops.comparison:
     # they record into traced programs like any op, and their results carry no gradient.
-
-
-class TraceError(RuntimeError):
-    """A function cannot be traced into a program: it read a traced value in Python (the
-    value is not known while tracing), or returned or used its inputs in a way a program
-    cannot replay."""
-
-
-def refuse_if_traced(t: Tensor, what: str) -> None:
-    """Raise TraceError when the compiler is tracing and ``t`` is one of its values: ``what``
-    (``"float()"``, ``"numpy.argmax"``) would read its value in Python.
-
-    >>> import tinygrad_lr as tg
-    >>> refuse_if_traced(tg.Tensor(1.0), "float()")  # not tracing: nothing to refuse
-    """
-    if not _grad_mode.state.tracing or not (t._op is not None or t._traced_input):
-        return
-    raise TraceError(
-        f"{what} reads the value of a traced tensor at {_user_line()}, while tg.compile / "
-        "tg.value_and_grad traces the function: a compiled program runs the same ops on "
-        "every call and cannot follow a Python decision on a value. Express the choice with "
-        "ops (tg.where, maximum, clip), pass the number as an argument, or call the "
-        "function eagerly (without compiling)"
-    )
-
-
-def _refuse_random(name: str) -> None:
-    raise TraceError(
-        f"tg.{name}() without a seed at {_user_line()}, while tg.compile / tg.value_and_grad "
-        "traces the function: its draw would become a constant of the program, the same on "
-        "every call. Draw the values outside and pass them as an argument (or register a "
-        "random op with pure=False)"
-    )
-
-
-def _user_line() -> str:
-    """The innermost line of the caller's code outside this package."""
-    import traceback
-
-    package = __name__.rsplit(".", 1)[0].replace(".", "/")
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        if f"/{package}/" not in frame.filename.replace("\\", "/"):
-            return f"{frame.filename}:{frame.lineno} ({frame.line})"
-    return "an unknown line"
 
 
 _new = object.__new__
