@@ -15,6 +15,8 @@ import numpy as np
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+from tinygrad_lr.viz import backends
+from tinygrad_lr.viz.program import program_dot
 
 OUT = Path(__file__).resolve().parent / "images" / "traced_program.png"
 
@@ -36,7 +38,9 @@ def traced_program():
 
 def main() -> None:
     program = traced_program()
-    program.render(OUT, title="the lecture's step, traced: J and ∂J/∂(w1, w2, b)")
+    # the compiler knows no pictures: viz reads the program and draws it
+    dot = program_dot(program, title="the lecture's step, traced: J and ∂J/∂(w1, w2, b)")
+    backends.write(dot, OUT)
     print(program.source)
     print(f"wrote {OUT}")
 

@@ -177,12 +177,17 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
         # must leave h's graph untouched for later use.
         on_the_way = set(order)
     pending: dict[Tensor, Tensor | np.ndarray] = {}  # gradients arriving at each tensor
+    recording = create_graph
+    # While the compiler traces, sums of gradients stay ops (as with create_graph), so
+    # that the program recomputes them; the rules still record no gradient of their own.
+    linked = create_graph or bool(grad_mode.threads_tracing and grad_mode.state.tracing)
     for out, seed in zip(outputs, seeds):
-        _accumulate(pending, out, seed, create_graph)
+        _accumulate(pending, out, seed, linked)
     found: dict[Tensor, Tensor] = {}
     anomaly = grad_mode.state.anomaly
     visit = 0
-    with grad_mode.set_grad_enabled(create_graph):
+    create_graph = linked
+    with grad_mode.set_grad_enabled(recording):
         for t in reversed(order):
             g = pending.pop(t, None)
             if g is None:
@@ -273,6 +278,12 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
                 edges.append(None)
             continue
         if pg.__class__ is not Tensor:
+            if pg is None and parent.data.dtype.kind != "f":
+                # an integer or boolean value that records (a traced input, see the
+                # compiler): it carries no gradient, and rules return None for it
+                if edges is not None:
+                    edges.append(None)
+                continue
             pg = _as_gradient(pg, op.name, position)
         shape = parent.data.shape
         if pg.data.shape != shape:

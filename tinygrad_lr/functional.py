@@ -107,7 +107,11 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
                 f"cross_entropy: class indices must be in [0, {classes}), got values from "
                 f"{target_data.min()} to {target_data.max()}"
             )
-        per_example = -log_probs[np.arange(n), target_data]
+        if isinstance(targets, Tensor):  # a graph value (a traced input): picked by an op
+            picked = get_op("gather_along_axis")(log_probs, targets.reshape(n, 1), axis=1)
+            per_example = -picked.reshape(n)
+        else:
+            per_example = -log_probs[np.arange(n), target_data]
     else:
         if target_data.shape != logits.shape:
             raise ValueError(

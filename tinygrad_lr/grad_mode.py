@@ -35,9 +35,13 @@ class ModeState(threading.local):
     anomaly = False
     """Whether ops check every forward and backward value for NaN/inf."""
 
+    tracing = False
+    """Whether the compiler is tracing: every op records (masks and constants too), and
+    reading a traced value in Python raises (see ``tinygrad_lr.compiler``)."""
+
     def __setattr__(self, name: str, value) -> None:
-        global threads_without_grad, threads_with_anomaly
-        if name not in ("enabled", "anomaly"):
+        global threads_without_grad, threads_with_anomaly, threads_tracing
+        if name not in ("enabled", "anomaly", "tracing"):
             return super().__setattr__(name, value)
         value = bool(value)
         with _count_lock:
@@ -46,6 +50,8 @@ class ModeState(threading.local):
                 threads_without_grad += -1 if value else 1
             elif name == "anomaly" and before != value:
                 threads_with_anomaly += 1 if value else -1
+            elif name == "tracing" and before != value:
+                threads_tracing += 1 if value else -1
             super().__setattr__(name, value)
 
 
@@ -63,6 +69,10 @@ costs that read.)"""
 threads_with_anomaly = 0
 """How many threads have anomaly detection on right now; the same shortcut for
 ``state.anomaly``."""
+
+threads_tracing = 0
+"""How many threads are tracing a compiled function right now; the same shortcut for
+``state.tracing``."""
 
 _count_lock = threading.Lock()
 
@@ -127,6 +137,17 @@ def is_grad_enabled() -> bool:
     True
     """
     return state.enabled
+
+
+def tracing() -> contextlib.AbstractContextManager[None]:
+    """Context manager the compiler traces in: every op records, even under ``no_grad``.
+
+    >>> from tinygrad_lr import grad_mode
+    >>> with grad_mode.tracing():
+    ...     grad_mode.state.tracing
+    True
+    """
+    return _set("tracing", True)
 
 
 def detect_anomaly() -> contextlib.AbstractContextManager[None]:

@@ -30,12 +30,13 @@ import inspect
 
 import numpy as np
 
+from . import grad_mode
 from .ops.decompositions import slogdet
 from .ops.numpy_extras import gradient
 from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
 from .ops.spectral import eig, eigh, svd
-from .registry import _REGISTRY, Op
-from .tensor import Tensor, wrap
+from .registry import _REGISTRY, Op, internal_op
+from .tensor import Tensor, refuse_if_traced, wrap
 
 UFUNC_NAMES = {
     "multiply": "mul", "add": "add", "subtract": "sub", "true_divide": "div", "divide": "div",
@@ -116,6 +117,9 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
     name = ufunc.__name__
     if method == "__call__":
         if name in NO_GRADIENT_UFUNCS:
+            mask = internal_op(name)  # a comparison op: recorded where the engine traces
+            if mask is not None and not kwargs:
+                return mask(*inputs)
             return _on_the_data(ufunc, inputs, kwargs)
         target = find_op(name, table=UFUNC_NAMES)
         if target is None:
@@ -338,6 +342,17 @@ def _missing(caller: str, name: str) -> TypeError:
     )
 
 
+def _tensors_in(value):
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors_in(item)
+
+
 def _data(value):
     if isinstance(value, Tensor):
         return value.data
@@ -354,8 +369,17 @@ def _constant(value):
     return value
 
 
+_STATIC_FUNCTIONS = frozenset({"shape", "ndim", "size", "iscomplexobj", "isrealobj",
+                               "may_share_memory", "shares_memory", "zeros_like", "ones_like",
+                               "empty_like"})
+
+
 def _on_the_data(func, args, kwargs):
-    """Results without a gradient: numpy computes them from the values."""
+    """Results without a gradient: numpy computes them from the values (refused for a value
+    the compiler is tracing: the program could not recompute it)."""
+    if grad_mode.threads_tracing and func.__name__ not in _STATIC_FUNCTIONS:
+        for t in _tensors_in((args, kwargs)):
+            refuse_if_traced(t, f"numpy.{func.__name__}")
     return _constant(func(*_data(args), **{k: _data(v) for k, v in kwargs.items()}))
 
 

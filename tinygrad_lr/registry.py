@@ -41,60 +41,21 @@ from gc import isenabled as _gc_isenabled
 import numpy as np
 
 from . import grad_mode
+from .domains import (  # noqa: F401  (re-exported: ops import them from here)
+    BOOLEAN,
+    KINK_AT_ZERO,
+    NONZERO,
+    POSITIVE,
+    REAL,
+    UNIT_INTERVAL,
+    Domain,
+)
+from .op_checks import check_axis, float64_from_integers, forward_error
 from .tensor import Tensor, wrap
 
 _REGISTRY: dict[str, Op] = {}
+_INTERNAL: dict[str, Op] = {}  # the engine's own ops (speed kernels): not in the op table
 _ATTACHED_METHODS: dict[str, str] = {}
-
-
-class Domain:
-    """Where an op's input is valid: a text for people and a sampler for the op tests.
-
-    Args:
-        text: how the domain reads in docs and pictures, e.g. ``"x > 0"``.
-        low, high: the interval the tests draw values from.
-        avoid: points where the op has a kink or pole; samples keep ``margin`` away.
-        kind: ``"float"`` (default) or ``"bool"`` for condition inputs.
-
-    >>> import numpy as np
-    >>> from tinygrad_lr.registry import POSITIVE
-    >>> bool((POSITIVE.sample(np.random.default_rng(0), (100,)) > 0).all())
-    True
-    """
-
-    def __init__(self, text: str, low: float = -2.0, high: float = 2.0, avoid=(),
-                 margin: float = 0.05, kind: str = "float") -> None:
-        if kind not in ("float", "bool"):
-            raise ValueError(f"Domain kind must be 'float' or 'bool', got {kind!r}")
-        if not low < high:
-            raise ValueError(f"Domain needs low < high, got low={low}, high={high}")
-        self.text = text
-        self.low = float(low)
-        self.high = float(high)
-        self.avoid = tuple(float(p) for p in avoid)
-        self.margin = float(margin)
-        self.kind = kind
-
-    def sample(self, rng: np.random.Generator, shape, dtype=np.float64) -> np.ndarray:
-        """Draw an array of ``shape`` from the domain (away from the ``avoid`` points)."""
-        if self.kind == "bool":
-            return rng.random(shape) < 0.5
-        values = rng.uniform(self.low, self.high, size=shape)
-        for point in self.avoid:
-            near = np.abs(values - point) < self.margin
-            values = np.where(near, point + np.where(values >= point, 2, -2) * self.margin, values)
-        return values.astype(dtype)
-
-    def __repr__(self) -> str:
-        return f"Domain({self.text!r})"
-
-
-REAL = Domain("x ∈ ℝ")
-POSITIVE = Domain("x > 0", 0.2, 3.0)
-UNIT_INTERVAL = Domain("0 < x < 1", 0.05, 0.95)
-NONZERO = Domain("x ≠ 0", avoid=(0.0,), margin=0.2)
-KINK_AT_ZERO = Domain("x ∈ ℝ, not differentiable at 0", avoid=(0.0,))
-BOOLEAN = Domain("condition (bool)", kind="bool")
 
 
 class Op:
@@ -113,7 +74,8 @@ class Op:
     """
 
     def __init__(self, name, forward, backward, *, label=None, formula=None, domain=None,
-                 cases=None, doc=None, derivatives=None) -> None:
+                 cases=None, doc=None, derivatives=None, differentiable: bool = True,
+                 pure: bool = True, internal: bool = False) -> None:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"op name must be a Python identifier, got {name!r}")
         if not callable(forward) or not callable(backward):
@@ -125,6 +87,14 @@ class Op:
         self.derivatives = derivatives  # a formulas.Derivatives: the rule as data
         self.formula = formula if formula is not None or derivatives is None else (
             derivatives.text())
+        # A result that carries no gradient (comparisons, masks, indices): recorded only
+        # while a compiler traces, and never requiring grad (backward walks stop there).
+        self.differentiable = bool(differentiable)
+        # Not pure (random): a compiled program never merges two calls or folds one.
+        self.pure = bool(pure)
+        self.internal = bool(internal)
+        if not self.differentiable:  # (kept off the common path: an instance attribute)
+            self._run = self._run_without_gradient
         self.cases = cases
         own_doc = None if isinstance(forward, np.ufunc) else getattr(forward, "__doc__", None)
         self.__doc__ = doc or own_doc or f"The '{name}' op."
@@ -179,6 +149,7 @@ class Op:
         # as usual at the next allocation outside an op. (Grad mode is read first: under
         # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
         record = record and (not grad_mode.threads_without_grad or _modes.enabled)
+        tracing = grad_mode.threads_tracing and _modes.tracing
         paused = record and _gc_isenabled()
         if paused:
             _gc_disable()
@@ -186,15 +157,21 @@ class Op:
             try:
                 out = self.forward(*arrays, **params) if params else self.forward(*arrays)
             except (ValueError, IndexError, TypeError, OverflowError) as error:
-                raise _forward_error(self.name, arrays, error) from None
+                raise forward_error(self.name, arrays, error) from None
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
-            if record:
-                result = wrap(out, self, args, params)
-            else:  # (when recording, an input is floating: nothing to promote)
+            # (eagerly, a recorded op has a floating input: nothing to promote; a trace
+            # also records integer inputs)
+            if not record or tracing:
                 dtype = out.dtype
                 if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
-                    out = _float64_from_integers(self, out, arrays, params or {})
+                    out = float64_from_integers(self.forward, out, arrays, params or {})
+            if record:
+                result = wrap(out, self, args, params)
+            elif tracing:  # a trace records every op: its program computes every value
+                result = wrap(out, self, args, params)
+                result._requires_grad = False
+            else:
                 result = wrap(out)
             if grad_mode.threads_with_anomaly and _modes.anomaly:
                 check_finite(out, self.name, "forward value", _user_frame())
@@ -204,6 +181,10 @@ class Op:
         finally:
             if paused:
                 _gc_enable()
+
+    def _run_without_gradient(self, args, arrays, params, record):
+        """``_run`` for an op whose result carries no gradient (traces still link it)."""
+        return Op._run(self, args, arrays, params, False)
 
     def _bind(self, args, params):
         """Split positional arguments into inputs and params (``sum(x, 1)`` is axis=1)."""
@@ -380,67 +361,6 @@ def _first_tensor(items):
     return None
 
 
-def check_axis(op_name: str, axis, arrays) -> None:
-    """Refuse an ``axis`` setting that is not None, an int or a sequence of ints.
-
-    Every op with an ``axis`` setting gets this check, before numpy sees the value; numpy
-    itself then reports an axis beyond the input's dimensions (with the op's name).
-
-    >>> import tinygrad_lr as tg
-    >>> tg.Tensor([1.0, 2.0]).sum(axis=1.5)
-    Traceback (most recent call last):
-    ...
-    TypeError: sum(): axis must be None, an int or a tuple of ints, got float 1.5
-    """
-    if axis is None:
-        return
-    items = axis if isinstance(axis, (tuple, list)) else (axis,)
-    ndim = None  # read only for an axis beyond -1, 0 and 1, which fit any input
-    for item in items:
-        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, np.integer)):
-            raise TypeError(
-                f"{op_name}(): axis must be None, an int or a tuple of ints, got "
-                f"{type(item).__name__} {item!r}"
-            )
-        if abs(int(item)) > 1:
-            if ndim is None:
-                ndim = max((np.ndim(a) for a in arrays), default=0)
-            if abs(int(item)) > ndim + 1:  # also what numpy could not even convert (10**20)
-                raise ValueError(
-                    f"{op_name}(): axis {item} is out of range for an input of {ndim} "
-                    "dimension(s)"
-                )
-
-
-def _forward_error(op_name: str, arrays, error: Exception) -> Exception:
-    """The forward's error again, saying which op failed on which inputs."""
-    huge = [i for i, a in enumerate(arrays)
-            if isinstance(a, int) and not isinstance(a, bool) and abs(a) > 2 ** 63]
-    if isinstance(error, OverflowError) and huge:
-        return OverflowError(
-            f"{op_name}(): input {huge[0]} is an integer with {len(str(abs(arrays[huge[0]])))} "
-            "digits, too large for any array dtype (float64 ends near 1.8e308)"
-        )
-    shapes = ", ".join(str(np.shape(a)) for a in arrays)
-    message = f"{op_name}: cannot apply to inputs of shapes {shapes}: {error}"
-    try:
-        return type(error)(message)
-    except TypeError:  # an exception class with its own constructor arguments
-        base = next(b for b in (IndexError, ValueError, TypeError, OverflowError)
-                    if isinstance(error, b))
-        return base(message)
-
-
-def _float64_from_integers(op: Op, out: np.ndarray, arrays, params) -> np.ndarray:
-    """The promotion rule: with no floating-point array among the inputs, a floating result
-    is computed in float64 (numpy would give float16 for uint8/int8/bool, float32 for int16)."""
-    if any(isinstance(a, np.ndarray) and a.dtype.kind in "fc" for a in arrays):
-        return out  # float16/float32 inputs keep their precision
-    widened = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in arrays]
-    again = np.asarray(op.forward(*widened, **params))
-    return again if again.dtype.kind == "f" else out
-
-
 def needs_grad(value) -> bool:
     """True if ``value`` is a tensor that wants a gradient (use it to skip work in backward).
 
@@ -472,7 +392,8 @@ def _user_frame() -> str:
 
 def register_op(name: str, forward, backward, *, label=None, formula=None, domain=None,
                 cases=None, method=None, rmethod=None, method_impl=None, doc=None,
-                replace: bool = False, derivatives=None) -> Op:
+                replace: bool = False, derivatives=None, differentiable: bool = True,
+                pure: bool = True, internal: bool = False) -> Op:
     """Register an op and return it (the function form of :func:`op`).
 
     Args:
@@ -493,6 +414,12 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
         rmethod: attach a reflected operator (e.g. ``"__radd__"``) calling ``op(other, self)``.
         method_impl: a custom function to attach instead of the default method.
         replace: allow replacing an op that is already registered.
+        differentiable: False for an op whose result carries no gradient (a comparison, a
+            mask, indices): its result never requires grad, and backward stops there.
+        pure: False for an op whose value is not a function of its inputs (random draws):
+            a compiled program calls it every time, never merging or folding calls.
+        internal: an op of the engine itself (a speed kernel a backward rule calls): kept
+            out of :func:`registered_ops`, ``tg.*`` and numpy's dispatch.
 
     >>> import tinygrad_lr as tg
     >>> from tinygrad_lr.registry import register_op
@@ -502,15 +429,16 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
     [2.0, 4.0]
     >>> tg.registry.unregister_op("double_demo")
     """
-    if name in _REGISTRY and not replace:
+    if (name in _REGISTRY or name in _INTERNAL) and not replace:
         raise ValueError(f"an op named '{name}' is already registered; pass replace=True")
     new = Op(name, forward, backward, label=label, formula=formula, domain=domain,
-             cases=cases, doc=doc, derivatives=derivatives)
+             cases=cases, doc=doc, derivatives=derivatives,
+             differentiable=differentiable, pure=pure, internal=internal)
     if method:
         _attach(new, name if method is True else method, method_impl)
     if rmethod:
         _attach(new, rmethod, None, reflected=True)
-    _REGISTRY[name] = new
+    (_INTERNAL if internal else _REGISTRY)[name] = new
     return new
 
 
@@ -547,7 +475,7 @@ def op(name: str, **meta):
 
 def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None:
     owner = _ATTACHED_METHODS.get(method_name)
-    if owner is None and hasattr(Tensor, method_name):
+    if owner is None and hasattr(Tensor, method_name) and not _only_inherited(method_name):
         raise ValueError(
             f"cannot attach op '{target.name}' as Tensor.{method_name}: that name is taken"
         )
@@ -575,6 +503,12 @@ def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None
     method.__doc__ = method.__doc__ or target.__doc__
     setattr(Tensor, method_name, method)
     _ATTACHED_METHODS[method_name] = target.name
+
+
+def _only_inherited(method_name: str) -> bool:
+    """A comparison Tensor inherits from ``object`` (``__eq__``) may become an op's method."""
+    return method_name.startswith("__") and not any(
+        method_name in vars(k) for k in Tensor.__mro__ if k is not object)
 
 
 def _operator_method(target: Op, reflected: bool):
@@ -632,11 +566,20 @@ def get_op(name: str) -> Op:
     '∂a/∂z = a(1−a)'
     """
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[name] if name in _REGISTRY else _INTERNAL[name]
     except KeyError:
         close = difflib.get_close_matches(name, _REGISTRY, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"no op named '{name}' is registered{hint}") from None
+
+
+def internal_op(name: str) -> Op | None:
+    """The engine's internal op called ``name`` (a mask such as ``greater``), or None.
+
+    >>> internal_op("greater").differentiable, internal_op("exp")
+    (False, None)
+    """
+    return _INTERNAL.get(name)
 
 
 def registered_ops() -> dict[str, Op]:
@@ -659,7 +602,7 @@ def unregister_op(name: str) -> None:
     False
     """
     get_op(name)
-    del _REGISTRY[name]
+    (_REGISTRY if name in _REGISTRY else _INTERNAL).pop(name)
     for method_name, owner in list(_ATTACHED_METHODS.items()):
         if owner == name:
             delattr(Tensor, method_name)

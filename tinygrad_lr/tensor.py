@@ -11,7 +11,6 @@ stack and imports no op.
 
 from __future__ import annotations
 
-import numbers
 import sys as _sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import grad_mode as _grad_mode
+from .traced_values import TraceError, refuse_if_traced  # noqa: F401  (re-exported)
+from .traced_values import refuse_random as _refuse_random
 
 if TYPE_CHECKING:  # the methods ops attach, as type checkers see them (make stubs)
     from ._registered import TensorMethods as _AttachedMethods
@@ -72,6 +73,7 @@ class Tensor(_AttachedMethods):
     _retains_grad = False
     _edge_grads = None
     _trace = None
+    _traced_input = False  # an input of a function the compiler is tracing
 
     # numpy's override protocols: ``tinygrad_lr.numpy_dispatch`` replaces these on import with
     # methods that run numpy's functions as registered ops (``np.exp(t)``, ``array * t``).
@@ -162,18 +164,8 @@ class Tensor(_AttachedMethods):
         """Gradients this tensor's op sent to each input in the last ``retain_grads`` backward."""
         return self._edge_grads
 
-    def detach(self) -> Tensor:
-        """Return a tensor sharing this data but cut from the graph (no grad).
-
-        >>> import tinygrad_lr as tg
-        >>> x = tg.Tensor(2.0, requires_grad=True)
-        >>> (x * 3).detach().requires_grad
-        False
-        """
-        out = wrap(self.data)
-        if self.name is not None:
-            out.name = self.name
-        return out
+    # ``detach`` is an op (tinygrad_lr.ops.comparison): a traced program recomputes a
+    # detached value on every call instead of freezing it.
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward`` (as PyTorch does).
@@ -263,6 +255,8 @@ class Tensor(_AttachedMethods):
 
     def numpy(self) -> np.ndarray:
         """Return the underlying numpy array (shared, not copied)."""
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, ".numpy()")
         return self.data
 
     def item(self) -> Any:
@@ -272,6 +266,8 @@ class Tensor(_AttachedMethods):
         >>> tg.Tensor([[2.5]]).item()
         2.5
         """
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, ".item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with exactly one element, got shape {self.data.shape}"
@@ -280,9 +276,13 @@ class Tensor(_AttachedMethods):
 
     def tolist(self) -> Any:
         """Return the data as nested Python lists."""
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, ".tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, "np.asarray()")
         caller = _sys._getframe(1)
         if caller.f_globals.get("__name__") == "numpy.ma.core" and \
                 caller.f_code.co_name != "__new__":
@@ -304,6 +304,8 @@ class Tensor(_AttachedMethods):
         return (self[i] for i in range(len(self.data)))
 
     def __bool__(self) -> bool:
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, "bool() (an `if` or `while` on a tensor)")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -312,17 +314,33 @@ class Tensor(_AttachedMethods):
         return bool(self.data)
 
     def __float__(self) -> float:
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, "float()")
         return float(self.item())
 
     def __int__(self) -> int:
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, "int()")
         return int(self.item())
+
+    def __index__(self) -> int:
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, "use as an index (__index__)")
+        if self.data.ndim or self.data.dtype.kind not in "iu":
+            raise TypeError("only 0-d integer tensors can be used as an index, got "
+                            f"shape {self.data.shape} and dtype {self.data.dtype}")
+        return int(self.data)
 
     def any(self) -> bool:
         """True if any element is true (no grad)."""
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, ".any()")
         return bool(self.data.any())
 
     def all(self) -> bool:
         """True if every element is true (no grad)."""
+        if _grad_mode.threads_tracing:
+            refuse_if_traced(self, ".all()")
         return bool(self.data.all())
 
     __hash__ = object.__hash__
@@ -339,51 +357,8 @@ class Tensor(_AttachedMethods):
         if self.name is not None:
             extras.append(f"name={self.name!r}")
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
-
-    # ------------------------------------------- comparisons: plain booleans, no grad
-    def _compare(self, other, ufunc):
-        if isinstance(other, Tensor):
-            other = other.data
-        elif not isinstance(other, (numbers.Number, np.ndarray, np.generic, list, tuple)):
-            return NotImplemented
-        return wrap(np.asarray(ufunc(self.data, other)))
-
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less)
-
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, np.greater_equal)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]  # elementwise
-        return self._compare(other, np.not_equal)
-
-    def _logical(self, other, ufunc):
-        if isinstance(other, Tensor):
-            other = other.data
-        elif not isinstance(other, (bool, np.bool_, np.ndarray)):
-            return NotImplemented
-        return wrap(np.asarray(ufunc(self.data, other)))
-
-    def __and__(self, other: Any) -> Tensor:
-        return self._logical(other, np.logical_and)
-
-    def __or__(self, other: Any) -> Tensor:
-        return self._logical(other, np.logical_or)
-
-    __rand__ = __and__
-    __ror__ = __or__
-
-    def __invert__(self) -> Tensor:
-        return wrap(np.logical_not(self.data))
+    # Comparisons (<, ==, &, ~ ...) are registered ops, attached by tinygrad_lr.ops.comparison:
+    # they record into traced programs like any op, and their results carry no gradient.
 
 
 _new = object.__new__
@@ -566,6 +541,8 @@ def randn(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad:
     >>> tg.randn(2, 3, seed=0).shape
     (2, 3)
     """
+    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
+        _refuse_random("randn")
     rng = np.random.default_rng(seed)
     data = rng.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad, name=name)
@@ -579,6 +556,8 @@ def rand(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: 
     >>> float(tg.rand(100, seed=0).max()) < 1.0
     True
     """
+    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
+        _refuse_random("rand")
     rng = np.random.default_rng(seed)
     data = rng.random(_shape_arg(shape)).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad, name=name)

@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     reductions,
     reshaping,
     rounding,
+    selection,
     shape,
     softmax,
     spectral,

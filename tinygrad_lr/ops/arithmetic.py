@@ -108,30 +108,32 @@ class pow_:
     def backward(grad, out, a, b):
         grad_a = grad_b = None
         if needs_grad(a):
-            # x**0 is constant; the general rule would give 0 * inf at x = 0.
-            constant_power = isinstance(b, (int, float)) and b == 0
-            if constant_power:
-                grad_a = grad * 0
-            elif isinstance(b, Tensor) and (b.data == 0).any():
-                # The same where a tensor exponent holds zeros: a slope of 0 there.
+            if isinstance(b, (int, float)) and b == 0:
+                grad_a = grad * 0  # x**0 is constant; the general rule gives 0 * inf at 0
+            elif isinstance(b, Tensor):
+                # The same where a tensor exponent holds zeros: a slope of 0 there, with the
+                # exponent masked first so that no 0 * inf is formed (nor differentiated).
+                zero_power = b == 0
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    grad_a = grad * b * a ** (b - 1)
-                grad_a = where(b.data == 0, 0.0, grad_a)
+                    slope = b * a ** (where(zero_power, 1.0, b) - 1)
+                grad_a = where(zero_power, 0.0, grad * slope)
             else:
                 grad_a = grad * b * a ** (b - 1)
         if needs_grad(b):
-            # ln a is -inf at a zero base and NaN at a negative one (no real logarithm), for a
-            # number base as for a tensor one; the 0 * -inf products are replaced just below.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = grad * out * _log_of_base(a)
+            # ln a is -inf at a zero base and NaN at a negative one (no real logarithm).
             # 0 ** y is flat (0 or 1) for y >= 0: its slope in y is 0, not 0 * log 0 = NaN.
-            flat = np.equal(a.data if isinstance(a, Tensor) else a, 0) & (b.data >= 0)
-            if flat.any():
-                grad_b = where(flat, 0.0, grad_b)
+            # The mask goes on the base before the logarithm, so that no derivative of the
+            # rule (with respect to grad, a or b) meets 0 * log 0 either.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * out * _log_of_base(a, b >= 0)
         return grad_a, grad_b
 
 
-def _log_of_base(a):
+def _log_of_base(a, flat_if_zero):
+    """ln a, with 0 where a = 0 and ``flat_if_zero`` holds (the exponent is not negative)."""
     if isinstance(a, Tensor):
-        return a.log()
-    return math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+        flat = (a == 0) & flat_if_zero
+        return where(flat, 0.0, where(flat, 1.0, a).log())
+    if a == 0:
+        return where(flat_if_zero, 0.0, -math.inf)
+    return math.log(a) if a > 0 else math.nan

@@ -17,6 +17,7 @@ from ..registry import Domain, op
 from ..tensor import Tensor
 from .linalg import _swap_last_two
 from .reshaping import tril
+from .selection import det_sign
 
 
 class MatrixDomain(Domain):
@@ -107,8 +108,7 @@ def det(a):
     >>> tg.linalg.det(tg.Tensor([[1.0, 2.0], [3.0, 4.0]])).item()
     -2.0000000000000004
     """
-    sign = np.linalg.slogdet(a.data)[0]
-    return logabsdet(a).exp() * sign
+    return logabsdet(a).exp() * det_sign(a)
 
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -133,7 +133,7 @@ def slogdet(a) -> SlogdetResult:
     """
     a = a if isinstance(a, Tensor) else Tensor(a)
     _check_square(a.data, "slogdet")
-    return SlogdetResult(Tensor(np.linalg.slogdet(a.data)[0]), logabsdet(a))
+    return SlogdetResult(det_sign(a), logabsdet(a))
 
 
 def _solve_forward(a, b):

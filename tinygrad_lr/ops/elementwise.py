@@ -1,23 +1,24 @@
 """Elementwise math: each op's forward and backward side by side.
 
-Masks for piecewise ops (relu, abs, clip, maximum ...) are computed with numpy from the
-saved inputs: they are constant almost everywhere, so they need no gradient of their own.
+Masks for piecewise ops (relu, abs, clip, maximum ...) are comparison ops (``x > 0``) in
+the rules, chosen with ``where``: a mask carries no gradient, and a rule written in ops
+gives its answer from the current values wherever it runs (eager, or a compiled program).
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 
 from ..formulas import Derivatives, Name
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
 from ..tensor import Tensor
-
-
-def _mask(condition: np.ndarray, like) -> np.ndarray:
-    """A 0/1 array in ``like``'s dtype, so float32 graphs stay float32."""
-    return condition.astype(like.dtype if like.dtype.kind == "f" else np.float64)
+from . import kernels
+from .kernels import (  # noqa: F401  (their home was here: kept importable)
+    IN_PLACE_MIN_SIZE,
+    scaled_in_place,
+    stable_sigmoid,
+    stable_softplus,
+)
 
 
 @op("exp", label="exp", formula="∂eˣ/∂x = eˣ", method=True,
@@ -50,60 +51,6 @@ class log:
         return grad / x
 
 
-IN_PLACE_MIN_SIZE = 1 << 14
-"""Arrays with fewer elements are multiplied into a new one: numpy allocates small arrays
-quickly, and ``out=`` costs more than it saves. Above, fresh memory costs page faults."""
-
-
-def scaled_in_place(values: np.ndarray, factor) -> np.ndarray:
-    """``values * factor``, written into ``values`` (a buffer the caller made) when it fits.
-
-    With ``casting="no"`` numpy refuses, before touching the buffer, whenever the product
-    would have another dtype or a bigger shape; then it is a new array, as ``*`` gives.
-    """
-    if values.__class__ is not np.ndarray or values.size < IN_PLACE_MIN_SIZE:
-        return values * factor
-    try:
-        return np.multiply(values, factor, out=values, casting="no")
-    except (TypeError, ValueError):
-        return values * factor
-
-
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) for any z, accurate in both tails.
-
-    e^-z would overflow for very negative z; clamping z there changes σ(z) by less than
-    the smallest normal float. The steps run in place on one buffer: on large arrays that
-    is several times faster than the same formula with temporaries.
-    """
-    z = np.asarray(z)
-    dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    out += 1
-    np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
-    return out
-
-
-@functools.cache
-def _exp_limit(dtype: np.dtype) -> float:
-    """The largest x whose e^x is finite in ``dtype``, with a margin."""
-    return float(np.log(np.finfo(dtype).max)) - 1.0
-
-
-def stable_softplus(x: np.ndarray) -> np.ndarray:
-    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|) for any x, in one buffer (as for sigmoid)."""
-    x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    out = np.abs(x, out=np.empty_like(x))  # out= keeps 0-d inputs as arrays
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += x.clip(0, np.inf)  # max(x, 0); clip with two bounds is numpy's fast loop
-    return out
-
-
 @op("sigmoid", label="σ", derivatives=Derivatives("a", z=Name("a") * (1 - Name("a"))), method=True)
 class sigmoid:
     """The logistic function σ(z) = 1 / (1 + e^-z), stable for any z.
@@ -120,21 +67,18 @@ class sigmoid:
 
 
 @op("sigmoid_backward", label="σ′", formula="∂/∂g = a(1−a), ∂/∂a = g(1−2a)",
-    domain=(REAL, Domain("0 < a < 1", 0.05, 0.95)))
+    domain=(REAL, Domain("0 < a < 1", 0.05, 0.95)), internal=True)
 class sigmoid_backward:
     """σ's backward rule g·a·(1−a) for the output a = σ(z), as one op.
 
     One op call instead of three in every backward pass (and compiled program); its own
     backward keeps second derivatives exact.
 
-    >>> tg.sigmoid_backward(tg.Tensor(2.0), tg.Tensor(0.25)).item()
+    >>> tg.get_op("sigmoid_backward")(tg.Tensor(2.0), tg.Tensor(0.25)).item()  # not tg.*
     0.375
     """
 
-    def forward(grad, out):
-        slope = 1 - out
-        slope *= out  # in place: one buffer for the whole rule
-        return scaled_in_place(slope, grad)
+    forward = kernels.sigmoid_backward  # grad · out · (1 − out)
 
     def backward(g, result, grad, out):
         return (sigmoid_backward(g, out) if needs_grad(grad) else None,
@@ -157,19 +101,18 @@ class tanh:
 
 
 @op("tanh_backward", label="tanh′", formula="∂/∂g = 1 − t², ∂/∂t = −2·g·t",
-    domain=(REAL, Domain("−1 < t < 1", -0.95, 0.95)))
+    domain=(REAL, Domain("−1 < t < 1", -0.95, 0.95)), internal=True)
 class tanh_backward:
     """tanh's backward rule g·(1 − t²) for the output t = tanh(x), as one op.
 
     One op call instead of three in every backward pass (and compiled program); its own
     backward keeps second derivatives exact.
 
-    >>> tg.tanh_backward(tg.Tensor(2.0), tg.Tensor(0.5)).item()
+    >>> tg.get_op("tanh_backward")(tg.Tensor(2.0), tg.Tensor(0.5)).item()  # not tg.*
     1.5
     """
 
-    def forward(grad, out):
-        return scaled_in_place(1 - out * out, grad)
+    forward = kernels.tanh_backward  # grad · (1 − out²)
 
     def backward(g, result, grad, out):
         return (tanh_backward(g, out) if needs_grad(grad) else None,
@@ -189,7 +132,7 @@ class relu:
         return np.maximum(x, 0)
 
     def backward(grad, out, x):
-        return grad * _mask(x.data > 0, x.data)
+        return where(x > 0, grad, 0.0)
 
 
 @op("sqrt", label="√", formula="∂√x/∂x = 1/(2√x)", method=True, domain=POSITIVE)
@@ -217,7 +160,7 @@ class abs_:
     forward = np.abs  # abs(x)
 
     def backward(grad, out, x):
-        return grad * np.sign(x.data)
+        return grad * sign(x)
 
 
 def _abs_method(self) -> Tensor:
@@ -286,21 +229,18 @@ class clip:
         return np.clip(x, min, max)
 
     def backward(grad, out, x, *, min=None, max=None):  # noqa: A002
-        inside = np.ones(x.shape, dtype=bool)
-        if min is not None:
-            inside &= x.data >= min
-        if max is not None:
-            inside &= x.data <= max
-        return grad * _mask(inside, x.data)
+        above, below = (x >= min if min is not None else None), (x <= max if max is not None
+                                                                   else None)
+        inside = below if above is None else (above if below is None else above & below)
+        return where(inside, grad, 0.0)
 
 
-def _pick(grad, a, b, take_a):
-    """Route the gradient to the chosen input; ties share it equally."""
-    a_data = a.data if isinstance(a, Tensor) else a
-    b_data = b.data if isinstance(b, Tensor) else b
-    share = (take_a(a_data, b_data) + 0.5 * (a_data == b_data)).astype(grad.dtype)
-    return (grad * share if needs_grad(a) else None,
-            grad * (1 - share) if needs_grad(b) else None)
+def _pick(grad, a, b, wins):
+    """Route the gradient to the chosen input (``wins(u, v)``: u is chosen over v); ties
+    share it equally. ``a == b`` and the rest are comparison ops: masks with no gradient."""
+    tie_share = where(a == b, grad * 0.5, 0.0)
+    return (where(wins(a, b), grad, tie_share) if needs_grad(a) else None,
+            where(wins(b, a), grad, tie_share) if needs_grad(b) else None)
 
 
 @op("maximum", label="max", formula="∂max(u,v)/∂u = 1 where u > v (½ at ties)", method=True)
@@ -314,7 +254,7 @@ class maximum:
     forward = np.maximum  # maximum(a, b)
 
     def backward(grad, out, a, b):
-        return _pick(grad, a, b, np.greater)
+        return _pick(grad, a, b, lambda u, v: u > v)
 
 
 @op("minimum", label="min", formula="∂min(u,v)/∂u = 1 where u < v (½ at ties)", method=True)
@@ -328,7 +268,7 @@ class minimum:
     forward = np.minimum  # minimum(a, b)
 
     def backward(grad, out, a, b):
-        return _pick(grad, a, b, np.less)
+        return _pick(grad, a, b, lambda u, v: u < v)
 
 
 @op("where", label="where", formula="∂where(c,u,v)/∂u = c, ∂/∂v = 1 − c",

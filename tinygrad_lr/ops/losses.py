@@ -11,7 +11,9 @@ import numpy as np
 from ..formulas import Derivatives, Name
 from ..registry import REAL, UNIT_INTERVAL, needs_grad, op
 from ..tensor import Tensor
-from .elementwise import clip, scaled_in_place, sigmoid, stable_sigmoid, stable_softplus
+from . import kernels
+from .elementwise import clip, sigmoid, where
+from .kernels import stable_sigmoid, stable_softplus
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -169,7 +171,7 @@ def _backward_cases(shape):
 
 @op("binary_cross_entropy_backward", label="∂L/∂a",
     formula="g·(−y/a + (1−y)/(1−a)), a clipped as in the loss",
-    domain=(REAL, UNIT_INTERVAL, UNIT_INTERVAL), cases=_backward_cases)
+    domain=(REAL, UNIT_INTERVAL, UNIT_INTERVAL), cases=_backward_cases, internal=True)
 class binary_cross_entropy_backward:
     """The gradient of binary cross-entropy with respect to the probabilities, as one op.
 
@@ -178,27 +180,16 @@ class binary_cross_entropy_backward:
     eight in every backward pass (and compiled program); its own backward keeps second
     derivatives (Newton's method, ``tg.hessian``) exact.
 
-    >>> tg.binary_cross_entropy_backward(tg.Tensor(1.0), tg.Tensor([0.8]), 1.0).tolist()
+    >>> bce_backward = tg.get_op("binary_cross_entropy_backward")  # internal: not tg.*
+    >>> bce_backward(tg.Tensor(1.0), tg.Tensor([0.8]), 1.0).tolist()
     [-1.25]
     """
 
     def forward(grad, a, y, *, reduction="mean"):
         a = np.asarray(a)
-        if isinstance(y, np.ndarray) and y.dtype != a.dtype and a.dtype.kind == "f":
-            y = y.astype(a.dtype)  # float32 probabilities keep float32 gradients
-        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
-        low, high = probability_bounds(dtype)
-        clipped = a.clip(low, high, out=np.empty(a.shape, dtype))
-        # −y/c + (1−y)/(1−c) = (c − y) / c / (1 − c): two buffers and no temporaries,
-        # which on large arrays saves most of the time (fresh memory is what costs)
-        out = np.subtract(clipped, y)
-        out /= clipped
-        np.subtract(1, clipped, out=clipped)
-        out /= clipped
-        out = scaled_in_place(out, grad)
-        if reduction == "mean":
-            out /= a.size  # in place: cheaper than dividing a 0-d grad first
-        return out
+        low, high = probability_bounds(a.dtype if a.dtype.kind == "f" else np.float64)
+        return kernels.binary_cross_entropy_backward(grad, a, y, reduction=reduction,
+                                                     low=low, high=high)
 
     def backward(h, out, grad, a, y, *, reduction="mean"):
         # out is linear in grad; in a and y it is g·(−y/c + (1−y)/(1−c)) with c = clip(a).
@@ -210,9 +201,9 @@ class binary_cross_entropy_backward:
                      if needs_grad(grad) else None)
         grad_a = None
         if needs_grad(a):
-            inside = ((a.data >= low) & (a.data <= high)).astype(a.dtype)  # clip's derivative
-            grad_a = h * g * (y / (clipped * clipped)
-                              + (1 - y) / ((1 - clipped) * (1 - clipped))) * inside
+            inside = (a >= low) & (a <= high)  # clip's derivative: a mask, no gradient
+            grad_a = where(inside, h * g * (y / (clipped * clipped)
+                                            + (1 - y) / ((1 - clipped) * (1 - clipped))), 0.0)
         grad_y = h * g * -(1 / clipped + 1 / (1 - clipped)) if needs_grad(y) else None
         return grad_grad, grad_a, grad_y
 

@@ -86,17 +86,18 @@ class mean:
         return np.mean(x, axis=_reduce_axis(axis), keepdims=keepdims)
 
     def backward(grad, out, x, *, axis=None, keepdims=False):
-        count = x.data.size // max(out.data.size, 1)
+        count = x.size // max(out.size, 1)
         return spread_back(grad / count, x.shape, axis, keepdims)
 
 
 def _extremum_backward(grad, out, x, axis, keepdims):
     """The gradient goes to the elements equal to the extremum, shared equally at ties."""
-    winners = x.data == np.reshape(out.data, kept_shape(x.shape, axis))
     if x.ndim == 0:  # a 0-d "reduction" is the identity
         return grad * 1
-    share = winners / winners.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
-    return spread_back(grad, x.shape, axis, keepdims) * share.astype(grad.dtype)
+    # the winners as a 0/1 mask in the gradient's dtype (comparison ops: no gradient)
+    winners = (x == out.reshape(kept_shape(x.shape, axis))).astype(grad.dtype)
+    count = winners.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
+    return spread_back(grad, x.shape, axis, keepdims) * winners / count
 
 
 @op("max", label="max", formula="∂max(x)/∂xᵢ = 1 for the largest element", method=True,

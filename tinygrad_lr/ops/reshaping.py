@@ -12,6 +12,7 @@ import numpy as np
 from ..composite import composite
 from ..tensor import Tensor
 from .reductions import normalize_axes
+from .selection import argsort, gather_along_axis
 from .shape import SequenceOp, broadcast_to, concatenate, getitem, reshape, scatter_add
 
 
@@ -470,7 +471,7 @@ def take_along_axis(x, *, indices, axis):
     >>> tg.take_along_axis(tg.Tensor([[10.0, 20.0]]), [[1, 0]], axis=1).tolist()
     [[20.0, 10.0]]
     """
-    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    indices = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"take_along_axis: indices must be integers, got dtype {indices.dtype}")
     if axis is None:
@@ -498,8 +499,7 @@ def sort(x, *, axis=-1):
     """
     if axis is None:
         x, axis = x.reshape(-1), 0
-    order = np.argsort(x.data, axis=axis, kind="stable")
-    return take_along_axis(x, indices=order, axis=axis)
+    return gather_along_axis(x, argsort(x, axis=axis), axis=axis)
 
 
 # ----------------------------------------------------------------------- the split family

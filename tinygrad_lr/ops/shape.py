@@ -89,7 +89,7 @@ def plain_index(index):
     if isinstance(index, tuple):
         return tuple(plain_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.numpy()  # (a traced index tensor refuses: it is a setting of getitem)
     if isinstance(index, list):
         return np.asarray(index)
     return index

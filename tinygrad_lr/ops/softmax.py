@@ -69,7 +69,7 @@ class logsumexp:
         kept_out = out if keepdims else out.reshape(kept_shape(x.shape, axis))
         share = (x - kept_out).exp()
         if b is not None:
-            share = share * _weights(b, x.data)
+            share = share * _weights(b, np.broadcast_to(np.zeros((), x.dtype), x.shape))
         return spread_back(grad, x.shape, axis, keepdims) * share
 
 

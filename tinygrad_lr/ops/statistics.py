@@ -22,9 +22,7 @@ from .spectral import svdvals
 def sqrt_or_zero(total):
     """√total, whose gradient is 0 (a subgradient, as PyTorch's norm) where total = 0 instead
     of 0·∞ = NaN: the norm of a zero vector, the std of equal values, hypot(0, 0)."""
-    zero = total.data == 0
-    if not zero.any():
-        return sqrt(total)
+    zero = total == 0  # a comparison op: the mask follows the values wherever this runs
     return where(zero, 0.0, sqrt(where(zero, 1.0, total)))
 
 
@@ -215,13 +213,13 @@ def norm(x, *, ord=None, axis=None, keepdims=False):  # noqa: A002
     elif ord == -math.inf:
         out = abs(x).min(axis=axes, keepdims=True)
     elif ord == 0:
-        out = (x * 0).sum(axis=axes, keepdims=True) + np.sum(
-            x.data != 0, axis=axes, keepdims=True)
+        out = (x * 0).sum(axis=axes, keepdims=True) + (x != 0).astype(x.dtype).sum(
+            axis=axes, keepdims=True)
     elif ord == 1:
         out = abs(x).sum(axis=axes, keepdims=True)
     else:
         total = (abs(x) ** ord).sum(axis=axes, keepdims=True)
-        zero = total.data == 0  # the zero vector: subgradient 0, not 0·∞
+        zero = total == 0  # the zero vector: subgradient 0, not 0·∞
         out = where(zero, 0.0, where(zero, 1.0, total) ** (1 / ord))
     if keepdims:
         return out
