@@ -1,6 +1,6 @@
 """A user's script, written as an editor would check it: Tensor arithmetic, ``tg.*``
 functions, the estimator. ``make typecheck`` runs pyright (basic) and mypy on it; both must
-report nothing, and every line also runs (tests/test_typing.py)."""
+report nothing, and every line also runs (tests/typing/test_typing.py)."""
 
 from __future__ import annotations
 

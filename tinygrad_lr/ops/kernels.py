@@ -4,7 +4,7 @@ Each function here computes a plain formula (written beside it) in fewer passes 
 memory than the formula would: in place in one buffer it allocated itself, with no
 temporaries. The ops call them as their forwards (sigmoid, the internal backward ops of
 sigmoid, tanh and binary cross-entropy); the op units stay readable, and
-tests/test_ops_in_place.py checks every kernel against its plain formula.
+tests/ops/test_in_place.py checks every kernel against its plain formula.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def test_example_script_writes_every_picture(tmp_path):
     import runpy
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "examples" / "render_graph.py"
+    script = Path(__file__).resolve().parents[2] / "examples" / "render_graph.py"
     runpy.run_path(str(script))["main"](tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
     if viz.renderers():

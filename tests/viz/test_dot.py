@@ -13,7 +13,7 @@ from tinygrad_lr import viz
 from tinygrad_lr.viz.labels import format_number
 
 GOLDEN = Path(__file__).parent / "golden"
-# Regenerate after a deliberate change: UPDATE_GOLDEN=1 pytest tests/test_viz_dot.py
+# Regenerate after a deliberate change: UPDATE_GOLDEN=1 pytest tests/viz/test_dot.py
 # (then render the files to PNG and look at them before committing).
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from test_viz_steps import batch_graph
+from test_steps import batch_graph
 
 import tinygrad_lr as tg
 from tinygrad_lr import viz

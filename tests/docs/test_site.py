@@ -11,7 +11,7 @@ import pytest
 
 import tinygrad_lr as tg
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_PACKAGES = ["tinygrad_lr", "tinygrad_lr.nn", "tinygrad_lr.optim", "tinygrad_lr.models",
                    "tinygrad_lr.datasets", "tinygrad_lr.viz"]
 # Public names outside an __all__: the losses of functional, the derivation helpers, the CLI.

@@ -1,7 +1,7 @@
 """Model files: safetensors tensors and schema-checked text only, round trips exactly (two
 classes or K), written atomically, readable by safetensors alone, and every kind of bad file
 gives a ModelFileError naming the problem (never unpickling anything). Fuzzing, killed saves
-and size bombs: tests/test_model_files_hostile.py."""
+and size bombs: tests/models/test_model_files_hostile.py."""
 
 import builtins
 import json

@@ -17,7 +17,7 @@ import pytest
 from tinygrad_lr import viz
 from tinygrad_lr.datasets import load_breast_cancer, train_test_split
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
@@ -27,7 +27,7 @@ def test_written_data_are_the_promised_shapes_and_labels(tmp_path):
 
 
 def test_the_cases_fit_the_in_memory_coefficients(tmp_path, monkeypatch):
-    """The numpy cases in their fresh processes (the Dask path is tests/test_scale_dask.py's)."""
+    """The numpy cases in fresh processes (the Dask path: tests/models/test_scale_dask.py)."""
     monkeypatch.setattr(scale, "CASES", ("memory", "streamed"))
     results = scale.measure([600], 4, tmp_path, timeout=300, log=lambda *a, **k: None)
     assert [r["case"] for r in results] == ["memory", "streamed"]

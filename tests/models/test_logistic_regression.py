@@ -1,6 +1,6 @@
 """LogisticRegression: optimum and updates against closed forms (numpy), labels, probabilities,
 bad input and hyper-parameters. Comparisons with scikit-learn are in
-test_logistic_regression_sklearn.py; scikit-learn's own estimator checks in
+tests/models/test_logistic_regression_sklearn.py; scikit-learn's own estimator checks in
 test_sklearn_compat.py."""
 
 import subprocess

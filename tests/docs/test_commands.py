@@ -6,7 +6,7 @@ block either runs here or has a stated reason not to (a new command needs one or
 Shell commands run as a reader types them after `. .venv/bin/activate`: in bash, in a
 folder outside the repository. What needs Graphviz's dot (PNG, PDF) or any renderer skips
 with the reason when it is missing, or draws SVG with the pip-only renderer.
-The tutorial's code is run by tests/test_docs_tutorial.py.
+The tutorial's code is run by tests/docs/test_tutorial.py.
 """
 
 import ast
@@ -23,7 +23,7 @@ import pytest
 from tinygrad_lr import viz
 from tinygrad_lr.datasets import breast_cancer_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 PAGES = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md")
@@ -33,11 +33,11 @@ FENCED = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 # Commands shown in the docs that this file does not run, and why.
 NOT_RUN = {
     "make test": "it is this test suite",
-    "make demo": "it runs `tinygrad-lr demo`, which tests/test_cli.py runs end to end",
-    "make docs": "it rewrites tracked files; its steps are tested here and in test_docs_*.py",
-    "make notebook": "it starts JupyterLab; tests/test_docs_tutorial.py runs the notebook",
-    "make bench": "it takes minutes; tests/test_benchmarks.py runs the suite's quick mode",
-    "python -m benchmarks": "measurements; tests/test_benchmarks.py covers the CLI",
+    "make demo": "it runs `tinygrad-lr demo`, which tests/cli/test_cli.py runs end to end",
+    "make docs": "it rewrites tracked files; its steps are tested here and in tests/docs/",
+    "make notebook": "it starts JupyterLab; tests/docs/test_tutorial.py runs the notebook",
+    "make bench": "it takes minutes; tests/benchmarks/test_benchmarks.py runs its quick mode",
+    "python -m benchmarks": "measurements; tests/benchmarks/test_benchmarks.py covers the CLI",
 }
 
 
