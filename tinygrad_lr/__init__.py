@@ -23,9 +23,20 @@ from typing import TYPE_CHECKING, Any
 from . import linalg  # noqa: F401  (tg.linalg)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (np.exp(t), np.sum(t) ...)
 from . import ops as _builtin_ops  # noqa: F401  (registers the built-in ops)
-from .autograd import backward, grad, sum_to_shape, topological_order
+from .autograd import backward, grad, topological_order
+from .broadcasting import sum_to_shape
 from .compiler import compile, value_and_grad  # noqa: A004 - tg.compile, as torch.compile
 from .composite import composite
+from .creation import (
+    arange,
+    is_tensor,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .derivatives import hessian, hvp, jacobian, jvp, vhp, vjp
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -33,18 +44,7 @@ from .ops.index_tricks import c_, r_
 from .ops.numpy_extras import gradient
 from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
 from .registry import Domain, Op, get_op, needs_grad, op, register_op, registered_ops
-from .tensor import (
-    Tensor,
-    arange,
-    is_tensor,
-    ones,
-    ones_like,
-    rand,
-    randn,
-    tensor,
-    zeros,
-    zeros_like,
-)
+from .tensor import Tensor, tensor
 
 __version__ = "0.2.0"
 

@@ -100,7 +100,7 @@ def _function_stub(name: str, op: Any) -> list[str]:
 
 def _is_default_method(function: Any) -> bool:
     """Made by the registry's ``_attach`` (not an op's own ``as_method``)."""
-    return (getattr(function, "__module__", None) == "tinygrad_lr.registry"
+    return (getattr(function, "__module__", None) == "tinygrad_lr.tensor_methods"
             and function.__code__.co_name == "method")
 
 
@@ -128,7 +128,7 @@ def _signature_stub(name: str, function: Any, returns: str) -> str:
 def _method_stub(name: str, function: Any, owner: Any) -> list[str]:
     if isinstance(function, property):
         return ["    @property", f"    def {name}(self) -> Tensor: ..."]
-    if owner is None:  # attached by another module (viz's to_dot, the elementwise abs)
+    if owner is None:  # not attached by the registry
         annotation = inspect.signature(function).return_annotation
         returns = annotation if annotation in _SIMPLE_RETURNS else "Any"
         if getattr(function, "__module__", "").startswith("tinygrad_lr.ops."):
@@ -150,7 +150,7 @@ def _method_stub(name: str, function: Any, owner: Any) -> list[str]:
 
 def render() -> str:
     """The stub's text for the ops registered now (in a fresh process: the built-in ones)."""
-    from . import registry, viz  # noqa: F401  (viz attaches Tensor.to_dot and Tensor.draw)
+    from . import registry
     from .tensor import Tensor
 
     own = _class_body_names() | set(Tensor.__slots__)

@@ -1,8 +1,8 @@
 """The backward pass: walk the graph from the output to the leaves in topological order.
 
 Every gradient is accumulated in one place (``_propagate``) and broadcasting is undone in
-one place (``sum_to_shape``). The walk is a loop over an explicit stack, so a graph of any
-depth works without touching Python's recursion limit.
+one place (``sum_to_shape``, in :mod:`tinygrad_lr.broadcasting`). The walk is a loop over
+an explicit stack, so a graph of any depth works without touching Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import gc
 import numpy as np
 
 from . import grad_mode
+from .broadcasting import sum_to_shape
 from .registry import check_finite
-from .tensor import Tensor, wrap
+from .tensor import Tensor, hooks, wrap
 
 _SECOND_BACKWARD = (
     "tried to run backward through the graph of op '{op}' a second time, but its buffers "
@@ -105,31 +106,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             )
         result.append(g)
     return tuple(result)
-
-
-def sum_to_shape(grad: Tensor, shape: tuple, op_name: str = "?") -> Tensor:
-    """Undo broadcasting: sum ``grad`` over the axes that broadcasting added or stretched.
-
-    Raises ValueError naming ``op_name`` if ``grad`` cannot have come from ``shape``.
-
-    >>> import tinygrad_lr as tg
-    >>> sum_to_shape(tg.ones(2, 3), (3,)).tolist()
-    [2.0, 2.0, 2.0]
-    """
-    if grad.shape == shape:
-        return grad
-    lead = grad.ndim - len(shape)
-    if lead < 0 or any(s != 1 and grad.shape[lead + i] != s for i, s in enumerate(shape)):
-        raise ValueError(
-            f"backward of op '{op_name}' returned a gradient of shape {grad.shape} for an "
-            f"input of shape {shape}"
-        )
-    if lead:
-        grad = grad.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad
 
 
 def topological_order(outputs) -> list[Tensor]:
@@ -378,11 +354,4 @@ def _as_tuple(value, what: str) -> tuple:
     return items
 
 
-def __getattr__(name: str):
-    # ``tg.autograd.functional.jacobian`` as in PyTorch: the functional API lives in
-    # derivatives.py, which imports this module, hence the late import.
-    if name == "functional":
-        from . import derivatives
-
-        return derivatives
-    raise AttributeError(f"module 'tinygrad_lr.autograd' has no attribute '{name}'")
+hooks.backward = backward  # Tensor.backward runs this walk (tensor.py imports no layer above)

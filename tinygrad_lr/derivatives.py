@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import grad
-from .ops.shape import stack
+from .registry import get_op
 from .tensor import Tensor
 
 
@@ -265,7 +265,7 @@ def _jacobian_rows(y: Tensor, xs: tuple, create_graph: bool, strict: bool) -> tu
         if not row:
             blocks.append(Tensor(np.zeros(y.shape + x.shape, dtype=x.dtype)))
         else:
-            blocks.append(stack(row).reshape(y.shape + x.shape))
+            blocks.append(get_op("stack")(row).reshape(y.shape + x.shape))
     return tuple(blocks)
 
 

@@ -36,7 +36,7 @@ from .ops.numpy_extras import gradient
 from .ops.reshaping import array_split, dsplit, hsplit, split, vsplit
 from .ops.spectral import eig, eigh, svd
 from .registry import _REGISTRY, Op, internal_op
-from .tensor import Tensor, refuse_if_traced, wrap
+from .tensor import Tensor, hooks, refuse_if_traced, wrap
 
 UFUNC_NAMES = {
     "multiply": "mul", "add": "add", "subtract": "sub", "true_divide": "div", "divide": "div",
@@ -383,10 +383,6 @@ def _on_the_data(func, args, kwargs):
     return _constant(func(*_data(args), **{k: _data(v) for k, v in kwargs.items()}))
 
 
-def install() -> None:
-    """Give Tensor the two numpy override methods (done once, on ``import tinygrad_lr``)."""
-    Tensor.__array_ufunc__ = array_ufunc
-    Tensor.__array_function__ = array_function
-
-
-install()
+# Tensor's two override methods hand numpy's calls to these (see tensor.EngineHooks).
+hooks.array_ufunc = array_ufunc
+hooks.array_function = array_function

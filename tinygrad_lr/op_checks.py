@@ -11,6 +11,10 @@ from collections.abc import Callable
 import numpy as np
 
 
+class OperandTypeError(TypeError):
+    """An op was given something that is not a Tensor, a number or an array."""
+
+
 def check_axis(op_name: str, axis, arrays) -> None:
     """Refuse an ``axis`` setting that is not None, an int or a sequence of ints.
 

@@ -50,12 +50,17 @@ from .domains import (  # noqa: F401  (re-exported: ops import them from here)
     UNIT_INTERVAL,
     Domain,
 )
-from .op_checks import check_axis, float64_from_integers, forward_error
+from .op_checks import OperandTypeError, check_axis, float64_from_integers, forward_error
 from .tensor import Tensor, wrap
+from .tensor_methods import (
+    _ATTACHED_METHODS,  # noqa: F401  (read by make stubs)
+    detach_methods_of,
+)
+from .tensor_methods import PLAIN_NUMBERS as _PLAIN_NUMBERS
+from .tensor_methods import attach as _attach
 
 _REGISTRY: dict[str, Op] = {}
 _INTERNAL: dict[str, Op] = {}  # the engine's own ops (speed kernels): not in the op table
-_ATTACHED_METHODS: dict[str, str] = {}
 
 
 class Op:
@@ -283,13 +288,8 @@ def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
 
 
 _modes = grad_mode.state
-_PLAIN_NUMBERS = frozenset({float, int, bool})
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 _FLOAT64 = np.dtype(np.float64)
-
-
-class OperandTypeError(TypeError):
-    """An op was given something that is not a Tensor, a number or an array."""
 
 
 def _as_operands(values, op_name) -> tuple:
@@ -410,7 +410,8 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
         domain: a :class:`Domain` for every input, or one per input (default: all reals).
         cases: ``cases(shape) -> [(input_shapes, params), ...]`` for the op tests, for ops
             that are not elementwise.
-        method: also attach the op as ``Tensor.<method>`` (``True`` means the op's name).
+        method: also attach the op as ``Tensor.<method>`` (``True`` means the op's name; a
+            tuple of names attaches it under each, as ``abs`` is ``__abs__`` and ``abs``).
         rmethod: attach a reflected operator (e.g. ``"__radd__"``) calling ``op(other, self)``.
         method_impl: a custom function to attach instead of the default method.
         replace: allow replacing an op that is already registered.
@@ -435,9 +436,11 @@ def register_op(name: str, forward, backward, *, label=None, formula=None, domai
              cases=cases, doc=doc, derivatives=derivatives,
              differentiable=differentiable, pure=pure, internal=internal)
     if method:
-        _attach(new, name if method is True else method, method_impl)
+        names = (name,) if method is True else (method,) if isinstance(method, str) else method
+        for method_name in names:
+            _attach(new, method_name, method_impl, _REGISTRY)
     if rmethod:
-        _attach(new, rmethod, None, reflected=True)
+        _attach(new, rmethod, None, _REGISTRY, reflected=True)
     (_INTERNAL if internal else _REGISTRY)[name] = new
     return new
 
@@ -471,91 +474,6 @@ def op(name: str, **meta):
                            method_impl=body.get("as_method"), doc=unit.__doc__, **meta)
 
     return register
-
-
-def _attach(target: Op, method_name: str, impl, reflected: bool = False) -> None:
-    owner = _ATTACHED_METHODS.get(method_name)
-    if owner is None and hasattr(Tensor, method_name) and not _only_inherited(method_name):
-        raise ValueError(
-            f"cannot attach op '{target.name}' as Tensor.{method_name}: that name is taken"
-        )
-    if owner is not None and owner != target.name and _REGISTRY.get(owner) is not None:
-        raise ValueError(
-            f"Tensor.{method_name} already belongs to op '{owner}'; pick another method name"
-        )
-    if impl is not None:
-        method = impl
-    elif reflected or (target.n_inputs == 2 and method_name.startswith("__")):
-        method = _operator_method(target, reflected)
-    elif target.n_inputs == 1:
-        method = _unary_method(target, operator=method_name.startswith("__"))
-    elif method_name.startswith("__"):
-        def method(self, *args):
-            try:
-                return target(self, *args)
-            except OperandTypeError:
-                return NotImplemented
-    else:
-        def method(self, *args, **params):
-            return target(self, *args, **params)
-    method.__name__ = method_name
-    method.__qualname__ = f"Tensor.{method_name}"
-    method.__doc__ = method.__doc__ or target.__doc__
-    setattr(Tensor, method_name, method)
-    _ATTACHED_METHODS[method_name] = target.name
-
-
-def _only_inherited(method_name: str) -> bool:
-    """A comparison Tensor inherits from ``object`` (``__eq__``) may become an op's method."""
-    return method_name.startswith("__") and not any(
-        method_name in vars(k) for k in Tensor.__mro__ if k is not object)
-
-
-def _operator_method(target: Op, reflected: bool):
-    """``Tensor.__mul__`` (or, reflected, ``__rmul__``) for a two-input op.
-
-    Two tensors, or a tensor and a Python number, go straight to ``Op._run``: this method is
-    that case's dispatch, written out here because each Python call it saves is a few
-    percent of a small op. Anything else takes the general ``Op.__call__``. Python operators
-    return NotImplemented for foreign types, so ``t + "a"`` is the usual TypeError and other
-    types get a chance to handle the operation.
-    """
-
-    def method(self, other):
-        # ``self`` is the Tensor Python called the operator on; ``other`` the other operand.
-        record = self._requires_grad
-        if isinstance(other, Tensor):
-            other_data = other.data
-            record = record or other._requires_grad
-        elif other.__class__ in _PLAIN_NUMBERS:
-            other_data = other
-        else:
-            try:
-                return target(other, self) if reflected else target(self, other)
-            except OperandTypeError:
-                return NotImplemented
-        if reflected:
-            return target._run((other, self), (other_data, self.data), None, record)
-        return target._run((self, other), (self.data, other_data), None, record)
-
-    return method
-
-
-def _unary_method(target: Op, operator: bool):
-    """``Tensor.exp`` (or an operator such as ``__neg__``) for a one-input op: without
-    arguments it goes straight to ``Op._run``; with settings it is ``target(self, ...)``."""
-
-    def method(self, *args, **params):
-        if args or params:
-            try:
-                return target(self, *args, **params)
-            except OperandTypeError:
-                if operator:
-                    return NotImplemented
-                raise
-        return target._run((self,), (self.data,), None, self._requires_grad)
-
-    return method
 
 
 def get_op(name: str) -> Op:
@@ -603,7 +521,4 @@ def unregister_op(name: str) -> None:
     """
     get_op(name)
     (_REGISTRY if name in _REGISTRY else _INTERNAL).pop(name)
-    for method_name, owner in list(_ATTACHED_METHODS.items()):
-        if owner == name:
-            delattr(Tensor, method_name)
-            del _ATTACHED_METHODS[method_name]
+    detach_methods_of(name)

@@ -19,7 +19,6 @@ import numpy as np
 
 from . import grad_mode as _grad_mode
 from .traced_values import TraceError, refuse_if_traced  # noqa: F401  (re-exported)
-from .traced_values import refuse_random as _refuse_random
 
 if TYPE_CHECKING:  # the methods ops attach, as type checkers see them (make stubs)
     from ._registered import TensorMethods as _AttachedMethods
@@ -28,6 +27,33 @@ else:
 
 _FLOATING_KINDS = "f"  # real floating point: gradients of complex functions are not defined here
 _NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: never strings, objects or dates
+
+
+def _not_connected(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("the engine is not connected: import tinygrad_lr (its __init__ imports "
+                       "the modules that fill tinygrad_lr.tensor.hooks)")
+
+
+class EngineHooks:
+    """What the layers above the Tensor hand down to it, so this module imports none of them.
+
+    ``Tensor.backward`` runs ``backward`` (the walk of :mod:`tinygrad_lr.autograd`, which
+    imports this module); numpy's override protocols run ``array_ufunc`` and
+    ``array_function`` (:mod:`tinygrad_lr.numpy_dispatch`). Each module fills its slot once,
+    when ``import tinygrad_lr`` imports it; nothing replaces a method of the class.
+
+    >>> import tinygrad_lr as tg
+    >>> from tinygrad_lr.tensor import hooks
+    >>> hooks.backward is tg.backward
+    True
+    """
+
+    backward: Callable[..., None] = _not_connected
+    array_ufunc: Callable[..., Any] = _not_connected
+    array_function: Callable[..., Any] = _not_connected
+
+
+hooks = EngineHooks()
 
 
 class Tensor(_AttachedMethods):
@@ -75,10 +101,6 @@ class Tensor(_AttachedMethods):
     _trace = None
     _traced_input = False  # an input of a function the compiler is tracing
 
-    # numpy's override protocols: ``tinygrad_lr.numpy_dispatch`` replaces these on import with
-    # methods that run numpy's functions as registered ops (``np.exp(t)``, ``array * t``).
-    # Until then, None hands ``array * tensor`` to the Tensor's reflected operator.
-    __array_ufunc__ = None
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -223,12 +245,29 @@ class Tensor(_AttachedMethods):
         >>> x.grad
         Tensor(6.)
         """
-        from .autograd import backward
+        hooks.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph,
+                       retain_grads=retain_grads)
 
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph,
-                 retain_grads=retain_grads)
+    # numpy's override protocols (NEP 13: ``np.exp(t)``, ``array * t``; NEP 18: ``np.sum(t)``)
+    # run numpy's functions as registered ops; the handlers know the ops, so they live in
+    # numpy_dispatch, a layer up, and reach the Tensor through ``hooks``.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return hooks.array_ufunc(self, ufunc, method, *inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return hooks.array_function(self, func, types, args, kwargs)
 
     # --------------------------------------------------------------- array views
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its axes reversed (the ``transpose`` op's method).
+
+        >>> import tinygrad_lr as tg
+        >>> tg.Tensor([[1.0, 2.0]]).T.shape
+        (2, 1)
+        """
+        return self.transpose()
+
     @property
     def shape(self) -> tuple:
         """The shape, as numpy reports it."""
@@ -483,101 +522,3 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
     dtype('float64')
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-
-def _shape_arg(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
-
-
-def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
-          name: str | None = None) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.zeros(2).tolist()
-    [0.0, 0.0]
-    """
-    return Tensor(np.zeros(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
-
-
-def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False,
-         name: str | None = None) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.ones(2).tolist()
-    [1.0, 1.0]
-    """
-    return Tensor(np.ones(_shape_arg(shape), dtype=dtype), requires_grad=requires_grad, name=name)
-
-
-def zeros_like(t: Any, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape and dtype of ``t``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.zeros_like(tg.Tensor([1.0, 2.0])).tolist()
-    [0.0, 0.0]
-    """
-    return Tensor(np.zeros_like(np.asarray(t)), requires_grad=requires_grad)
-
-
-def ones_like(t: Any, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape and dtype of ``t``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.ones_like(tg.Tensor([1.0, 2.0])).tolist()
-    [1.0, 1.0]
-    """
-    return Tensor(np.ones_like(np.asarray(t)), requires_grad=requires_grad)
-
-
-def randn(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
-          name: str | None = None) -> Tensor:
-    """Standard-normal samples; pass ``seed`` (an int or ``np.random.Generator``) to repeat.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.randn(2, 3, seed=0).shape
-    (2, 3)
-    """
-    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
-        _refuse_random("randn")
-    rng = np.random.default_rng(seed)
-    data = rng.standard_normal(_shape_arg(shape)).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad, name=name)
-
-
-def rand(*shape: Any, seed: Any = None, dtype: Any = np.float64, requires_grad: bool = False,
-         name: str | None = None) -> Tensor:
-    """Uniform samples in [0, 1); pass ``seed`` to repeat.
-
-    >>> import tinygrad_lr as tg
-    >>> float(tg.rand(100, seed=0).max()) < 1.0
-    True
-    """
-    if seed is None and _grad_mode.threads_tracing and _grad_mode.state.tracing:
-        _refuse_random("rand")
-    rng = np.random.default_rng(seed)
-    data = rng.random(_shape_arg(shape)).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad, name=name)
-
-
-def arange(*args: Any, dtype: Any = np.float64) -> Tensor:
-    """Evenly spaced values, like ``np.arange`` (float64 by default).
-
-    >>> import tinygrad_lr as tg
-    >>> tg.arange(3).tolist()
-    [0.0, 1.0, 2.0]
-    """
-    return Tensor(np.arange(*args, dtype=dtype))
-
-
-def is_tensor(obj: Any) -> bool:
-    """True if ``obj`` is a Tensor.
-
-    >>> is_tensor(Tensor(1.0)), is_tensor(1.0)
-    (True, False)
-    """
-    return isinstance(obj, Tensor)
-

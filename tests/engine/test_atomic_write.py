@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from tinygrad_lr.files import write_atomically
+from tinygrad_lr.atomic_write import write_atomically
 
 
 def test_a_new_file_gets_the_permissions_of_a_plain_open(tmp_path):

@@ -45,17 +45,6 @@ def _recording_leaf(array: np.ndarray, name: str, traced: bool = True) -> Tensor
     return t
 
 
-class _Modes:
-    """Grad-mode switches, read whether they are module attributes or thread-local state."""
-
-    @property
-    def anomaly(self) -> bool:
-        return getattr(grad_mode, "state", grad_mode).anomaly
-
-
-_modes = _Modes()
-
-
 @dataclass(frozen=True)
 class _Entry:
     """One traced signature: its program, the finisher of its results, its argument check."""
@@ -97,12 +86,12 @@ class Compiled:
                             f"arguments only, got keyword(s) {sorted(kwargs)}")
         entry = self._programs.get(self._last)
         leaves = entry.match(args) if entry is not None else None  # the last signature again?
-        if leaves is None or _modes.anomaly:
+        if leaves is None or grad_mode.state.anomaly:
             leaves = []
             spec = flatten(args, leaves, "args")[1]
             entry = self._programs.get(spec)
-            if entry is None or _modes.anomaly:  # anomaly checks need the eager engine
-                return self._trace(spec, args, keep=not _modes.anomaly)
+            if entry is None or grad_mode.state.anomaly:  # anomaly checks need the eager engine
+                return self._trace(spec, args, keep=not grad_mode.state.anomaly)
             self._last = spec
         if self._captured:
             self._check_captured()

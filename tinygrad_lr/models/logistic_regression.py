@@ -59,20 +59,6 @@ STREAMING_SOLVERS = ("gd", "sgd", "adam")
 """The solvers ``partial_fit`` exists for: the exact ones need every row at every step."""
 
 
-def penalized_loss(logits: Tensor, targets, weight: Tensor, l2: float) -> Tensor:
-    """The lecture's objective: mean binary cross-entropy on logits plus ``l2/2·||w||²``.
-
-    >>> import tinygrad_lr as tg
-    >>> w = tg.Tensor([[2.0]], requires_grad=True)
-    >>> round(penalized_loss(tg.Tensor([0.0]), [1.0], w, l2=0.5).item(), 6)  # log 2 + 1
-    1.693147
-    """
-    loss = F.binary_cross_entropy_with_logits(logits, targets)
-    if l2:
-        loss = loss + (l2 / 2) * (weight * weight).sum()
-    return loss
-
-
 class LogisticRegression(BaseEstimator):
     """Logistic regression (binary, or multinomial for three or more classes) trained by
     the autodiff engine, with scikit-learn's parameters, defaults and answers.

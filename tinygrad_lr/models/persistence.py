@@ -36,7 +36,7 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-from ..files import create_temporary, write_atomically
+from ..atomic_write import create_temporary, write_atomically
 from .logistic_regression import LogisticRegression
 from .model_metadata import (
     FORMAT_NAME,

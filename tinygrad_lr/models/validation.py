@@ -141,28 +141,6 @@ def label_text(label) -> str:
     return repr(label.item() if isinstance(label, np.generic) else label)
 
 
-def encode_binary(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(classes, targets)``: the two sorted classes and y as 0.0/1.0 (1.0 for classes[1]).
-
-    >>> encode_binary(np.array(["spam", "ham", "spam"]))
-    (array(['ham', 'spam'], dtype='<U4'), array([1., 0., 1.]))
-    """
-    classes = np.unique(labels)
-    if len(classes) == 1:
-        raise ValueError(
-            f"y contains only 1 class ({label_text(classes[0])}); logistic regression needs "
-            "exactly two classes"
-        )
-    if len(classes) > 2:
-        shown = ", ".join(label_text(c) for c in classes[:5])
-        shown += ", ..." if len(classes) > 5 else ""
-        raise ValueError(
-            f"Only binary classification is supported. y contains {len(classes)} classes "
-            f"({shown}); logistic regression needs exactly two"
-        )
-    return classes, (labels == classes[1]).astype(np.float64)
-
-
 def check_is_fitted(estimator, method: str, attribute: str = "coef_",
                     fit_call: str = "fit(X, y)") -> None:
     """Raise :class:`NotFittedError` naming ``method`` if ``estimator`` has not been fitted."""

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..formulas import Derivatives, Name
 from ..registry import BOOLEAN, KINK_AT_ZERO, NONZERO, POSITIVE, REAL, Domain, needs_grad, op
-from ..tensor import Tensor
 from . import kernels
 from .kernels import (  # noqa: F401  (their home was here: kept importable)
     IN_PLACE_MIN_SIZE,
@@ -149,7 +148,8 @@ class sqrt:
         return grad / (out * 2)
 
 
-@op("abs", label="|x|", formula="∂|x|/∂x = sign(x)", method="__abs__", domain=KINK_AT_ZERO)
+@op("abs", label="|x|", formula="∂|x|/∂x = sign(x)", method=("__abs__", "abs"),
+    domain=KINK_AT_ZERO)
 class abs_:
     """|x|, elementwise.
 
@@ -161,21 +161,6 @@ class abs_:
 
     def backward(grad, out, x):
         return grad * sign(x)
-
-
-def _abs_method(self) -> Tensor:
-    """|x|, elementwise: the same as ``abs(x)`` and ``tg.abs(x)``.
-
-    >>> import tinygrad_lr as tg
-    >>> tg.Tensor([-1.5, 2.0]).abs().tolist()
-    [1.5, 2.0]
-    """
-    return abs_(self)
-
-
-_abs_method.__name__ = "abs"
-_abs_method.__qualname__ = "Tensor.abs"
-Tensor.abs = _abs_method
 
 
 @op("sign", label="sign", formula="∂sign(x)/∂x = 0 (x ≠ 0)", method=True, domain=NONZERO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import sum_to_shape
+from ..broadcasting import sum_to_shape
 from ..registry import needs_grad, op
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import sum_to_shape
+from ..broadcasting import sum_to_shape
 from ..registry import Op, op
 from ..tensor import Tensor
 
@@ -60,9 +60,6 @@ class transpose:
 
     def as_method(self, *axes_args, axes=None):
         return transpose(self, axes=_shape_from_args(axes_args) if axes_args else axes)
-
-
-Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
 
 
 @op("broadcast_to", label="broadcast", formula="∂broadcast(x)/∂x = sum over the new axes",

@@ -8,14 +8,13 @@
 >>> # viz.render(loss, "graph.svg")     # an image (needs Graphviz, or tinygrad-lr[svg])
 >>> # viz.draw(loss)                    # a graphviz.Digraph: shows inline in Jupyter
 
-Importing this package also adds two convenience methods to Tensor: ``t.to_dot(**options)``
-and ``t.draw(**options)``. ``import tinygrad_lr`` alone does not import it, so the engine
-loads no drawing code until you ask for a picture.
+Pictures are functions of a tensor (``viz.to_dot(t)``, ``viz.draw(t)``), not Tensor methods:
+the engine never imports this package, so ``import tinygrad_lr`` loads no drawing code until
+you ask for a picture.
 """
 
 from __future__ import annotations
 
-from ..tensor import Tensor
 from .api import backprop, draw, render, to_dot
 from .backends import RendererNotFoundError, RenderError, renderers
 from .batch import batch_example, batch_steps
@@ -40,20 +39,3 @@ __all__ = [
     "gradient_descent", "lecture_example", "live_board", "render", "renderers", "step_through",
     "step_through_html", "to_dot", "walk",
 ]
-
-
-def _tensor_to_dot(self, **options) -> str:
-    """The DOT source of the graph behind this tensor (see ``tinygrad_lr.viz.to_dot``)."""
-    return to_dot(self, **options)
-
-
-def _tensor_draw(self, **options):
-    """A graphviz.Digraph of the graph behind this tensor (see ``tinygrad_lr.viz.draw``)."""
-    return draw(self, **options)
-
-
-for _name, _method in (("to_dot", _tensor_to_dot), ("draw", _tensor_draw)):
-    if getattr(Tensor, _name, _method) is _method or not hasattr(Tensor, _name):
-        _method.__name__ = _name
-        _method.__qualname__ = f"Tensor.{_name}"
-        setattr(Tensor, _name, _method)

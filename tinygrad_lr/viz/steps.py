@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import write_atomically
+from ..atomic_write import write_atomically
 from ..tensor import Tensor
 from .api import backprop, to_dot
 from .backends import RendererNotFoundError, node_sizes, render_source
