@@ -28,6 +28,7 @@ demo: $(VENV)/.demo-installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) tests/typing/check.py
 	$(PY) -m pytest
 
@@ -79,8 +80,10 @@ $(VENV)/.notebook-installed: pyproject.toml $(VENV)/.created
 notebook: $(VENV)/.notebook-installed
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) examples/tutorial.ipynb
 
+# lint-imports: the layers of pyproject.toml's [tool.importlinter] (docs/architecture.md)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) tests/typing/check.py
 
 clean:
