@@ -107,7 +107,9 @@ def _generate(program: Program):
                 names[arg] = f"c{next(counter)}"
                 namespace[names[arg]] = constants[names[arg]] = arg.example
             return names[arg]
-        if isinstance(arg, (bool, int)) or (isinstance(arg, float) and np.isfinite(arg)):
+        # Exact types only: a numpy scalar's repr is not valid here, and its type matters to
+        # numpy's promotion rules (np.float64 is a float subclass, but not a weak Python float).
+        if type(arg) in (bool, int) or (type(arg) is float and np.isfinite(arg)):
             return repr(arg)
         name = f"c{next(counter)}"
         namespace[name] = constants[name] = arg

@@ -426,6 +426,29 @@ def _pinv_forward(a, *, rcond=None, hermitian=False, rtol=None):
     return np.linalg.pinv(a, rcond=_pinv_tolerance(a, rcond, rtol), hermitian=hermitian)
 
 
+@op("full_rank", label="full rank?", formula="∂A/∂A = I (A passes through; a rank-deficient A "
+    "is refused)", domain=SEPARATED, cases=_svd_cases, internal=True)
+class full_rank:
+    """A itself, after checking that it has full rank to ``tolerance`` (relative to its largest
+    singular value): an op, so a compiled program checks every call's matrix, not the first.
+
+    >>> tg.registry.internal_op("full_rank")(tg.Tensor([[2.0], [0.0]])).tolist()
+    [[2.0], [0.0]]
+    """
+
+    def forward(a, *, tolerance=None, what="pinv"):
+        values = np.linalg.svd(a, compute_uv=False)
+        if tolerance is None:
+            tolerance = _pinv_tolerance(a, None, None)
+        if not (values > tolerance * values.max(axis=-1, keepdims=True)).all():
+            raise ValueError(f"{what}: the gradient is computed for full-rank matrices only; "
+                             "this one is rank-deficient (where the pseudo-inverse jumps)")
+        return a.copy()
+
+    def backward(grad, out, a, *, tolerance=None, what="pinv"):
+        return grad
+
+
 @composite("pinv", formula="pinv(A) = (AᵀA)⁻¹Aᵀ (tall) or Aᵀ(AAᵀ)⁻¹ (wide), for full rank",
            numpy=_pinv_forward, domain=SEPARATED, cases=_svd_cases)
 def pinv(a, *, rcond=None, hermitian=False, rtol=None):
@@ -435,11 +458,7 @@ def pinv(a, *, rcond=None, hermitian=False, rtol=None):
     >>> tg.linalg.pinv(tg.Tensor([[2.0, 0.0], [0.0, 4.0], [0.0, 0.0]])).tolist()
     [[0.5, 0.0, 0.0], [0.0, 0.25, 0.0]]
     """
-    values = np.linalg.svd(a.data, compute_uv=False)
-    cutoff = _pinv_tolerance(a.data, rcond, rtol) * values.max(axis=-1, keepdims=True)
-    if not (values > cutoff).all():
-        raise ValueError("pinv: the gradient is computed for full-rank matrices only; this "
-                         "one is rank-deficient (where the pseudo-inverse jumps)")
+    a = full_rank(a, tolerance=_pinv_tolerance(a.data, rcond, rtol))
     a_t = _swap_last_two(a)
     if a.shape[-2] >= a.shape[-1]:
         return inv(a_t @ a) @ a_t
