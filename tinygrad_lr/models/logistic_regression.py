@@ -27,7 +27,9 @@ from . import objective as objective_terms
 from . import solvers
 from .base import BaseEstimator
 from .blocks import check_features, evaluator_for
-from .distributed import fit_dask, is_dask_array, predict_dask
+from .dask_data import is_dask_collection
+from .dask_fit import fit_dask
+from .distributed import predict_dask, score_dask
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
     check_is_fitted,
@@ -161,7 +163,7 @@ class LogisticRegression(BaseEstimator):
         of rows at a time and never copied, or a Dask array, fitted data-parallel on its
         workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
         """
-        if is_dask_array(X):  # data-parallel: per-block sums on the workers
+        if is_dask_collection(X):  # data-parallel: per-block sums on the workers
             return fit_dask(self, X, y, sample_weight, callback)
         settings = self._checked_settings()
         X = check_features(X, estimator=type(self).__name__)  # a memory map is not copied
@@ -415,14 +417,14 @@ class LogisticRegression(BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
         ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "decision_function", X)
         return self._logits(X, "decision_function")
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
         sigmoid for two classes, the softmax of the logits for more)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict_proba", X)
         Z = Tensor(self._logits(X, "predict_proba"))
         with no_grad():
@@ -432,7 +434,7 @@ class LogisticRegression(BaseEstimator):
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict_log_proba", X)
         Z = self._logits(X, "predict_log_proba")
         if len(self.classes_) == 2:
@@ -442,7 +444,7 @@ class LogisticRegression(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict", X)
         Z = self._logits(X, "predict")
         index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
@@ -450,6 +452,8 @@ class LogisticRegression(BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy: the (``sample_weight``-weighted) fraction of rows predicted right."""
+        if is_dask_collection(X):  # on the workers: only the two sums reach the client
+            return score_dask(self, X, y, sample_weight)
         predicted = self.predict(X)
         labels = check_labels(y, len(predicted))
         weights = check_sample_weight(sample_weight, len(predicted))
