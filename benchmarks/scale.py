@@ -77,6 +77,67 @@ def write_data(folder: Path, rows: int, features: int, seed: int = 0) -> tuple[P
     return x_path, y_path
 
 
+def make_rows(index: int, rows: int, features: int, seed: int = 0):
+    """Block ``index`` of a data set made where it is needed: ``(X block, labels)``.
+
+    Rows are standard normal; labels come from a logistic model with weights of norm 2
+    (the same for every block) plus their own noise. The same arguments always give the
+    same block, so a Dask worker and the client can make identical data.
+
+    >>> X, y = make_rows(3, 5, 2)
+    >>> X.shape, y.shape, bool(np.array_equal(make_rows(3, 5, 2)[0], X))
+    ((5, 2), (5,), True)
+    """
+    w = np.random.default_rng([seed, 0]).normal(size=features)
+    w *= 2.0 / np.linalg.norm(w)
+    rng = np.random.default_rng([seed, 1, index])
+    X = rng.normal(size=(rows, features))
+    y = (rng.random(rows) < 1 / (1 + np.exp(-(X @ w)))).astype(np.int64)
+    return X, y
+
+
+def block_sizes(rows: int, block_rows: int) -> list[int]:
+    """Rows of the consecutive blocks of ``rows`` rows cut every ``block_rows``.
+
+    >>> block_sizes(10, 4)
+    [4, 4, 2]
+    """
+    return [min(block_rows, rows - start) for start in range(0, rows, block_rows)]
+
+
+def lazy_dask_data(rows: int, features: int, block_rows: int, seed: int = 0):
+    """``(X, y)`` as lazy Dask arrays whose blocks the workers make (:func:`make_rows`):
+    nothing is computed until a fit asks, and every block is made by one task."""
+    import dask
+    import dask.array as da
+
+    make = dask.delayed(make_rows, pure=True, nout=2)
+    X_parts, y_parts = [], []
+    for index, size in enumerate(block_sizes(rows, block_rows)):
+        X_block, y_block = make(index, size, features, seed)
+        X_parts.append(da.from_delayed(X_block, shape=(size, features), dtype=np.float64))
+        y_parts.append(da.from_delayed(y_block, shape=(size,), dtype=np.int64))
+    return da.concatenate(X_parts), da.concatenate(y_parts)
+
+
+def numpy_data(rows: int, features: int, block_rows: int, seed: int = 0):
+    """The data of :func:`lazy_dask_data`, made here, in memory."""
+    parts = [make_rows(i, size, features, seed)
+             for i, size in enumerate(block_sizes(rows, block_rows))]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def make_frame(index: int, rows: int, features: int, seed: int = 0):
+    """Block ``index`` of :func:`make_rows` as a pandas DataFrame: columns ``f0``, ``f1``,
+    ... and ``label`` (for Dask DataFrames made on the workers with ``dd.from_map``)."""
+    import pandas as pd
+
+    X, y = make_rows(index, rows, features, seed)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(features)])
+    frame["label"] = y
+    return frame
+
+
 def _fit_ours(X, y):
     from tinygrad_lr.models import LogisticRegression
 

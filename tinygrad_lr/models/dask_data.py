@@ -70,7 +70,7 @@ def frame_to_array(X, *, name: str = "X"):
     """
     if not _is_dask_table(X):
         return X, None
-    if not hasattr(type(X), "columns"):  # a Series: one column, e.g. the labels
+    if X.ndim == 1:  # a Series: one column, e.g. the labels
         return X.to_dask_array(), None
     kinds = {str(column): np.dtype(dtype).kind if isinstance(dtype, np.dtype) else "O"
              for column, dtype in X.dtypes.items()}
@@ -246,22 +246,23 @@ def block_workers(client, array) -> list[str] | None:
     return workers
 
 
-def _lost_workers(client, key) -> list[str]:
-    """Workers that left the cluster losing scattered data (``key``'s first, if known)."""
+def lost_scattered_data(client) -> dict[str, list[str]]:
+    """{worker address: keys of scattered data lost with it} for every worker that left
+    the cluster losing data that cannot be recomputed (from the scheduler's events)."""
     try:
         events = client.get_events()
     except Exception:  # the scheduler may be gone too: then there is nothing to name
-        return []
-    matching, others = [], []
+        return {}
+    lost: dict[str, list[str]] = {}
     for topic, entries in events.items():
+        if "://" not in str(topic):  # worker topics are addresses ("all" repeats them)
+            continue
         for _, event in entries:
-            if not isinstance(event, dict) or event.get("action") != "remove-worker":
-                continue
-            lost = [str(k) for k in event.get("lost-scattered-tasks", ())]
-            if not lost:
-                continue
-            (matching if str(key) in lost else others).append(str(topic))
-    return list(dict.fromkeys(matching + others))
+            if isinstance(event, dict) and event.get("action") == "remove-worker" \
+                    and event.get("lost-scattered-tasks"):
+                lost.setdefault(str(topic), []).extend(
+                    str(key) for key in event["lost-scattered-tasks"])
+    return lost
 
 
 @contextlib.contextmanager
@@ -273,12 +274,15 @@ def explain_lost_data(client):
     try:
         yield
     except CancelledError as error:
-        key = getattr(error, "key", None)
-        lost = _lost_workers(client, key) if client is not None else []
-        where = (f"worker {', '.join(lost)}, which left the cluster," if lost
-                 else "a worker that left the cluster")
+        lost = lost_scattered_data(client) if client is not None else {}
+        if lost:
+            where = "; ".join(f"worker {worker} (keys {', '.join(keys[:3])})"
+                              for worker, keys in lost.items())
+            where = f"it was held only by {where}, which left the cluster,"
+        else:
+            where = f"{getattr(error, 'key', '?')!r} depends on data of a worker that left"
         raise LostDataError(
-            f"input data of the fit (Dask key {key!r}) was held only by {where} and cannot "
+            f"input data was lost: {where} and cannot "
             "be recomputed: it was scattered from the client (client.scatter) or made from "
             "data that is gone. Build X and y from a source every worker can read again "
             "(e.g. tinygrad_lr.models.distributed.from_npy, dask.dataframe.read_parquet) and "
