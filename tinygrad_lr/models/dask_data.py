@@ -22,8 +22,14 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: dask is imported when Dask data is used
+    from dask.array import Array
+    from distributed import Client
 
 PERSIST_SETTING = "tinygrad-lr.persist"
 """``dask.config`` key: ``"auto"`` (default), ``True`` or ``False`` (see the module doc)."""
@@ -61,7 +67,7 @@ def _is_dask_table(X) -> bool:
             and not hasattr(kind, "chunks"))
 
 
-def frame_to_array(X, *, name: str = "X"):
+def frame_to_array(X, *, name: str = "X") -> tuple[object, np.ndarray | None]:
     """A Dask DataFrame as ``(Dask array, column names or None)``; other data unchanged.
 
     The columns must hold real numbers (a clear error names those that do not); the names
@@ -85,12 +91,12 @@ def frame_to_array(X, *, name: str = "X"):
     return X.to_dask_array(), names
 
 
-def has_unknown_rows(array) -> bool:
+def has_unknown_rows(array: Array) -> bool:
     """Whether some row block of a Dask array has an unknown (NaN) number of rows."""
     return any(math.isnan(rows) for rows in array.chunks[0])
 
 
-def with_known_rows(array, rows=None):
+def with_known_rows(array: Array, rows=None) -> Array:
     """``array`` with its row counts known: ``rows`` if given (one per block, already
     computed), else computed now, in one pass over the blocks."""
     import dask.array as da
@@ -103,7 +109,7 @@ def with_known_rows(array, rows=None):
     return da.Array(array.dask, array.name, chunks, meta=array._meta)
 
 
-def row_aligned(values, X, name: str):
+def row_aligned(values, X: Array, name: str) -> Array:
     """A label or weight input as a Dask array in X's row blocks (numpy: cut once)."""
     import dask.array as da
 
@@ -116,7 +122,7 @@ def row_aligned(values, X, name: str):
     return values
 
 
-def known_rows(*arrays):
+def known_rows(*arrays: Array | None) -> tuple[Array | None, ...]:
     """The arrays with their unknown row counts computed, all in one pass (inputs that
     share a source, such as the columns of one DataFrame, compute it once)."""
     import dask
@@ -130,7 +136,7 @@ def known_rows(*arrays):
     return tuple(sized.get(id(a), a) for a in arrays)
 
 
-def active_client():
+def active_client() -> Client | None:
     """The ``dask.distributed`` client Dask uses now, or None (threads or processes)."""
     try:
         from distributed import get_client
@@ -142,7 +148,7 @@ def active_client():
         return None
 
 
-def workers_memory(client) -> tuple[int, float]:
+def workers_memory(client: Client | None) -> tuple[int, float]:
     """(number of workers, their total memory limit in bytes) where Dask will compute.
 
     Without a distributed client: one process and the machine's available memory. A
@@ -172,9 +178,6 @@ def persist_choice(n_bytes: float, memory: float) -> bool:
     """Whether the fit persists an X of ``n_bytes``: the ``tinygrad-lr.persist`` setting,
     ``"auto"`` meaning "when it takes at most :data:`PERSIST_FRACTION` of ``memory``";
     warns (:class:`NotPersistedWarning`) when "auto" decides to stream.
-
-    >>> persist_choice(1e9, 8e9)
-    True
     """
     import dask
 
@@ -201,14 +204,14 @@ def balanced_row_blocks(n_rows: int, row_bytes: int, n_workers: int,
     """Row counts of blocks of at most ``block_bytes`` (default: the ``tinygrad-lr.block-
     bytes`` setting, else :data:`BLOCK_BYTES`), as many per worker, as equal as can be.
 
-    >>> balanced_row_blocks(1_000_000, 800, 2)        # 800 MB: 6 blocks of 133 MB
+    >>> balanced_row_blocks(1_000_000, 800, 2, block_bytes=BLOCK_BYTES)  # 6 of 127 MiB
     (166667, 166667, 166667, 166667, 166666, 166666)
-    >>> balanced_row_blocks(10, 800, 2)
+    >>> balanced_row_blocks(10, 800, 2, block_bytes=BLOCK_BYTES)
     (5, 5)
     """
-    import dask
-
     if block_bytes is None:
+        import dask
+
         block_bytes = int(dask.config.get(BLOCK_BYTES_SETTING, BLOCK_BYTES))
     blocks = max(1, math.ceil(n_rows * row_bytes / max(1, block_bytes)))
     blocks = min(n_rows, math.ceil(blocks / n_workers) * n_workers)
@@ -216,7 +219,7 @@ def balanced_row_blocks(n_rows: int, row_bytes: int, n_workers: int,
     return tuple(size + (i < extra) for i in range(blocks))
 
 
-def is_persisted(array) -> bool:
+def is_persisted(array: Array) -> bool:
     """True when every block of a Dask array is already computed (held as a future)."""
     try:
         from distributed import futures_of
@@ -225,7 +228,7 @@ def is_persisted(array) -> bool:
     return len(futures_of(array)) >= math.prod(len(c) for c in array.chunks)
 
 
-def block_workers(client, array) -> list[str] | None:
+def block_workers(client: Client | None, array: Array) -> list[str] | None:
     """The worker holding each block of a persisted Dask array (row order), or None."""
     if client is None:
         return None
@@ -246,7 +249,7 @@ def block_workers(client, array) -> list[str] | None:
     return workers
 
 
-def lost_scattered_data(client) -> dict[str, list[str]]:
+def lost_scattered_data(client: Client) -> dict[str, list[str]]:
     """{worker address: keys of scattered data lost with it} for every worker that left
     the cluster losing data that cannot be recomputed (from the scheduler's events)."""
     try:
@@ -266,7 +269,7 @@ def lost_scattered_data(client) -> dict[str, list[str]]:
 
 
 @contextlib.contextmanager
-def explain_lost_data(client):
+def explain_lost_data(client: Client | None) -> Iterator[None]:
     """Turn Dask's "cancelled" error about lost, unrecomputable inputs into a
     :class:`LostDataError` naming the worker that held them and what to do."""
     from concurrent.futures import CancelledError

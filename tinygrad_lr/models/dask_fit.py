@@ -154,7 +154,7 @@ def describe_fit_data(data: DaskFitData, tasks: int) -> str:
             f"worker(s); {tasks} tasks per evaluation")
 
 
-def fit_dask(estimator, X, y, sample_weight=None, callback=None):
+def fit_dask(estimator, X, y, sample_weight=None, callback=None) -> object:
     """``estimator.fit(X, y, sample_weight)`` for Dask arrays and DataFrames, data-parallel.
 
     The inputs are prepared once (:func:`dask_training_data`: X persisted when the

@@ -95,7 +95,8 @@ def _aligned(array, X):
     return row_chunked(array) if array.ndim == 2 else array
 
 
-def block_sum_graph(function: Callable, X, *row_aligned, args: tuple = (), groups=None):
+def block_sum_graph(function: Callable, X, *row_aligned, args: tuple = (),
+                    groups: list[list[int]] | None = None):
     """The lazy (Dask Delayed) sum of :func:`dask_block_sum`, not computed yet.
 
     ``groups`` (lists of block indices, e.g. the blocks each worker holds) are summed by
@@ -141,7 +142,8 @@ def count_tasks(collection) -> int:
     return sum(1 for value in dict(collection.__dask_graph__()).values() if istask(value))
 
 
-def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = (), groups=None):
+def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = (),
+                   groups: list[list[int]] | None = None):
     """``sum over blocks b of function(X_b, *(a_b for a in row_aligned), *args)``, by Dask.
 
     ``X`` is a Dask array (a 2-D one is rechunked to whole rows if needed); each of ``row_aligned``
