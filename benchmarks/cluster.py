@@ -7,7 +7,8 @@ tests of tinygrad_lr.models.distributed).
 
 Each process is started with its own command line (no nanny by default, so a killed worker
 stays dead, as a lost machine would), BLAS limited to one thread per process; ``stop``
-ends exactly the processes it started, by their ids.
+ends exactly the processes it started, by their ids (and they end themselves after
+:data:`IDLE_TIMEOUT` seconds without a scheduler or without work, if nothing stops them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 HOST = "127.0.0.1"
+IDLE_TIMEOUT = 600
+"""Seconds after which a scheduler without work, or a worker without its scheduler, ends
+itself: processes left behind by a killed benchmark or test do not stay."""
 
 
 def _dask_command() -> list[str]:
@@ -65,7 +68,7 @@ class ProcessCluster:
         try:
             return subprocess.Popen(_dask_command() + arguments, stdout=handle,
                                     stderr=subprocess.STDOUT, env=self._env(),
-                                    cwd=self.folder, start_new_session=True)
+                                    cwd=self.folder)
         finally:
             handle.close()
 
@@ -73,6 +76,7 @@ class ProcessCluster:
         """Start the scheduler, then the workers; return once every worker has joined."""
         self.scheduler = self._spawn(
             ["scheduler", "--host", HOST, "--port", "0", "--no-dashboard",
+             "--idle-timeout", str(IDLE_TIMEOUT),
              "--scheduler-file", str(self.scheduler_file)], "scheduler.log")
         deadline = time.monotonic() + self.timeout
         while not self.scheduler_file.exists():
@@ -90,6 +94,7 @@ class ProcessCluster:
         worker = self._spawn(
             ["worker", self.address, "--host", HOST, "--nthreads", "1", "--name", name,
              "--memory-limit", str(self.memory_limit), "--no-dashboard",
+             "--death-timeout", str(IDLE_TIMEOUT),
              "--local-directory", str(self.folder / name),
              "--nanny" if self.nanny else "--no-nanny"], f"{name}.log")
         self.workers.append(worker)
@@ -116,13 +121,13 @@ class ProcessCluster:
         """End the processes this cluster started (workers first), and remove its folder."""
         for process in [*self.workers, self.scheduler]:
             if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()
         for process in [*self.workers, self.scheduler]:
             if process is not None:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
+                    process.kill()
                     process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -115,8 +115,9 @@ def block_sum_graph(function: Callable, X, *row_aligned, args: tuple = (),
     task = dask.delayed(function, pure=True)
     level = [task(block, *(a[i] for a in aligned), *args) for i, block in enumerate(blocks)]
     add = dask.delayed(_sum_results, pure=True)
-    if groups is not None and len(groups) > 1:
-        level = [add(*(level[i] for i in group)) for group in groups if group]
+    if groups is not None and len(groups) > 1:  # a worker's one block needs no sum of its own
+        level = [add(*(level[i] for i in group)) if len(group) > 1 else level[group[0]]
+                 for group in groups if group]
     while len(level) > 1:
         level = [add(*level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
     return level[0]
