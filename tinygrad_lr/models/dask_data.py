@@ -5,9 +5,10 @@ block. This module makes the inputs into what those evaluations read, once per f
 
 - Dask DataFrames and Series become Dask arrays (the columns are the features, their names
   kept), and unknown row counts (``ddf.to_dask_array()``) are computed once;
-- X is *persisted* for the fit, in row blocks of 64–128 MiB balanced over the workers,
-  when the cluster's memory holds it; otherwise it stays lazy and is recomputed (streamed)
-  block by block at every evaluation, with a :class:`NotPersistedWarning` saying so. The
+- X is *persisted* for the fit, in row blocks of at most 128 MiB balanced over the
+  workers, when the cluster's memory holds it; otherwise it stays lazy and is recomputed
+  (streamed) block by block at every evaluation, with a :class:`NotPersistedWarning`
+  saying so. The
   ``tinygrad-lr.persist`` setting of ``dask.config`` chooses: ``"auto"`` (the default),
   ``True`` (always persist; Dask spills to disk what does not fit) or ``False`` (always
   stream, without a warning);

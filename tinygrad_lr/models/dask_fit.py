@@ -61,7 +61,7 @@ def dask_training_data(X, y, sample_weight, class_weight,
 
     X (a Dask array or DataFrame) comes back checked, cut into whole rows and, when
     :func:`~tinygrad_lr.models.dask_data.persist_choice` says so, persisted in row blocks
-    of 64–128 MiB balanced over the workers; ``classes`` (small) is on the client;
+    of at most 128 MiB balanced over the workers; ``classes`` (small) is on the client;
     ``codes`` (class code per row) and ``weights`` (sample weight times class weight per
     row, or None) are persisted in X's row blocks, so no evaluation recomputes them or
     sends them from the client; ``weight_sum`` is their total (the number of rows when
@@ -87,7 +87,7 @@ def dask_training_data(X, y, sample_weight, class_weight,
         raise ValueError(f"X is empty (shape={X.shape}); it needs at least one row and "
                          "one column")
     n = X.shape[0]
-    persisted = is_persisted(X)
+    persisted = is_persisted(X) and len(X.chunks[1]) == 1  # else its blocks get re-cut
     persist = persisted or persist_choice(X.nbytes, memory)
     if persist and not persisted:
         X = X.rechunk({0: balanced_row_blocks(n, X.shape[1] * X.dtype.itemsize, n_workers),

@@ -2,14 +2,16 @@
 
 A fit on a Dask array never gathers X. Every row block is handed, on the worker that holds
 it, to a per-block function (the engine's loss, gradient and Hessian of that block); Dask
-adds the block results in a tree, and only that sum (a number, a vector, a small matrix)
-reaches the client, which makes the update. Works with any Dask scheduler: the threaded
-default, processes, or a ``dask.distributed.Client`` (which Dask uses once it exists).
+adds the block results (per worker, then across workers, or in a tree), and only that sum
+(a number, a vector, a small matrix) reaches the client, which makes the update. Works
+with any Dask scheduler: the threaded default, processes, or a ``dask.distributed.Client``
+(which Dask uses once it exists).
 
-What a fit reads is prepared once per fit by :mod:`tinygrad_lr.models.dask_data` (X
-persisted in row blocks of 64–128 MiB when the cluster's memory holds it, the class codes
-and row weights persisted beside it, DataFrames and unknown row counts handled); then every
-evaluation is one task per row block, one partial sum per worker and one final sum.
+What a fit reads is prepared once per fit by :mod:`tinygrad_lr.models.dask_fit` and
+:mod:`tinygrad_lr.models.dask_data` (X persisted in row blocks of at most 128 MiB when the
+cluster's memory holds it, the class codes and row weights persisted beside it, DataFrames
+and unknown row counts handled); then every evaluation is one task per row block, one
+partial sum per worker and one final sum.
 
 Dask is an optional dependency (``pip install tinygrad-lr[dask]``); this module imports it
 only when Dask data is actually used (so its docstrings show no Dask examples: the
