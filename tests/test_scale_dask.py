@@ -153,9 +153,11 @@ def _fit_both(n_classes, solver="auto", **options):
     X, y, weights = _labelled(n_classes)
     settings = {"solver": solver, "tol": 1e-8, "C": 0.5, **options}
     memory = LogisticRegression(**settings).fit(X, y, sample_weight=weights)
-    parallel = LogisticRegression(**settings).fit(
-        da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=250),
-        sample_weight=da.from_array(weights, chunks=300))
+    # Blocks of at most 4,000 bytes: the persisted X spans 10 blocks, several per worker.
+    with dask.config.set({"tinygrad-lr.block-bytes": 4000}):
+        parallel = LogisticRegression(**settings).fit(
+            da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=250),
+            sample_weight=da.from_array(weights, chunks=300))
     return X, memory, parallel
 
 
