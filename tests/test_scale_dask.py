@@ -258,6 +258,8 @@ def test_dask_fit_errors_are_clear(cluster_client):
         LogisticRegression().fit(da.from_array(X_bad, chunks=(10, 5)), y)
     with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
         LogisticRegression().fit(X_dask, y, sample_weight=-np.ones(40))
+    with pytest.raises(ValueError, match="X must hold real numbers, got dtype <U1"):
+        LogisticRegression().fit(da.from_array(np.full((40, 2), "a"), chunks=10), y)
     model = LogisticRegression().fit(X_dask, y)  # labels may be a numpy array
     with pytest.raises(ValueError, match="expecting 5 features"):
         model.predict(da.ones((4, 3)))

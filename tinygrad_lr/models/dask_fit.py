@@ -75,6 +75,8 @@ def dask_training_data(X, y, sample_weight, class_weight,
     X, names = frame_to_array(X)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if X.dtype.kind not in "biuf":  # said before anything is computed
+        raise ValueError(f"X must hold real numbers, got dtype {X.dtype}")
     if y is None:
         check_labels(None, 0, estimator)
     client = active_client()
