@@ -107,8 +107,11 @@ class ProcessCluster:
         deadline = deadline or time.monotonic() + self.timeout
         with Client(self.address, timeout=self.timeout) as client:
             while len(client.scheduler_info(n_workers=-1)["workers"]) < count:
-                for i, worker in enumerate(self.workers):
-                    self._check_alive(worker, f"worker-{i}.log", deadline)
+                if time.monotonic() > deadline:
+                    logs = {path.name: path.read_text(errors="replace")[-1000:]
+                            for path in sorted(self.folder.glob("*.log"))}
+                    raise RuntimeError(f"fewer than {count} Dask workers joined in "
+                                       f"{self.timeout:.0f} s; their logs: {logs}")
                 time.sleep(0.1)
 
     def _check_alive(self, process: subprocess.Popen, log: str, deadline: float) -> None:

@@ -192,6 +192,28 @@ def _wait_for(condition, seconds=30.0):
         time.sleep(0.1)
 
 
+def test_a_worker_killed_during_the_fit_is_survived(client):
+    """The blocks a killed worker held are made again from their source on the others."""
+    cluster = client.cluster_processes
+    process = cluster.add_worker("victim")
+    cluster.wait_for_workers(3)
+    X, y = scale.lazy_dask_data(3000, FEATURES, 500)
+
+    def kill_after_the_first_step(step, loss):
+        if step == 1:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+    with distributed.get_task_stream(client) as stream:
+        model = LogisticRegression(tol=1e-8).fit(X, y, callback=kill_after_the_first_step)
+    assert process.returncode is not None
+    assert model.n_iter_ > 1  # steps were made after the kill
+    assert _made(_task_counts(stream)) > 6  # some blocks were made twice
+    _assert_same_fit(model, LogisticRegression(tol=1e-8).fit(*scale.numpy_data(
+        3000, FEATURES, 500)))
+    _wait_for(lambda: len(client.scheduler_info(n_workers=-1)["workers"]) == 2)
+
+
 def test_lost_scattered_data_names_the_worker(client):
     """Data scattered to a worker that then dies cannot be recomputed: the error says
     which worker it was and what to do, not "FutureCancelledError: ... forgotten"."""
