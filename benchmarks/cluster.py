@@ -51,6 +51,7 @@ class ProcessCluster:
         self.scheduler_file = self.folder / "scheduler.json"
         self.scheduler: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
+        self.by_name: dict[str, subprocess.Popen] = {}
         self.address = ""
 
     def _env(self) -> dict:
@@ -98,6 +99,7 @@ class ProcessCluster:
              "--local-directory", str(self.folder / name),
              "--nanny" if self.nanny else "--no-nanny"], f"{name}.log")
         self.workers.append(worker)
+        self.by_name[name] = worker
         return worker
 
     def wait_for_workers(self, count: int, deadline: float | None = None) -> None:
