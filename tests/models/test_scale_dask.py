@@ -153,9 +153,11 @@ def _fit_both(n_classes, solver="auto", **options):
     X, y, weights = _labelled(n_classes)
     settings = {"solver": solver, "tol": 1e-8, "C": 0.5, **options}
     memory = LogisticRegression(**settings).fit(X, y, sample_weight=weights)
-    parallel = LogisticRegression(**settings).fit(
-        da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=250),
-        sample_weight=da.from_array(weights, chunks=300))
+    # Blocks of at most 4,000 bytes: the persisted X spans 10 blocks, several per worker.
+    with dask.config.set({"tinygrad-lr.block-bytes": 4000}):
+        parallel = LogisticRegression(**settings).fit(
+            da.from_array(X, chunks=(200, 3)), da.from_array(y, chunks=250),
+            sample_weight=da.from_array(weights, chunks=300))
     return X, memory, parallel
 
 
@@ -256,6 +258,8 @@ def test_dask_fit_errors_are_clear(cluster_client):
         LogisticRegression().fit(da.from_array(X_bad, chunks=(10, 5)), y)
     with pytest.raises(ValueError, match="sample_weight must be finite and >= 0"):
         LogisticRegression().fit(X_dask, y, sample_weight=-np.ones(40))
+    with pytest.raises(ValueError, match="X must hold real numbers, got dtype <U1"):
+        LogisticRegression().fit(da.from_array(np.full((40, 2), "a"), chunks=10), y)
     model = LogisticRegression().fit(X_dask, y)  # labels may be a numpy array
     with pytest.raises(ValueError, match="expecting 5 features"):
         model.predict(da.ones((4, 3)))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from . import objective
+from .block_results import add_block_results, as_float_block, weighted_block
 
 BLOCK_BYTES = 16 * 2**20
 """Default size of one block of rows (16 MiB of float64: 20,971 rows of 100 features)."""
@@ -69,23 +70,6 @@ def row_blocks(X, block_rows: int | None = None) -> Iterator[tuple[slice, np.nda
     for start in range(0, n, int(block_rows)):
         rows = slice(start, min(n, start + int(block_rows)))
         yield rows, X[rows]
-
-
-def add_block_results(total, result):
-    """Add two per-block results: numbers, arrays, plain tuples or lists of them, or any
-    object with ``+`` (such as :class:`~tinygrad_lr.models.objective.BlockSums`). ``None``
-    is "nothing yet": ``None + r`` is ``r``.
-
-    >>> add_block_results((1.0, None, [1, 2]), (2.0, None, [3, 4]))
-    (3.0, None, [4, 6])
-    """
-    if total is None:
-        return result
-    if type(total) is tuple:
-        return tuple(add_block_results(a, b) for a, b in zip(total, result))
-    if type(total) is list:
-        return [a + b for a, b in zip(total, result)]
-    return total + result
 
 
 def sum_over_blocks(function: Callable, X, *row_aligned, block_rows: int | None = None):
@@ -136,11 +120,6 @@ def check_blocks(X, *, name: str = "X", block_rows: int | None = None) -> np.nda
     return X
 
 
-def as_float_block(block: np.ndarray) -> np.ndarray:
-    """A block as float64: the block itself when it already is, else a converted copy."""
-    return block if block.dtype == np.float64 else block.astype(np.float64)
-
-
 def column_mean_and_scale(X, block_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and population standard deviation, two passes over row blocks.
 
@@ -161,20 +140,6 @@ def column_mean_and_scale(X, block_rows: int | None = None) -> tuple[np.ndarray,
                               block_rows=block_rows)
     scale = np.sqrt(squares / n)
     return mean, np.where(scale > 0, scale, 1.0)
-
-
-def weighted_block(sample_weight, class_weights, codes):
-    """One block's row weights: the sample weights times the weight of each row's class.
-
-    ``None`` for both means every row weighs 1 (and is returned as ``None``).
-
-    >>> weighted_block(None, np.array([1.0, 3.0]), np.array([0, 1, 1])).tolist()
-    [1.0, 3.0, 3.0]
-    """
-    if class_weights is None:
-        return None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    per_row = np.asarray(class_weights, dtype=np.float64)[codes]
-    return per_row if sample_weight is None else per_row * sample_weight
 
 
 def blockwise_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha: float,

@@ -2,13 +2,20 @@
 
 A fit on a Dask array never gathers X. Every row block is handed, on the worker that holds
 it, to a per-block function (the engine's loss, gradient and Hessian of that block); Dask
-adds the block results in a tree, and only that sum (a number, a vector, a small matrix)
-reaches the client, which makes the update. Works with any Dask scheduler: the threaded
-default, processes, or a ``dask.distributed.Client`` (which Dask uses once it exists).
+adds the block results (per worker, then across workers, or in a tree), and only that sum
+(a number, a vector, a small matrix) reaches the client, which makes the update. Works
+with any Dask scheduler: the threaded default, processes, or a ``dask.distributed.Client``
+(which Dask uses once it exists).
+
+What a fit reads is prepared once per fit by :mod:`tinygrad_lr.models.dask_fit` and
+:mod:`tinygrad_lr.models.dask_data` (X persisted in row blocks of at most 128 MiB when the
+cluster's memory holds it, the class codes and row weights persisted beside it, DataFrames
+and unknown row counts handled); then every evaluation is one task per row block, one
+partial sum per worker and one final sum.
 
 Dask is an optional dependency (``pip install tinygrad-lr[dask]``); this module imports it
-only when a Dask array is actually used (so its docstrings show no Dask examples: the
-package's doctests run without the extra; tests/test_scale_dask.py runs them with it).
+only when Dask data is actually used (so its docstrings show no Dask examples: the
+package's doctests run without the extra; tests/models/test_scale_dask.py runs them with it).
 """
 
 from __future__ import annotations
@@ -18,10 +25,24 @@ from collections.abc import Callable
 import numpy as np
 
 from . import objective
-from .blocks import add_block_results, as_float_block, weighted_block
+from .block_results import add_block_results, as_float_block, weighted_block
+from .dask_data import (
+    active_client,
+    block_workers,
+    explain_lost_data,
+    frame_to_array,
+    has_unknown_rows,
+    is_dask_collection,
+    is_persisted,
+    known_rows,
+    row_aligned,
+)
 
 FAN_IN = 8
 """How many block results one task of the tree sum adds."""
+READ_BLOCK_BYTES = 64 * 2**20
+"""Rows :func:`from_npy` reads per task by default: big enough that per-task costs are
+small next to the work, small enough that a lazy X streams in little memory."""
 
 
 def is_dask_array(X) -> bool:
@@ -64,15 +85,25 @@ def _sum_results(*results):
     return total
 
 
-def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = ()):
-    """``sum over blocks b of function(X_b, *(a_b for a in row_aligned), *args)``, by Dask.
+def _aligned(array, X):
+    """A row-aligned array cut into X's row blocks (as is when both have the same number
+    of blocks of unknown size, e.g. two columns of one DataFrame; the tasks check)."""
+    if has_unknown_rows(X) or has_unknown_rows(array):
+        if len(array.chunks[0]) == len(X.chunks[0]):
+            return array if array.ndim == 1 else row_chunked(array)
+        raise ValueError("X and a row-aligned input have different, unknown row blocks; "
+                         "compute their sizes first (e.g. ddf.to_dask_array(lengths=True))")
+    array = array.rechunk({0: X.chunks[0]})
+    return row_chunked(array) if array.ndim == 2 else array
 
-    ``X`` is a Dask array (a 2-D one is rechunked to whole rows if needed); each of ``row_aligned``
-    is a 1-D or 2-D Dask array with one entry per row of X (rechunked to X's row blocks)
-    or ``None``. ``function`` must be a module-level function (it is pickled to worker
-    processes); ``args`` are small values sent with every task (e.g. the parameters).
-    Results (numbers, arrays or tuples of them) are added in a tree of ``FAN_IN``-way sums;
-    the total is computed on the active scheduler and returned.
+
+def block_sum_graph(function: Callable, X, *row_aligned, args: tuple = (),
+                    groups: list[list[int]] | None = None):
+    """The lazy (Dask Delayed) sum of :func:`dask_block_sum`, not computed yet.
+
+    ``groups`` (lists of block indices, e.g. the blocks each worker holds) are summed by
+    one task each, next to their blocks, before the final sum; without them the block
+    results are added in a tree of ``FAN_IN``-way sums.
     """
     dask = _require_dask()
     X = row_chunked(X)
@@ -82,16 +113,53 @@ def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = ()):
         if array is None:
             aligned.append([None] * len(blocks))
             continue
-        array = array.rechunk({0: X.chunks[0]})
-        if array.ndim == 2:
-            array = row_chunked(array)
-        aligned.append(array.to_delayed().ravel().tolist())
+        aligned.append(_aligned(array, X).to_delayed().ravel().tolist())
     task = dask.delayed(function, pure=True)
     level = [task(block, *(a[i] for a in aligned), *args) for i, block in enumerate(blocks)]
     add = dask.delayed(_sum_results, pure=True)
+    if groups is not None and len(groups) > 1:  # a worker's one block needs no sum of its own
+        level = [add(*(level[i] for i in group)) if len(group) > 1 else level[group[0]]
+                 for group in groups if group]
     while len(level) > 1:
         level = [add(*level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
-    (total,) = dask.compute(level[0])
+    return level[0]
+
+
+def worker_groups(X) -> list[list[int]] | None:
+    """The indices of the row blocks each worker holds, for a persisted X on a distributed
+    cluster (None otherwise: a lazy X's blocks are computed wherever Dask chooses)."""
+    client = active_client()
+    holders = block_workers(client, X) if client is not None and is_persisted(X) else None
+    if holders is None:
+        return None
+    by_worker: dict[str, list[int]] = {}
+    for i, worker in enumerate(holders):
+        by_worker.setdefault(worker, []).append(i)
+    return list(by_worker.values())
+
+
+def count_tasks(collection) -> int:
+    """How many tasks computing ``collection`` runs (data already in memory is no task)."""
+    from dask.core import istask
+
+    return sum(1 for value in dict(collection.__dask_graph__()).values() if istask(value))
+
+
+def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = (),
+                   groups: list[list[int]] | None = None):
+    """``sum over blocks b of function(X_b, *(a_b for a in row_aligned), *args)``, by Dask.
+
+    ``X`` is a Dask array (a 2-D one is rechunked to whole rows if needed); each of ``row_aligned``
+    is a 1-D or 2-D Dask array with one entry per row of X (rechunked to X's row blocks)
+    or ``None``. ``function`` must be a module-level function (it is pickled to worker
+    processes); ``args`` are small values sent with every task (e.g. the parameters).
+    Results (numbers, arrays or tuples of them) are added per group of blocks (``groups``,
+    see :func:`block_sum_graph`) or in a tree of ``FAN_IN``-way sums; the total is
+    computed on the active scheduler and returned.
+    """
+    dask = _require_dask()
+    (total,) = dask.compute(block_sum_graph(function, X, *row_aligned, args=args,
+                                            groups=groups))
     return total
 
 
@@ -191,25 +259,34 @@ def _block_sums_task(X_block, codes, weights, theta, class_weights, n_classes, f
 
 
 def dask_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha: float,
-                   fit_intercept: bool = True, class_weights=None):
+                   fit_intercept: bool = True, class_weights=None, groups=None):
     """``evaluate(theta, need_hessian)`` of the penalized objective for Dask arrays.
 
     Every evaluation is one Dask computation: each row block's
-    :func:`~tinygrad_lr.models.objective.block_sums` on the worker holding it, a tree sum,
-    and :func:`~tinygrad_lr.models.objective.penalized` on the client. ``y_codes`` (class
+    :func:`~tinygrad_lr.models.objective.block_sums` on the worker holding it, a sum per
+    group of blocks (``groups``: the blocks each worker holds) or a tree sum, and
+    :func:`~tinygrad_lr.models.objective.penalized` on the client. ``y_codes`` (class
     codes) and ``sample_weight`` are Dask arrays aligned with X's rows (or ``None``).
+    ``evaluate.tasks(theta)`` counts the tasks of one evaluation (those of a lazy X
+    included: they rerun every time).
     """
     X = row_chunked(X)
     n_features = X.shape[1]
+    if groups is None:
+        groups = worker_groups(X)
 
-    def evaluate(theta, need_hessian: bool = False):
-        total = dask_block_sum(
+    def graph(theta, need_hessian):
+        return block_sum_graph(
             _block_sums_task, X, y_codes, sample_weight,
             args=(np.asarray(theta, dtype=np.float64), class_weights, n_classes,
-                  fit_intercept, need_hessian))
+                  fit_intercept, need_hessian), groups=groups)
+
+    def evaluate(theta, need_hessian: bool = False):
+        (total,) = _require_dask().compute(graph(theta, need_hessian))
         return objective.penalized(total, theta, alpha=alpha, n_classes=n_classes,
                                    n_features=n_features, fit_intercept=fit_intercept)
 
+    evaluate.tasks = lambda theta: count_tasks(graph(theta, True))
     return evaluate
 
 
@@ -223,14 +300,12 @@ def from_npy(path, block_rows: int | None = None):
     Every task memory-maps the file itself and takes its rows, so neither the client nor
     the task graph ever holds the data (``da.from_array`` on a memory map would pickle the
     whole array into the graph for worker processes). The workers must see ``path``.
-    ``block_rows=None`` uses :func:`~tinygrad_lr.models.blocks.default_block_rows`.
+    ``block_rows=None`` reads :data:`READ_BLOCK_BYTES` of rows per task.
     """
     from pathlib import Path
 
     dask = _require_dask()
     import dask.array as da
-
-    from .blocks import default_block_rows
 
     path = str(Path(path).resolve())
     header = np.load(path, mmap_mode="r")
@@ -238,7 +313,8 @@ def from_npy(path, block_rows: int | None = None):
     if len(shape) not in (1, 2):
         raise ValueError(f"{path} holds an array of shape {shape}; expected 1-D or 2-D")
     if block_rows is None:
-        block_rows = default_block_rows(shape[1] if len(shape) == 2 else 1, dtype.itemsize)
+        row_bytes = (shape[1] if len(shape) == 2 else 1) * dtype.itemsize
+        block_rows = max(1, READ_BLOCK_BYTES // max(1, row_bytes))
     read = dask.delayed(_read_rows, pure=True)
     parts = [da.from_delayed(read(path, start, min(start + block_rows, shape[0])),
                              shape=(min(start + block_rows, shape[0]) - start, *shape[1:]),
@@ -247,177 +323,41 @@ def from_npy(path, block_rows: int | None = None):
     return da.concatenate(parts, axis=0)
 
 
-def _take(codes, table):
-    return np.asarray(table)[codes]
-
-
-def dask_training_data(X, y, sample_weight, class_weight, estimator: str = "the estimator"):
-    """What a fit needs from Dask inputs, computed on the workers: ``(X, classes, codes,
-    weights, weight_sum)``.
-
-    ``X`` comes back checked and rechunked to whole rows; ``classes`` (small) is on the
-    client; ``codes`` (class code per row) and ``weights`` (sample weight times class
-    weight per row, or None) are lazy Dask arrays aligned with X; ``weight_sum`` is their
-    total (the number of rows when ``weights`` is None). The label rules are those of
-    :func:`~tinygrad_lr.models.validation.check_labels`, applied to the distinct labels.
-    """
-    import dask.array as da
-
-    from .validation import check_labels, class_weights, encode_labels
-
-    X = check_dask_array(X)
-    n = X.shape[0]
-    if y is None:
-        check_labels(None, n, estimator)
-    if not is_dask_array(y):
-        y = da.from_array(np.asarray(y), chunks=(X.chunks[0],))
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
-    if y.shape[0] != n:
-        raise ValueError(f"X and y have different numbers of samples: X has {n} rows, y has "
-                         f"{y.shape[0]} labels")
-    distinct = dask_unique(y)
-    distinct = check_labels(distinct, len(distinct), estimator)
-    classes, _ = encode_labels(distinct)
-    codes = class_codes(y, classes)
-    weights = None
-    if sample_weight is not None:
-        weights = (sample_weight if is_dask_array(sample_weight)
-                   else da.from_array(np.asarray(sample_weight), chunks=(X.chunks[0],)))
-        if weights.shape != (n,):
-            raise ValueError(f"sample_weight must have shape ({n},), got {weights.shape}")
-        weights = weights.astype(np.float64)
-        low, high = dask_compute(weights.min(), weights.max())
-        if not (np.isfinite(low) and np.isfinite(high) and low >= 0):
-            raise ValueError("sample_weight must be finite and >= 0 in every row")
-    if class_weight == "balanced":  # validation.class_weights' rule, from per-class totals
-        _, totals = class_totals(codes, weights, len(classes))
-        per_class = totals.sum() / (len(classes) * np.where(totals > 0, totals, 1.0))
-    else:
-        per_class = class_weights(class_weight, classes, np.zeros(0, dtype=np.intp))
-    if per_class is not None:
-        per_row = codes.map_blocks(_take, per_class, dtype=np.float64)
-        weights = per_row if weights is None else weights * per_row
-    weight_sum = float(n) if weights is None else float(dask_compute(weights.sum())[0])
-    if not weight_sum > 0:
-        raise ValueError("sample_weight and class_weight leave every row with weight 0")
-    return X, classes, codes, weights, weight_sum
-
-
 def dask_compute(*collections):
     """``dask.compute`` on the active scheduler (a helper so callers need not import dask)."""
     return _require_dask().compute(*collections)
-
-
-def fit_dask(estimator, X, y, sample_weight=None, callback=None):
-    """``estimator.fit(X, y, sample_weight)`` for Dask arrays, data-parallel.
-
-    Each evaluation of the objective is one Dask computation of per-block sums
-    (:func:`dask_evaluator`); the solver's update runs on the client. X is never gathered.
-    Every solver runs: Newton and L-BFGS as in memory, gd/sgd/adam with full-batch steps
-    (``batch_size`` must be None). The result is the in-memory fit's, up to the rounding
-    of the order of the sums.
-    """
-    from . import objective as objective_terms
-    from .logistic_regression import DEFAULT_MAX_ITER, EXACT_SOLVERS
-
-    settings = estimator._checked_settings()
-    solver = settings["solver"]
-    if settings["batch_size"] is not None:
-        raise ValueError(
-            f"batch_size={settings['batch_size']} does not run on Dask arrays: mini-batches "
-            "would fetch rows to the client one batch at a time; leave batch_size=None (full-"
-            "batch steps from per-block gradient sums) or use an exact solver"
-        )
-    X, classes, codes, weights, weight_sum = dask_training_data(
-        X, y, sample_weight, estimator.class_weight, type(estimator).__name__)
-    d, K = X.shape[1], len(classes)
-    fit_intercept = settings["fit_intercept"]
-    alpha = estimator._alpha(weight_sum)
-    solver = estimator._resolved_solver(solver, K, d, fit_intercept)
-    max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
-    start = estimator._starting_point(classes, d, fit_intercept)
-    if solver in EXACT_SOLVERS:
-        theta, history = estimator._fit_exact(solver, X, codes, weights, K, alpha, start,
-                                              settings, max_iter, callback)
-    else:
-        theta, history = _fit_full_batch(estimator, solver, X, codes, weights, K, alpha,
-                                         start, settings, max_iter, callback)
-    coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
-    estimator.classes_ = classes
-    estimator.n_features_in_ = d
-    estimator.coef_ = coef
-    estimator.intercept_ = intercept
-    estimator.history_ = history
-    estimator.n_iter_ = len(history)
-    estimator.solver_ = solver
-    return estimator
-
-
-def _fit_full_batch(estimator, solver, X, codes, weights, K, alpha, start, settings,
-                    max_iter, callback):
-    """gd, sgd or adam with full-batch steps, each gradient a Dask sum over the blocks.
-
-    The same steps as the in-memory full-batch fit (the engine's optimizer updates θ from
-    the summed gradient), the same stopping test (every gradient entry at most ``tol``)
-    and the same warnings. One Dask computation per epoch: the gradient at the new θ is
-    the next step's.
-    """
-    from ..tensor import Tensor
-    from .logistic_regression import DEFAULT_LR, _make_optimizer
-
-    evaluate = dask_evaluator(X, codes, weights, n_classes=K, alpha=alpha,
-                              fit_intercept=settings["fit_intercept"])
-    lr = DEFAULT_LR[solver] if estimator.lr is None else float(estimator.lr)
-    tol = settings["tol"]
-    theta = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="theta")
-    optimizer = _make_optimizer(solver, [theta], lr)
-    start_loss, gradient, _ = evaluate(theta.data, False)
-    history: list[float] = []
-    for epoch in range(1, max_iter + 1):
-        theta.grad = Tensor(gradient)
-        optimizer.step()
-        loss, gradient, _ = evaluate(theta.data, False)
-        if not (np.isfinite(loss) and np.isfinite(theta.data).all()):
-            raise FloatingPointError(
-                f"training diverged in epoch {epoch}: the loss became {loss}; lower lr "
-                f"(it is {lr}) or standardize X"
-            )
-        history.append(loss)
-        estimator._report(epoch, loss, callback)
-        if np.abs(gradient).max() <= tol:
-            break
-    else:
-        estimator._warn(f"did not converge in max_iter={max_iter} epochs (tol={tol}); raise "
-                        "max_iter or lr")
-    if history[-1] > start_loss:
-        estimator._warn(f"training made the loss worse ({start_loss:.6g} -> "
-                        f"{history[-1]:.6g}); lr={lr} is probably too large for these "
-                        "features (standardize X or lower lr)")
-    return theta.data.copy(), history
 
 
 def _predict_block(X_block, estimator, method):
     return getattr(estimator, method)(X_block)
 
 
-def predict_dask(estimator, method: str, X):
-    """``estimator.<method>(X)`` for a Dask array X, as a lazy Dask array (map_blocks).
-
-    Every block is predicted on its worker by the fitted estimator; the result has X's
-    row chunks: (n,) for ``predict`` and a two-class ``decision_function``, (n, K) for
-    the probabilities (and K-class logits).
-    """
-    from .validation import check_is_fitted
-
-    check_is_fitted(estimator, method)
+def _checked_columns(estimator, X):
+    """X as a Dask array; a DataFrame's columns must be those the estimator was fitted on."""
+    X, names = frame_to_array(X)
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if names is not None and fitted is not None and list(names) != list(fitted):
+        raise ValueError(f"X has columns {list(names)[:10]}, but {type(estimator).__name__} "
+                         f"was fitted on columns {list(fitted)[:10]} (same names, same order)")
     if X.ndim != 2 or X.shape[1] != estimator.n_features_in_:
         raise ValueError(
             f"X has shape {X.shape}, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input"
         )
+    return X
+
+
+def predict_dask(estimator, method: str, X):
+    """``estimator.<method>(X)`` for a Dask array or DataFrame X, as a lazy Dask array.
+
+    Every block is predicted on its worker by the fitted estimator (``map_blocks``); the
+    result has X's row chunks (unknown ones stay unknown): (n,) for ``predict`` and a
+    two-class ``decision_function``, (n, K) for the probabilities (and K-class logits).
+    """
+    from .validation import check_is_fitted
+
+    check_is_fitted(estimator, method)
+    X = _checked_columns(estimator, X)
     K = len(estimator.classes_)
     if method == "predict":
         return map_rows(_predict_block, X, n_columns=None, dtype=estimator.classes_.dtype,
@@ -426,3 +366,45 @@ def predict_dask(estimator, method: str, X):
         return map_rows(_predict_block, X, n_columns=None, dtype=np.float64,
                         args=(estimator, method))
     return map_rows(_predict_block, X, n_columns=K, dtype=np.float64, args=(estimator, method))
+
+
+def _score_block(X_block, labels, weights, estimator):
+    predicted = estimator.predict(X_block)
+    if len(labels) != len(predicted):
+        raise ValueError(f"X and y have row blocks of different lengths ({len(predicted)} "
+                         f"rows, {len(labels)} labels)")
+    right = predicted == np.asarray(labels)
+    if weights is None:
+        return np.array([right.sum(), len(right)], dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    return np.array([weights[right].sum(), weights.sum()])
+
+
+def score_dask(estimator, X, y, sample_weight=None) -> float:
+    """``estimator.score(X, y, sample_weight)`` (accuracy) for Dask data, on the workers.
+
+    Every block is predicted and compared with its labels where it lies; only two
+    numbers per block (weight right, weight in all) are summed, so nothing of size n
+    reaches the client. ``y`` and ``sample_weight`` may be Dask (arrays, Series) or numpy
+    (then cut into X's row blocks once).
+    """
+    from .validation import check_is_fitted
+
+    check_is_fitted(estimator, "score")
+    X = _checked_columns(estimator, X)
+    dask_y = frame_to_array(y, name="y")[0] if is_dask_collection(y) else None
+    dask_w = (frame_to_array(sample_weight, name="sample_weight")[0]
+              if is_dask_collection(sample_weight) else None)
+    if dask_y is None or (sample_weight is not None and dask_w is None):
+        (X,) = known_rows(X)  # numpy labels are cut at X's block boundaries
+    with explain_lost_data(active_client()):
+        labels = row_aligned(y if dask_y is None else dask_y, X, "y")
+        weights = (None if sample_weight is None else row_aligned(
+            sample_weight if dask_w is None else dask_w, X, "sample_weight"))
+        for name, values in (("y", labels), ("sample_weight", weights)):
+            if values is not None and not has_unknown_rows(X) and \
+                    not has_unknown_rows(values) and values.shape[0] != X.shape[0]:
+                raise ValueError(f"X has {X.shape[0]} rows but {name} has {values.shape[0]} "
+                                 "entries")
+        right, total = dask_block_sum(_score_block, X, labels, weights, args=(estimator,))
+    return float(right / total)

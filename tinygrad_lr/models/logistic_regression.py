@@ -29,7 +29,9 @@ from . import solvers
 from .base import BaseEstimator, available_if
 from .blocks import check_features, evaluator_for
 from .conventions import check_penalty, sklearn_n_iter
-from .distributed import fit_dask, is_dask_array, predict_dask
+from .dask_data import is_dask_collection
+from .dask_fit import fit_dask
+from .distributed import predict_dask, score_dask
 from .exceptions import ConvergenceWarning, sklearn_compatible
 from .validation import (
     check_is_fitted,
@@ -165,7 +167,7 @@ class LogisticRegression(BaseEstimator):
         of rows at a time and never copied, or a Dask array, fitted data-parallel on its
         workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
         """
-        if is_dask_array(X):  # data-parallel: per-block sums on the workers
+        if is_dask_collection(X):  # data-parallel: per-block sums on the workers
             fit_dask(self, X, y, sample_weight, callback)
             self.n_iter_ = sklearn_n_iter(self.n_iter_)
             return self
@@ -426,14 +428,14 @@ class LogisticRegression(BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         """Two classes: the logit ``x·w + b`` of every row, shape (n_samples,); > 0 means
         ``classes_[1]``. K ≥ 3: the K logits of every row, shape (n_samples, K)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "decision_function", X)
         return self._logits(X, "decision_function")
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, K): columns follow ``classes_`` (the
         sigmoid for two classes, the softmax of the logits for more)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict_proba", X)
         Z = Tensor(self._logits(X, "predict_proba"))
         with no_grad():
@@ -443,7 +445,7 @@ class LogisticRegression(BaseEstimator):
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed without underflow."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict_log_proba", X)
         Z = self._logits(X, "predict_log_proba")
         if len(self.classes_) == 2:
@@ -453,7 +455,7 @@ class LogisticRegression(BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted class of every row (labels taken from ``classes_``)."""
-        if is_dask_array(X):
+        if is_dask_collection(X):
             return predict_dask(self, "predict", X)
         Z = self._logits(X, "predict")
         index = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
@@ -461,6 +463,8 @@ class LogisticRegression(BaseEstimator):
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy: the (``sample_weight``-weighted) fraction of rows predicted right."""
+        if is_dask_collection(X):  # on the workers: only the two sums reach the client
+            return score_dask(self, X, y, sample_weight)
         predicted = self.predict(X)
         labels = check_labels(y, len(predicted))
         weights = check_sample_weight(sample_weight, len(predicted))
