@@ -64,11 +64,13 @@ bench-scale: $(VENV)/.installed
 	$(PY) -m pip install --quiet "dask-ml>=2024.4" || echo "dask-ml did not install; skipping it"
 	$(PY) -m benchmarks.scale --doc docs/scale.md
 
-# The documentation site in site/: regenerate the tutorial's numbers and pictures and the
-# visualization guide's pictures (both need Graphviz's dot), then build without warnings.
+# The documentation site in site/: regenerate the tutorial's numbers and pictures, the
+# visualization guide's pictures and the architecture page's layers (all need Graphviz's
+# dot), then build without warnings.
 docs: $(VENV)/.installed
 	$(PY) docs/make_tutorial.py
 	$(PY) docs/make_images.py
+	$(PY) docs/make_architecture.py
 	$(VENV)/bin/mkdocs build --strict
 
 # The tutorial as a notebook in JupyterLab (adds the notebook extra to .venv).

@@ -7,13 +7,11 @@ an explicit stack, so a graph of any depth works without touching Python's recur
 
 from __future__ import annotations
 
-import contextlib
-import gc
-
 import numpy as np
 
 from . import grad_mode
 from .broadcasting import sum_to_shape
+from .gc_pause import collector_paused
 from .registry import check_finite
 from .tensor import Tensor, hooks, wrap
 
@@ -43,7 +41,7 @@ def backward(output: Tensor, grad=None, retain_graph: bool = False, create_graph
             "backward() was called on a tensor that does not require grad: none of its "
             "inputs had requires_grad=True (or it was computed under no_grad())"
         )
-    with _cyclic_gc_paused():  # from the first allocation (see _cyclic_gc_paused)
+    with collector_paused():  # from the first allocation: after a loop of ops it may be due
         seed = _seed_gradient(output, grad, "backward()", "grad")
         _propagate([output], [seed], targets=None, retain_graph=retain_graph or create_graph,
                    create_graph=create_graph, retain_grads=retain_grads)
@@ -91,7 +89,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
             )
     if retain_graph is None:
         retain_graph = create_graph
-    with _cyclic_gc_paused():  # from the first allocation (see _cyclic_gc_paused)
+    with collector_paused():  # from the first allocation: after a loop of ops it may be due
         seeds = [_seed_gradient(o, g, "grad()", "grad_outputs")
                  for o, g in zip(outputs, grad_outputs)]
         found = _propagate(list(outputs), seeds, targets=inputs, retain_graph=retain_graph,
@@ -208,22 +206,6 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     return g
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """Backward makes no reference cycles, yet each new gradient can trigger the cyclic
-    collector, which then rescans the whole graph: on deep graphs that doubles the time.
-    (Recording ops pause it too, and for the same reason: see ``Op._run``. So after a
-    loop of ops the collector may be due, and backward pauses it from its first
-    allocation, not only for the walk.)"""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, anomaly) -> None:
     op = t._op
     if t._released:
@@ -268,18 +250,7 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             check_finite(pg.data, op.name, f"gradient for input {position}", t._trace)
         if edges is not None:
             edges.append(pg)
-        # _accumulate, inlined (once per edge)
-        previous = pending.get(parent)
-        if previous is None:
-            pending[parent] = pg
-        elif create_graph:
-            pending[parent] = previous + pg
-        else:
-            # The sum stays an array until its tensor is walked (see _propagate): a leaf
-            # may sum thousands of gradients, and only the total needs a Tensor.
-            if isinstance(previous, Tensor):
-                previous = previous.data
-            pending[parent] = previous + pg.data
+        _accumulate(pending, parent, pg, create_graph)
     if edges is not None:
         t._edge_grads = tuple(edges)
     # The graph stays readable (rendering shows it); only a second backward is refused.
@@ -297,13 +268,21 @@ def _as_gradient(pg, op_name: str, position: int) -> Tensor:
 
 
 def _accumulate(pending: dict, t: Tensor, g: Tensor, create_graph: bool) -> None:
+    """Add the gradient ``g`` arriving at ``t`` to what ``pending`` holds for ``t``.
+
+    Recorded (``create_graph``), the sum is an op, part of the gradient's graph. Otherwise
+    it stays a numpy array until ``t`` is walked (``_propagate`` wraps it then): a leaf may
+    sum thousands of gradients, and only the total needs a Tensor (no op dispatch per sum).
+    """
     previous = pending.get(t)
     if previous is None:
         pending[t] = g
     elif create_graph:
-        pending[t] = previous + g  # recorded, so the sum is part of the gradient's graph
+        pending[t] = previous + g
     else:
-        pending[t] = wrap(previous.data + g.data)  # nothing to record: skip the op dispatch
+        if previous.__class__ is Tensor:
+            previous = previous.data
+        pending[t] = previous + g.data
 
 
 def _store_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:

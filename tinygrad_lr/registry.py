@@ -34,9 +34,6 @@ from __future__ import annotations
 import difflib
 import inspect
 import traceback
-from gc import disable as _gc_disable
-from gc import enable as _gc_enable
-from gc import isenabled as _gc_isenabled
 
 import numpy as np
 
@@ -50,6 +47,7 @@ from .domains import (  # noqa: F401  (re-exported: ops import them from here)
     UNIT_INTERVAL,
     Domain,
 )
+from .gc_pause import collector_running, pause_collector, resume_collector
 from .op_checks import OperandTypeError, check_axis, float64_from_integers, forward_error
 from .tensor import Tensor, wrap
 from .tensor_methods import (
@@ -124,7 +122,7 @@ class Op:
 
     def __call__(self, *args, **params):
         # The general entry: any arity, settings, arrays and lists. The operators and the
-        # Tensor methods run the common cases (see ``_operator_method``) without its loops.
+        # Tensor methods run the common cases without its loops (see tensor_methods.py).
         if len(args) != self._arity:  # also true for every call of a variadic op
             args, params = self._bind(args, params)
         elif params and not self._param_set.issuperset(params):
@@ -147,17 +145,16 @@ class Op:
     def _run(self, args, arrays, params, record):
         """Run the forward on ``arrays`` (the data of ``args``); the value becomes a Tensor,
         linked into the graph when ``record`` (an input requires grad) and grad mode is on."""
-        # A recorded result and its inputs tuple are two more objects for the cyclic
-        # collector, which rescans every live one, the whole growing graph, each time it
-        # runs: a loop of ops would slow down as its graph deepens. The graph has no cycles
-        # (refcounting frees it), so the collector pauses while the op makes them; it runs
-        # as usual at the next allocation outside an op. (Grad mode is read first: under
-        # no_grad, as in a backward's rules, nothing is recorded and nothing pauses.)
+        # Hot path (docs/architecture.md lists the tricks and what each buys): the
+        # thread-local switches are read only when some thread changed them (the counts
+        # in grad_mode), and a recording op pauses the cyclic collector (gc_pause.py).
+        # Grad mode is read first: under no_grad, as in a backward's rules, nothing is
+        # recorded and nothing pauses.
         record = record and (not grad_mode.threads_without_grad or _modes.enabled)
         tracing = grad_mode.threads_tracing and _modes.tracing
-        paused = record and _gc_isenabled()
+        paused = record and collector_running()
         if paused:
-            _gc_disable()
+            pause_collector()
         try:
             try:
                 out = self.forward(*arrays, **params) if params else self.forward(*arrays)
@@ -185,7 +182,7 @@ class Op:
             return result
         finally:
             if paused:
-                _gc_enable()
+                resume_collector()
 
     def _run_without_gradient(self, args, arrays, params, record):
         """``_run`` for an op whose result carries no gradient (traces still link it)."""

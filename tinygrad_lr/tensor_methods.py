@@ -63,9 +63,10 @@ def _operator_method(target, reflected: bool):
 
     Two tensors, or a tensor and a Python number, go straight to ``Op._run``: this method is
     that case's dispatch, written out here because each Python call it saves is a few
-    percent of a small op. Anything else takes the general ``Op.__call__``. Python operators
-    return NotImplemented for foreign types, so ``t + "a"`` is the usual TypeError and other
-    types get a chance to handle the operation.
+    percent of a small op (measured on the W4 loop, ``c = a*b + c``: through
+    ``Op.__call__`` the forward costs about 1.6x per op). Anything else takes the general
+    ``Op.__call__``. Python operators return NotImplemented for foreign types, so
+    ``t + "a"`` is the usual TypeError and other types get a chance to handle the operation.
     """
 
     def method(self, other):

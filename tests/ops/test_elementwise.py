@@ -1,4 +1,5 @@
-"""Second and third derivatives of the elementwise ops against closed forms."""
+"""Edge cases of the elementwise ops (ops/elementwise.py): their second and third
+derivatives against closed forms."""
 
 import numpy as np
 import pytest
