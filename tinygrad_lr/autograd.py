@@ -235,7 +235,7 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
             if edges is not None:
                 edges.append(None)
             continue
-        if pg.__class__ is not Tensor:
+        if pg.__class__ is not Tensor and not isinstance(pg, Tensor):
             if pg is None and parent.data.dtype.kind != "f":
                 # an integer or boolean value that records (a traced input, see the
                 # compiler): it carries no gradient, and rules return None for it
@@ -280,7 +280,7 @@ def _accumulate(pending: dict, t: Tensor, g: Tensor, create_graph: bool) -> None
     elif create_graph:
         pending[t] = previous + g
     else:
-        if previous.__class__ is Tensor:
+        if isinstance(previous, Tensor):
             previous = previous.data
         pending[t] = previous + g.data
 

@@ -49,7 +49,7 @@ from .domains import (  # noqa: F401  (re-exported: ops import them from here)
 )
 from .gc_pause import collector_running, pause_collector, resume_collector
 from .op_checks import OperandTypeError, check_axis, float64_from_integers, forward_error
-from .tensor import Tensor, wrap
+from .tensor import Tensor, TracedTensor, wrap
 from .tensor_methods import (
     _ATTACHED_METHODS,  # noqa: F401  (read by make stubs)
     detach_methods_of,
@@ -175,6 +175,8 @@ class Op:
                 result._requires_grad = False
             else:
                 result = wrap(out)
+            if tracing:  # user code reading its .data would freeze the value: refused
+                result.__class__ = TracedTensor
             if grad_mode.threads_with_anomaly and _modes.anomaly:
                 check_finite(out, self.name, "forward value", _user_frame())
                 if result._op is not None:

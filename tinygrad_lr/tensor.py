@@ -400,6 +400,33 @@ class Tensor(_AttachedMethods):
     # they record into traced programs like any op, and their results carry no gradient.
 
 
+_DATA_SLOT = Tensor.__dict__["data"]  # the slot's own descriptor, below the property
+
+
+class TracedTensor(Tensor):
+    """A value of a function the compiler is tracing (its inputs and every op result).
+
+    The engine reads ``.data`` (the example the trace runs on) as usual; code outside the
+    package that reads ``.data`` while the trace runs gets :class:`TraceError`, as for
+    ``float(t)``: the number it saw would otherwise be frozen into the program. Plain
+    tensors keep the bare slot, so eager code pays nothing for this check.
+    """
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def data(self) -> np.ndarray:
+        if _grad_mode.threads_tracing and _grad_mode.state.tracing:
+            caller = _sys._getframe(1).f_globals.get("__name__", "")
+            if caller != "tinygrad_lr" and not caller.startswith("tinygrad_lr."):
+                refuse_if_traced(self, ".data")
+        return _DATA_SLOT.__get__(self)
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        _DATA_SLOT.__set__(self, value)
+
+
 _new = object.__new__
 
 

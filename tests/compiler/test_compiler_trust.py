@@ -92,6 +92,8 @@ def test_frozen_masks_do_not_return_for_random_relu_programs():
     (lambda t: 1 if t.sum() else 0, r"bool\(\)"),
     (lambda t: (t > 0).any(), r"\.any\(\)"),
     (lambda t: (t > 0).all(), r"\.all\(\)"),
+    (lambda t: t.data.sum(), r"\.data"),
+    (lambda t: (t * 2).data > 0, r"\.data"),
 ])
 def test_reading_a_traced_value_in_python_raises_naming_the_line(read, what):
     def fn(t):
@@ -102,6 +104,23 @@ def test_reading_a_traced_value_in_python_raises_naming_the_line(read, what):
                                                  r".*test_compiler_trust\.py:\d+"):
         tg.compile(fn)(np.array([1.0, 2.0]))
     assert fn(tg.Tensor([1.0, 2.0])).tolist() == [2.0, 4.0]  # eagerly, it runs
+
+
+def test_a_user_rule_that_reads_data_is_refused_not_frozen():
+    @tg.op("relu_reading_data_demo", replace=True)
+    class relu_reading_data_demo:
+        def forward(x):
+            return np.maximum(x, 0)
+
+        def backward(grad, out, x):
+            return grad * tg.Tensor((x.data > 0).astype(float))  # a frozen mask if traced
+
+    try:
+        step = tg.value_and_grad(lambda x: relu_reading_data_demo(x).sum())
+        with pytest.raises(TraceError, match=r"\.data reads the value"):
+            step(np.array([1.0, -1.0]))
+    finally:
+        tg.registry.unregister_op("relu_reading_data_demo")
 
 
 def test_a_branch_on_a_value_is_refused_not_frozen():

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..autograd import grad as _autograd_grad
-from ..tensor import Tensor, TraceError, wrap
+from ..tensor import Tensor, TracedTensor, TraceError, wrap
 from .arguments import (
     arg_names,
     describe,
@@ -42,6 +42,8 @@ def _recording_leaf(array: np.ndarray, name: str, traced: bool = True) -> Tensor
     t.name = name
     t._requires_grad = True  # so every op on it is recorded, integer and bool inputs too
     t._traced_input = traced
+    if traced:
+        t.__class__ = TracedTensor
     return t
 
 
