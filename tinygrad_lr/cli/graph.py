@@ -121,14 +121,18 @@ def run(args) -> int:
                                                 **options)
         else:
             written = viz.render(loss, output, view=args.view, dpi=args.dpi, **options)
-    except viz.RendererNotFoundError as error:
-        print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o graph.dot)", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as error:
-        print(f"tinygrad-lr graph: {error}", file=sys.stderr)
-        return 2
+    except (viz.RendererNotFoundError, ValueError, OSError) as error:
+        return _refused(error, viz, "graph.dot")
     print(f"wrote {written}")
     return 0
+
+
+def _refused(error: Exception, viz, dot_name: str) -> int:
+    """Say why nothing was drawn (with the DOT-text way out when no renderer is found)."""
+    hint = f"\n(Or write DOT text: -o {dot_name})" if isinstance(
+        error, viz.RendererNotFoundError) else ""
+    print(f"tinygrad-lr graph: {error}{hint}", file=sys.stderr)
+    return 2
 
 
 def _run_batch(args, viz) -> int:
@@ -154,12 +158,8 @@ def _run_batch(args, viz) -> int:
         else:
             tensors = viz.batch_example(X, Y, w, args.b, columns=not args.rows)
             written = viz.render(tensors["J"], output, view="lecture", dpi=args.dpi, **options)
-    except viz.RendererNotFoundError as error:
-        print(f"tinygrad-lr graph: {error}\n(Or write DOT text: -o batch.dot)", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as error:
-        print(f"tinygrad-lr graph: {error}", file=sys.stderr)
-        return 2
+    except (viz.RendererNotFoundError, ValueError, OSError) as error:
+        return _refused(error, viz, "batch.dot")
     print(f"wrote {written}")
     return 0
 
