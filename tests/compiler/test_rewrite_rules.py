@@ -76,7 +76,7 @@ RNG = np.random.default_rng(24)
 
 def test_double_negation_is_exact():
     def fn(x):
-        return x.neg().neg().exp().sum()
+        return x.__neg__().__neg__().exp().sum()  # −(−x)
     _check(fn, [(RNG.standard_normal(6),) for _ in range(3)], 0, "double_negation", 0)
 
 
