@@ -8,16 +8,20 @@ probability, a NaN, a logit beyond ``LOGIT_LIMIT``), it runs the eager chain its
 same op forwards in the same order, so the answer is eager's bit for bit, and its errors
 are eager's errors.
 
-With the optional ``numexpr`` package installed (``pip install tinygrad-lr[fast]``), the
-elementwise work of a kernel is one multi-threaded pass over memory; without it, the
-kernel is a few in-place numpy calls. Both agree within a few ulp (the differential tests
-assert it).
+The elementwise work of a kernel is a few in-place numpy calls, or, switched on with
+:func:`use_numexpr` (or ``TINYGRAD_LR_NUMEXPR=1``) when the optional ``numexpr`` package is
+installed, one multi-threaded numexpr pass over memory. Both agree within a few ulp (the
+differential tests assert it). numexpr is off by default: measured on the benchmark
+machine it was slower (docs/performance.md, "Fused kernels"), since numpy's own loops for
+exp and log are vectorized and numexpr's are not.
 
 These ops are never registered: they exist only inside compiled programs, which are
 never traced again, so their backward refuses.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -53,7 +57,7 @@ def use_numexpr(enabled: bool | None = None) -> bool:
     return _ENABLED
 
 
-_ENABLED = numexpr is not None
+_ENABLED = numexpr is not None and os.environ.get("TINYGRAD_LR_NUMEXPR", "") == "1"
 
 
 def _fused(array: np.ndarray) -> bool:
