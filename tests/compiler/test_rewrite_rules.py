@@ -177,7 +177,8 @@ def test_log_one_minus_sigmoid_is_minus_softplus(backend, dtype):
     def fn(z):
         return ((1 - z.sigmoid()).log() * 0.5).sum()
     rows = [(z,) for z, _ in _bce_rows(dtype, 1.3)]
-    _check(fn, rows, 0, "log_one_minus_sigmoid", fused.LOGITS_FORM_ULP)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) at huge z, as in eager
+        _check(fn, rows, 0, "log_one_minus_sigmoid", fused.LOGITS_FORM_ULP)
     step = tg.value_and_grad(fn)
     step(*rows[0])
     big = rows[0][0] * 40  # eager's log(0) = -inf where σ rounds to 1: the same here
