@@ -23,6 +23,7 @@ bit for bit (tests/compiler/test_memory_plan.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -114,7 +115,7 @@ def plan(steps: list, kept: set, promotes) -> dict:
     return planned
 
 
-def buffers(slots: list):
+def buffers(slots: list) -> Callable[[], list]:
     """A function returning this thread's buffers for ``slots`` (made on first use)."""
     local = threading.local()
 
