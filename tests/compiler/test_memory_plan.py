@@ -4,6 +4,7 @@ Results handed to the caller are fresh (a later call never changes them, they sh
 memory with an argument or a kept buffer), and two threads never share buffers.
 """
 
+import re
 import threading
 
 import numpy as np
@@ -116,3 +117,21 @@ def test_two_threads_never_share_buffers():
         t.join()
     assert not failures
     assert not any(np.shares_memory(a, b) for a in seen[0] for b in seen[1])
+
+
+def test_an_elementwise_step_overwrites_an_argument_read_for_the_last_time():
+    def fn(x):
+        doubled = x * 2.0
+        return ((doubled * doubled + 1.0).exp() * 0.5).sum()  # mul(v, v): one argument twice
+
+    x = np.random.default_rng(11).standard_normal(N) * 0.1
+    step = tg.value_and_grad(fn)
+    value, grad = step(x)
+    source = step.program().source
+    planned = re.findall(r"out=b\[(\d+)\]", source)
+    assert len(set(planned)) < len(planned), source  # buffers reused within the call
+    t = tg.Tensor(x, requires_grad=True)
+    expected = fn(t)
+    (expected_grad,) = tg.grad(expected, [t])
+    assert value.item() == expected.item()
+    np.testing.assert_array_equal(grad, expected_grad.numpy())

@@ -11,7 +11,9 @@ What keeps this safe:
   the loss and rule kernels in :data:`FRESH_READERS`) are planned: nothing can hold a
   view of a buffer (a reshape, a transpose, a slice) past its reuse;
 - results handed to the caller are never planned: they are fresh arrays on every call;
-- a step never writes into the buffer of one of its own arguments;
+- a step writes into the buffer of one of its own arguments only when it is an
+  elementwise ufunc reading that argument for the last time (numpy handles the exact
+  overlap); ``matmul`` never does;
 - each thread has its own buffers (``threading.local``): two threads calling the same
   compiled function never share memory;
 - arrays smaller than :data:`PLAN_MIN_SIZE` are left to numpy's allocator (cheap there).
@@ -101,6 +103,15 @@ def plan(steps: list, kept: set, promotes) -> dict:
                 and all(_reads_fresh(r) for r in readers[step])):
             key = (example.shape, example.dtype)
             busy = {planned[a][0] for a in step.args if a in planned}
+            if isinstance(step.op.forward, np.ufunc):
+                # elementwise: writing over an argument read for the last time here is
+                # safe (numpy handles the exact overlap), and holds one buffer, not two
+                for a in dict.fromkeys(a for a in step.args if id(a) in ids):
+                    entry = (planned[a][0], key) if a in planned else None
+                    if entry is not None and last_use[a] == i and entry in release.get(i, []):
+                        busy.discard(entry[0])
+                        free.setdefault(key, []).append(entry[0])
+                        release[i].remove(entry)
             choices = [s for s in free.get(key, []) if s not in busy]
             if choices:
                 slot = choices[0]
