@@ -190,13 +190,14 @@ def measure(scale) -> list[Row]:
             compiled = Row.from_comparison(
                 "W1", f"{case}, compiled", "time per step",
                 summarize(times["compiled"], times["numpy"]), n=n, d=d, dtype=dtype_name,
-                loss=loss)
+                loss=loss, target_key=f"W1-compiled-{loss}")
             versus = summarize(times["compiled"], times["eager"])
             compiled.note = (f"compiled / eager in the same rounds: {versus.ratio:.2f}x "
                              f"({versus.ratio_low:.2f}–{versus.ratio_high:.2f})")
             compiled.details["compiled_over_eager"] = versus.ratio
             for name in peers.available():
                 row.add_other(name, summarize(times[name], times["numpy"]))
+                compiled.add_other(name, summarize(times[name], times["numpy"]))
             rows += [row, compiled]
             if float64:
                 rows.append(Row(workload="W1", case=f"{case}, compiled / eager",

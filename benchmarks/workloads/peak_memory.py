@@ -1,7 +1,8 @@
 """W5: extra peak memory of W1's step at 1,000,000 x 100 float64, in a fresh process.
 
 The figure is the peak resident set size during the steps minus the resident set size of
-just holding the data (X alone is 800 MB), for the engine, numpy and, when installed,
+just holding the data (X alone is 800 MB), for the engine (eager, and compiled with
+``tg.value_and_grad``: its first, tracing call is one of the steps), numpy and, when installed,
 PyTorch eager and jax.jit, with both losses (with-logits, sigmoid + BCE). A peer's set-up
 (its copy of the data, jax's compilation) happens before the baseline is read, so every
 side is charged for its steps alone. Run one case with::
@@ -22,14 +23,16 @@ from ..rows import Row
 from .logistic import (
     LEARNING_RATE,
     LOSSES,
+    CompiledLogisticRegression,
     EngineLogisticRegression,
     NumpyLogisticRegression,
     initial_weights,
     make_data,
 )
 
-MODELS = {"engine": EngineLogisticRegression, "numpy": NumpyLogisticRegression}
-IMPLEMENTATIONS = ("engine", "numpy", *peers.PEERS)
+MODELS = {"engine": EngineLogisticRegression, "compiled": CompiledLogisticRegression,
+          "numpy": NumpyLogisticRegression}
+IMPLEMENTATIONS = ("engine", "compiled", "numpy", *peers.PEERS)
 
 
 def make_step(impl: str, X, y, loss: str):
@@ -60,7 +63,7 @@ def measure(scale) -> list[Row]:
     """Interleaved fresh-process runs of every side for both losses; medians of the extra
     peak, each side against numpy."""
     rows, cols = scale.w5_shape
-    impls = ["engine", "numpy", *peers.available()]
+    impls = ["engine", "compiled", "numpy", *peers.available()]
     out = []
     for loss in LOSSES:
         cases = {impl: [] for impl in impls}
@@ -89,7 +92,14 @@ def measure(scale) -> list[Row]:
                 ratio = peak[impl] / numpy_
                 row.others[impl] = {"seconds": None, "bytes": peak[impl], "ratio": ratio,
                                     "low": None, "high": None}
-        out.append(row)
+        compiled = Row(
+            workload="W5", case=f"{row.case}, compiled", metric="extra peak memory",
+            kind="bytes", engine=peak["compiled"], numpy=numpy_,
+            ratio=peak["compiled"] / numpy_ if numpy_ else None, rounds=scale.w5_rounds,
+            target_key="W5-compiled" if loss == "logits" else "W5-compiled-sigmoid",
+            note="tg.value_and_grad: the first call traces (included)",
+            details={"loss": loss})
+        out += [row, compiled]
     return out
 
 

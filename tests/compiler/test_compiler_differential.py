@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
+from tinygrad_lr.compiler import rewrite
 from tinygrad_lr.registry import _INTERNAL, registered_ops
 
 BASE = (2, 3)
@@ -150,11 +151,14 @@ LOSSES = {
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
-def test_functional_losses_compiled_equal_eager_on_new_values(name):
+def test_functional_losses_compiled_equal_eager_on_new_values(name, monkeypatch):
     fn, wrt = LOSSES[name]
     rng = np.random.default_rng(5)
     logits = _variants(tg.registry.REAL, (4,), rng)
     targets = [rng.uniform(0, 1, 4).round() for _ in logits]
+    # bit for bit without the rewrite rules (which change rounding within a documented
+    # tolerance: tests/compiler/test_rewrite_rules.py compares them on these values too)
+    monkeypatch.setattr(rewrite, "enabled", False)
     calls, mismatches = _differential(fn, [logits, targets], wrt)
     assert calls > 20 and not mismatches
 

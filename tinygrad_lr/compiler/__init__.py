@@ -20,8 +20,10 @@ merged. Reading a traced value in Python (``float(t)``, ``if t:``, ``t.item()``,
 The parts, each with one responsibility: :mod:`.arguments` (flattening arguments,
 signatures, rebuilding results), :mod:`.tracing` (running ``fn`` on recording tensors, the
 backward walk of :mod:`tinygrad_lr.autograd`, the per-signature cache), :mod:`.passes`
-(from the recorded graph to an optimized program), :mod:`.program` (the program and the
-Python source it runs), :mod:`.captured` (state reached from outside the arguments).
+(from the recorded graph to an optimized program), :mod:`.rewrite` (the rewrite rules,
+with their guarded kernels in :mod:`.fused`), :mod:`.program` (the program and the Python
+source it runs), :mod:`.memory_plan` (buffers kept between calls), :mod:`.captured` (state
+reached from outside the arguments).
 
 >>> import numpy as np
 >>> import tinygrad_lr as tg

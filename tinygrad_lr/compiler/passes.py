@@ -1,7 +1,8 @@
 """From a recorded graph to an optimized program: the passes run at trace time.
 
 Reading the graph folds operations on constants, drops multiplications by one and
-additions of zero, merges repeated subexpressions (never calls of an impure op), makes
+additions of zero, merges repeated subexpressions (never calls of an impure op), applies
+the rewrite rules of :mod:`.rewrite` to every new step, makes
 tensors captured from outside inputs read on every call, and removes dead steps.
 """
 
@@ -13,6 +14,7 @@ from ..autograd import topological_order  # noqa: F401  (graph order of layer 1)
 from ..registry import registered_ops
 from ..tensor import Tensor
 from .program import Program, Value
+from .rewrite import rewrite
 
 
 def _graph_order(outputs) -> list[Tensor]:
@@ -173,14 +175,15 @@ def _simplify(v: Value, steps: list, constants: dict, stats: dict) -> Value:
             stats["identities"] += 1
             return other
     key = _cse_key(v)
-    if key is not None:
-        table = constants.setdefault("__steps__", {})
-        if key in table:
-            stats["common"] += 1
-            return table[key]
-        table[key] = v
+    table = constants.setdefault("__steps__", {})
+    if key is not None and key in table:
+        stats["common"] += 1
+        return table[key]
     steps.append(v)
-    return v
+    found = rewrite(v, steps, stats)  # the rules of .rewrite (v itself when none matches)
+    if key is not None:
+        table[key] = found
+    return found
 
 
 def _cse_key(v: Value):

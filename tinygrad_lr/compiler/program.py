@@ -16,6 +16,7 @@ import numpy as np
 
 from ..registry import Op
 from ..tensor import TraceError
+from . import memory_plan
 
 
 @dataclass(eq=False)
@@ -84,7 +85,7 @@ class Program:
                 f"and {backward} backward steps>")
 
 
-_RESERVED = frozenset({"program"})
+_RESERVED = frozenset({"program", "b", "buffers", "matmul_out"})
 
 
 def _generate(program: Program):
@@ -122,6 +123,12 @@ def _generate(program: Program):
                 last_use[arg] = i
     kept = {v for v in program.outputs if isinstance(v, Value)}
     lines = [f"def program({', '.join(names[v] for v in program.inputs)}):"]
+    planned = memory_plan.plan(program.steps, kept, _promotes)
+    if planned:  # this thread's buffers, kept between calls (see memory_plan)
+        slots = {slot: (shape, dtype) for slot, shape, dtype in planned.values()}
+        namespace["buffers"] = memory_plan.buffers([slots[k] for k in sorted(slots)])
+        namespace["matmul_out"] = np.matmul
+        lines.append("    b = buffers()")
     for i, step in enumerate(program.steps):
         names[step] = f"v{i + len(program.inputs)}"
         promote = _promotes(step)
@@ -136,6 +143,9 @@ def _generate(program: Program):
             namespace[function] = _in_float64(step.op.forward) if promote else step.op.forward
         call = ", ".join([ref(a) for a in step.args]
                          + [f"{k}={ref(p)}" for k, p in step.params.items()])
+        if step in planned:  # into a kept buffer (matmul's forward has no out=: numpy's)
+            call += f", out=b[{planned[step][0]}]"
+            function = "matmul_out" if not isinstance(step.op.forward, np.ufunc) else function
         step.line = f"{names[step]} = {function}({call})"
         lines.append(f"    {step.line}")
         dead = [a for a in dict.fromkeys(step.args)

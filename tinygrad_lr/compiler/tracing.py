@@ -35,12 +35,18 @@ from .passes import build
 from .program import Program
 
 
-def _recording_leaf(array: np.ndarray, name: str, traced: bool = True) -> Tensor:
+def _recording_leaf(array: np.ndarray, name: str, traced: bool = True,
+                    requires_grad: bool = True) -> Tensor:
     """A trace input: it records even when its dtype could not carry a gradient; reading
-    its value in Python while tracing raises TraceError (``traced``)."""
+    its value in Python while tracing raises TraceError (``traced``).
+
+    ``requires_grad=False`` for an input ``value_and_grad`` does not differentiate: ops on
+    it record all the same (tracing records every op), but the traced backward never
+    computes its gradient, which for the data X of ``X @ w`` would be a copy of X's size.
+    """
     t = wrap(array)
     t.name = name
-    t._requires_grad = True  # so every op on it is recorded, integer and bool inputs too
+    t._requires_grad = requires_grad
     t._traced_input = traced
     if traced:
         t.__class__ = TracedTensor
@@ -172,9 +178,13 @@ class Compiled:
     def _record(self, spec, leaf_arrays, names):
         """Run ``fn`` on recording tensors (and its backward); the program and its finisher."""
         inputs = [_recording_leaf(a, n) for a, n in zip(leaf_arrays, names)]
+        wrt = [] if self.argnums is None else self._wrt(spec, inputs)
+        if wrt:  # only the differentiated leaves require grad (see _recording_leaf)
+            differentiated = {id(t) for t, _ in wrt}
+            for t in inputs:
+                t._requires_grad = id(t) in differentiated
         rebuilt = [rebuild(s, iter(inputs[start:])) for s, start in
                    zip(spec, leaf_starts(spec))]
-        wrt = []
         with grad_mode.enable_grad(), grad_mode.tracing():
             result = self.fn(*rebuilt)
             try:
@@ -190,7 +200,6 @@ class Compiled:
                 roots = tensors_of(result)
                 finish = finisher(out_spec)
             else:
-                wrt = self._wrt(spec, inputs)
                 value = _single_value(result, self.__name__)
                 roots = [value] + _trace_backward(value, [t for t, _ in wrt])
                 finish = grad_finisher(spec, self.argnums)

@@ -1,0 +1,139 @@
+"""The memory plan: which steps of a program write into buffers kept between calls.
+
+Shapes and dtypes are fixed by a program's signature, so a step whose op is a numpy ufunc
+(``add``, ``exp`` ...) or ``matmul`` can write its result into a preallocated buffer
+(``out=``) instead of fresh memory, which on large arrays costs page faults on every call.
+A buffer is reused by a later step once every reader of the value it holds has run.
+
+What keeps this safe:
+
+- only values whose every reader makes a fresh array of its own (a ufunc, ``matmul``,
+  the loss and rule kernels in :data:`FRESH_READERS`) are planned: nothing can hold a
+  view of a buffer (a reshape, a transpose, a slice) past its reuse;
+- results handed to the caller are never planned: they are fresh arrays on every call;
+- a step writes into the buffer of one of its own arguments only when it is an
+  elementwise ufunc reading that argument for the last time (numpy handles the exact
+  overlap); ``matmul`` never does;
+- each thread has its own buffers (``threading.local``): two threads calling the same
+  compiled function never share memory;
+- arrays smaller than :data:`PLAN_MIN_SIZE` are left to numpy's allocator (cheap there).
+
+Writing into ``out=`` runs the same numpy loop as allocating: the answers are eager's,
+bit for bit (tests/compiler/test_memory_plan.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..registry import get_op
+
+Step = Any
+"""A program step (:class:`tinygrad_lr.compiler.program.Value`; program.py imports this
+module, so the class is not imported here)."""
+
+PLAN_MIN_SIZE = 1 << 14
+"""Below this many elements a fresh array is as cheap as a kept one."""
+
+FRESH_READERS = frozenset({
+    "matmul", "sigmoid", "softplus", "sum", "mean", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "binary_cross_entropy_backward", "sigmoid_backward",
+    "tanh_backward", "sigmoid_bce_loss", "sigmoid_bce_backward", "log_one_minus_sigmoid",
+})
+"""Ops (besides ufuncs) whose forward never returns a view of an argument."""
+
+
+def writes_out(step: Step) -> bool:
+    """Whether ``step``'s forward can take ``out=`` (a ufunc or matmul, same dtype)."""
+    op = step.op
+    if op is None or step.params or not isinstance(step.example, np.ndarray):
+        return False
+    if isinstance(op.forward, np.ufunc):
+        return op.forward.nout == 1
+    return op.name == "matmul" and _is_registered(op)
+
+
+def _is_registered(op) -> bool:
+    try:
+        return get_op(op.name) is op
+    except KeyError:
+        return False
+
+
+def _reads_fresh(step: Step) -> bool:
+    op = step.op
+    if isinstance(op.forward, np.ufunc):
+        return True
+    if op.name in ("sum", "mean") and step.params.get("axis") == ():
+        return False  # a sum over no axis may give back its argument
+    return op.name in FRESH_READERS
+
+
+enabled = True
+"""Whether programs are generated with the plan (tests compare with and without)."""
+
+
+def plan(steps: list, kept: set, promotes) -> dict:
+    """Buffer slot of each planned step: ``{step: (slot, shape, dtype)}``.
+
+    ``kept`` are the outputs (never planned); ``promotes(step)`` says a step runs widened
+    to float64 (never planned: its dtype is not its arguments')."""
+    if not enabled:
+        return {}
+    ids = {id(step): step for step in steps}
+    readers: dict = {}
+    last_use: dict = {}
+    for i, step in enumerate(steps):
+        for arg in step.args:
+            if id(arg) in ids:
+                readers.setdefault(arg, []).append(step)
+                last_use[arg] = i
+    slots: list = []  # (shape, dtype) per slot
+    free: dict = {}  # (shape, dtype) -> free slot numbers
+    planned: dict = {}
+    release: dict = {}  # step index -> slots freed after it
+    for i, step in enumerate(steps):
+        example = step.example
+        if (step not in kept and writes_out(step) and not promotes(step)
+                and example.size >= PLAN_MIN_SIZE and step in readers
+                and all(_reads_fresh(r) for r in readers[step])):
+            key = (example.shape, example.dtype)
+            busy = {planned[a][0] for a in step.args if a in planned}
+            if isinstance(step.op.forward, np.ufunc):
+                # elementwise: writing over an argument read for the last time here is
+                # safe (numpy handles the exact overlap), and holds one buffer, not two
+                for a in dict.fromkeys(a for a in step.args if id(a) in ids):
+                    entry = (planned[a][0], key) if a in planned else None
+                    if entry is not None and last_use[a] == i and entry in release.get(i, []):
+                        busy.discard(entry[0])
+                        free.setdefault(key, []).append(entry[0])
+                        release[i].remove(entry)
+            choices = [s for s in free.get(key, []) if s not in busy]
+            if choices:
+                slot = choices[0]
+                free[key].remove(slot)
+            else:
+                slot = len(slots)
+                slots.append(key)
+            planned[step] = (slot, *key)
+            release.setdefault(last_use[step], []).append((slot, key))
+        for slot, key in release.pop(i, []):
+            free.setdefault(key, []).append(slot)
+    return planned
+
+
+def buffers(slots: list) -> Callable[[], list]:
+    """A function returning this thread's buffers for ``slots`` (made on first use)."""
+    local = threading.local()
+
+    def mine() -> list:
+        found = getattr(local, "buffers", None)
+        if found is None:
+            found = local.buffers = [np.empty(shape, dtype) for shape, dtype in slots]
+        return found
+
+    return mine
