@@ -9,6 +9,8 @@ training core (:mod:`tinygrad_lr.models.training`) the objective as
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import NamedTuple
 
 import numpy as np
@@ -183,21 +185,21 @@ class DaskSource:
         self.weight_sum = data.weight_sum
         self.feature_names = data.feature_names
 
-    def evaluator(self, *, alpha: float, fit_intercept: bool):
+    def evaluator(self, *, alpha: float, fit_intercept: bool) -> Callable:
         """The penalized objective as per-block sums on the workers."""
         return dask_evaluator(self.data.X, self.data.codes, self.data.weights,
                               n_classes=len(self.classes), alpha=alpha,
-                              fit_intercept=fit_intercept)
+                              fit_intercept=fit_intercept, groups=self.data.groups)
 
-    def mini_batches(self, batch_size: int, rng):
+    def mini_batches(self, batch_size: int, rng: np.random.Generator) -> Iterator:
         """Refused (a ValueError): batches would travel to the client one at a time."""
         full_batch_only(batch_size)
 
-    def running(self):
+    def running(self) -> AbstractContextManager:
         """Lost data (a worker gone with blocks nobody can remake) explained by name."""
         return explain_lost_data(active_client())
 
-    def describe(self, evaluate, theta) -> str:
+    def describe(self, evaluate: Callable, theta: np.ndarray) -> str:
         """:func:`describe_fit_data`'s line, with the tasks of one evaluation at θ."""
         return describe_fit_data(self.data, evaluate.tasks(theta))
 
