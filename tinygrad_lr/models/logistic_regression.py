@@ -120,6 +120,16 @@ class LogisticRegression(BaseEstimator):
     """
 
     _estimator_type = "classifier"
+    # Fitted attributes (training.fitted_attributes): declared for type checkers; they exist
+    # only after fit, as scikit-learn's do.
+    classes_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    n_iter_: np.ndarray
+    history_: list[float]
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+    solver_: str
 
     def __init__(self, penalty: str | None = "deprecated", *, C: float = 1.0,
                  l1_ratio: float = 0.0, l2: float | None = None, fit_intercept: bool = True,
