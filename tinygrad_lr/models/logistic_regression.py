@@ -30,6 +30,7 @@ from .distributed import predict_dask, score_dask
 from .objective import n_outputs, pack
 from .sources import array_source, codes_of, row_weights, stream_source
 from .training import (
+    EXACT_SOLVERS,
     TEACHING_SOLVERS,
     StreamState,
     TrainingSettings,
@@ -45,7 +46,7 @@ from .validation import (
     check_sample_weight,
 )
 
-SOLVERS = ("auto", "newton", "lbfgs", "gd", "sgd", "adam")
+SOLVERS = ("auto", *EXACT_SOLVERS, *TEACHING_SOLVERS)
 STREAMING_SOLVERS = TEACHING_SOLVERS
 """The solvers ``partial_fit`` exists for: the exact ones need every row at every step."""
 
