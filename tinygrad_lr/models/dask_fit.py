@@ -28,13 +28,13 @@ from .dask_data import (
     workers_memory,
 )
 from .distributed import (
-    _require_dask,
     check_dask_array,
     class_codes,
     class_totals,
     dask_compute,
     dask_evaluator,
     dask_unique,
+    require_dask,
     row_chunked,
     worker_groups,
 )
@@ -72,7 +72,7 @@ def dask_training_data(X, y, sample_weight, class_weight,
     known). The label rules are those of
     :func:`~tinygrad_lr.models.validation.check_labels`, applied to the distinct labels.
     """
-    dask = _require_dask()
+    dask = require_dask()
     from .validation import check_labels, class_weights, encode_labels
 
     X, names = frame_to_array(X)
