@@ -8,7 +8,7 @@ import pytest
 import tinygrad_lr as tg
 from tinygrad_lr.models import objective as O
 from tinygrad_lr.models import solvers
-from tinygrad_lr.models.logistic_regression import flat_directions
+from tinygrad_lr.models.training import flat_directions
 
 
 def problem(K, fit_intercept=True, seed=0, n=25, d=3):

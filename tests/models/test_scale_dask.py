@@ -18,6 +18,7 @@ from tinygrad_lr.models.distributed import (
     dask_unique,
     is_dask_array,
     map_rows,
+    require_dask,
 )
 
 da = pytest.importorskip("dask.array", reason="dask is not installed (pip install "
@@ -55,6 +56,10 @@ def _data(n_classes, n=1200, d=4, seed=0):
     codes = rng.integers(0, n_classes, n)
     weights = rng.uniform(0.5, 2.0, n)
     return X, codes, weights
+
+
+def test_require_dask_gives_the_dask_module():
+    assert require_dask() is dask
 
 
 def test_is_dask_array_needs_no_dask_for_numpy():

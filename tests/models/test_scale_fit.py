@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tinygrad_lr.models import LogisticRegression, blocks
+from tinygrad_lr.models import LogisticRegression, chunked
 from tinygrad_lr.models.exceptions import ConvergenceWarning
 
 
@@ -27,7 +27,7 @@ def _memmap(tmp_path, X, name="X.npy"):
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Call it to cut 6-column data into blocks of 97 rows, so small data spans many."""
-    return lambda: monkeypatch.setattr(blocks, "BLOCK_BYTES", 97 * 6 * 8)
+    return lambda: monkeypatch.setattr(chunked, "BLOCK_BYTES", 97 * 6 * 8)
 
 
 @pytest.mark.parametrize("solver", ["newton", "lbfgs"])
@@ -116,7 +116,7 @@ def test_default_solver_on_a_200_mb_memory_map_takes_one_block_of_memory(tmp_pat
     assert model.solver_ == "newton" and model.n_iter_ >= 3
     # One block is BLOCK_BYTES (16 MiB); the Hessian's copy with a column of ones and the
     # engine's graph of that block come on top. The data are 200 MB.
-    assert peak < 4 * blocks.BLOCK_BYTES, f"peak {peak / 1e6:.1f} MB"
+    assert peak < 4 * chunked.BLOCK_BYTES, f"peak {peak / 1e6:.1f} MB"
     assert peak < data_bytes / 4
     # The optimum: the gradient of the objective, summed block by block, is ~0 there.
     assert np.abs(model.coef_).max() > 0.05

@@ -88,11 +88,11 @@ def standardize_in_place(X: np.memmap, block_rows: int | None = None):
     """Scale the columns of a writable memory map to mean 0, std 1, one block at a time.
 
     Returns the fitted :class:`~tinygrad_lr.models.StandardScaler` (the statistics are
-    :func:`~tinygrad_lr.models.blocks.column_mean_and_scale`'s, equal to
+    :func:`~tinygrad_lr.models.chunked.column_mean_and_scale`'s, equal to
     ``StandardScaler().fit(X)``'s to rounding), so the model file can store it.
     """
     from ..models import StandardScaler
-    from ..models.blocks import column_mean_and_scale, row_blocks
+    from ..models.chunked import column_mean_and_scale, row_blocks
 
     mean, scale = column_mean_and_scale(X, block_rows)
     for _, block in row_blocks(X, block_rows):

@@ -1,7 +1,7 @@
 """What every row block's computation shares, wherever the block lies (this process, a
 memory map, a Dask worker): the block as float64, its row weights, and adding block results.
 
-Kept apart from :mod:`~tinygrad_lr.models.blocks` and
+Kept apart from :mod:`~tinygrad_lr.models.chunked` and
 :mod:`~tinygrad_lr.models.distributed` so that both use it without importing each other.
 """
 

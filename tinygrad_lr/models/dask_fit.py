@@ -1,13 +1,16 @@
-"""Fitting on Dask data: the inputs prepared once per fit, then the solver on the client.
+"""Dask data as a data source of the training core: inputs prepared once per fit.
 
 :func:`dask_training_data` turns X, y and the weights into what every evaluation reads —
 X persisted when the cluster's memory holds it (:mod:`tinygrad_lr.models.dask_data`), the
-class codes and row weights persisted in X's row blocks — and :func:`fit_dask` runs the
-estimator's solver on :func:`~tinygrad_lr.models.distributed.dask_evaluator`'s sums.
+class codes and row weights persisted in X's row blocks — and :class:`DaskSource` gives the
+training core (:mod:`tinygrad_lr.models.training`) the objective as
+:func:`~tinygrad_lr.models.distributed.dask_evaluator`'s sums on the workers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import NamedTuple
 
 import numpy as np
@@ -25,13 +28,13 @@ from .dask_data import (
     workers_memory,
 )
 from .distributed import (
-    _require_dask,
     check_dask_array,
     class_codes,
     class_totals,
     dask_compute,
     dask_evaluator,
     dask_unique,
+    require_dask,
     row_chunked,
     worker_groups,
 )
@@ -69,7 +72,7 @@ def dask_training_data(X, y, sample_weight, class_weight,
     known). The label rules are those of
     :func:`~tinygrad_lr.models.validation.check_labels`, applied to the distinct labels.
     """
-    dask = _require_dask()
+    dask = require_dask()
     from .validation import check_labels, class_weights, encode_labels
 
     X, names = frame_to_array(X)
@@ -156,104 +159,60 @@ def describe_fit_data(data: DaskFitData, tasks: int) -> str:
             f"worker(s); {tasks} tasks per evaluation")
 
 
-def fit_dask(estimator, X, y, sample_weight=None, callback=None) -> object:
-    """``estimator.fit(X, y, sample_weight)`` for Dask arrays and DataFrames, data-parallel.
+def full_batch_only(batch_size) -> None:
+    """Refuse mini-batches on Dask data, saying why, before anything is computed."""
+    if batch_size is not None:
+        raise ValueError(
+            f"batch_size={batch_size} does not run on Dask arrays: mini-batches would fetch "
+            "rows to the client one batch at a time; leave batch_size=None (full-batch steps "
+            "from per-block gradient sums) or use an exact solver"
+        )
+
+
+class DaskSource:
+    """A Dask array or DataFrame as a data source of the training core
+    (:class:`~tinygrad_lr.models.training.DataSource`): every evaluation of the objective
+    is one Dask computation of per-block sums (:func:`dask_evaluator`), the solver's update
+    runs on the client, X is never gathered. Mini-batches are refused; gd, sgd and adam
+    take full-batch steps. The fit equals the in-memory fit up to the rounding of the order
+    of the sums.
+    """
+
+    def __init__(self, data: DaskFitData) -> None:
+        self.data = data
+        self.classes = data.classes
+        self.n_rows, self.n_features = data.X.shape
+        self.weight_sum = data.weight_sum
+        self.feature_names = data.feature_names
+
+    def evaluator(self, *, alpha: float, fit_intercept: bool) -> Callable:
+        """The penalized objective as per-block sums on the workers."""
+        return dask_evaluator(self.data.X, self.data.codes, self.data.weights,
+                              n_classes=len(self.classes), alpha=alpha,
+                              fit_intercept=fit_intercept, groups=self.data.groups)
+
+    def mini_batches(self, batch_size: int, rng: np.random.Generator) -> Iterator:
+        """Refused (a ValueError): batches would travel to the client one at a time."""
+        full_batch_only(batch_size)
+
+    def running(self) -> AbstractContextManager:
+        """Lost data (a worker gone with blocks nobody can remake) explained by name."""
+        return explain_lost_data(active_client())
+
+    def describe(self, evaluate: Callable, theta: np.ndarray) -> str:
+        """:func:`describe_fit_data`'s line, with the tasks of one evaluation at θ."""
+        return describe_fit_data(self.data, evaluate.tasks(theta))
+
+
+def dask_source(X, y, sample_weight=None, class_weight=None,
+                estimator: str = "the estimator", batch_size: int | None = None
+                ) -> DaskSource:
+    """``fit``'s source for Dask arrays and DataFrames, data-parallel.
 
     The inputs are prepared once (:func:`dask_training_data`: X persisted when the
     cluster's memory holds it, class codes and weights persisted, a DataFrame's column
-    names kept as ``feature_names_in_``). Each evaluation of the objective is one Dask
-    computation of per-block sums (:func:`dask_evaluator`); the solver's update runs on
-    the client. X is never gathered.
-    Every solver runs: Newton and L-BFGS as in memory, gd/sgd/adam with full-batch steps
-    (``batch_size`` must be None). The result is the in-memory fit's, up to the rounding
-    of the order of the sums.
+    names kept for ``feature_names_in_``). ``batch_size`` must be None.
     """
-    from . import objective as objective_terms
-    from .logistic_regression import DEFAULT_MAX_ITER, EXACT_SOLVERS
-
-    settings = estimator._checked_settings()
-    solver = settings["solver"]
-    if settings["batch_size"] is not None:
-        raise ValueError(
-            f"batch_size={settings['batch_size']} does not run on Dask arrays: mini-batches "
-            "would fetch rows to the client one batch at a time; leave batch_size=None (full-"
-            "batch steps from per-block gradient sums) or use an exact solver"
-        )
+    full_batch_only(batch_size)
     with explain_lost_data(active_client()):
-        data = dask_training_data(X, y, sample_weight, estimator.class_weight,
-                                  type(estimator).__name__)
-        X, classes, codes, weights = data.X, data.classes, data.codes, data.weights
-        d, K = X.shape[1], len(classes)
-        fit_intercept = settings["fit_intercept"]
-        alpha = estimator._alpha(data.weight_sum)
-        solver = estimator._resolved_solver(solver, K, d, fit_intercept)
-        max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
-        start = estimator._starting_point(classes, d, fit_intercept)
-        if estimator.verbose:
-            print(describe_fit_data(data, dask_evaluator(
-                X, codes, weights, n_classes=K, alpha=alpha,
-                fit_intercept=fit_intercept).tasks(start)))
-        if solver in EXACT_SOLVERS:
-            theta, history = estimator._fit_exact(solver, X, codes, weights, K, alpha, start,
-                                                  settings, max_iter, callback)
-        else:
-            theta, history = _fit_full_batch(estimator, solver, X, codes, weights, K, alpha,
-                                             start, settings, max_iter, callback)
-    coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
-    if data.feature_names is not None:
-        estimator.feature_names_in_ = data.feature_names
-    elif hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
-    estimator.classes_ = classes
-    estimator.n_features_in_ = d
-    estimator.coef_ = coef
-    estimator.intercept_ = intercept
-    estimator.history_ = history
-    estimator.n_iter_ = len(history)
-    estimator.solver_ = solver
-    return estimator
-
-
-def _fit_full_batch(estimator, solver, X, codes, weights, K, alpha, start, settings,
-                    max_iter, callback):
-    """gd, sgd or adam with full-batch steps, each gradient a Dask sum over the blocks.
-
-    The same steps as the in-memory full-batch fit (the engine's optimizer updates θ from
-    the summed gradient), the same stopping test (every gradient entry at most ``tol``)
-    and the same warnings. One Dask computation per epoch: the gradient at the new θ is
-    the next step's.
-    """
-    from ..tensor import Tensor
-    from .logistic_regression import DEFAULT_LR, _make_optimizer
-
-    evaluate = dask_evaluator(X, codes, weights, n_classes=K, alpha=alpha,
-                              fit_intercept=settings["fit_intercept"])
-    lr = DEFAULT_LR[solver] if estimator.lr is None else float(estimator.lr)
-    tol = settings["tol"]
-    theta = Tensor(np.array(start, dtype=np.float64), requires_grad=True, name="theta")
-    optimizer = _make_optimizer(solver, [theta], lr)
-    start_loss, gradient, _ = evaluate(theta.data, False)
-    history: list[float] = []
-    for epoch in range(1, max_iter + 1):
-        theta.grad = Tensor(gradient)
-        optimizer.step()
-        loss, gradient, _ = evaluate(theta.data, False)
-        if not (np.isfinite(loss) and np.isfinite(theta.data).all()):
-            raise FloatingPointError(
-                f"training diverged in epoch {epoch}: the loss became {loss}; lower lr "
-                f"(it is {lr}) or standardize X"
-            )
-        history.append(loss)
-        estimator._report(epoch, loss, callback)
-        if np.abs(gradient).max() <= tol:
-            break
-    else:
-        estimator._warn(f"did not converge in max_iter={max_iter} epochs (tol={tol}); raise "
-                        "max_iter or lr")
-    if history[-1] > start_loss:
-        estimator._warn(f"training made the loss worse ({start_loss:.6g} -> "
-                        f"{history[-1]:.6g}); lr={lr} is probably too large for these "
-                        "features (standardize X or lower lr)")
-    return theta.data.copy(), history
-
-
+        return DaskSource(dask_training_data(X, y, sample_weight, class_weight, estimator))

@@ -21,6 +21,7 @@ package's doctests run without the extra; tests/models/test_scale_dask.py runs t
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 
@@ -54,7 +55,9 @@ def is_dask_array(X) -> bool:
     return hasattr(X, "__dask_graph__") and hasattr(X, "chunks") and hasattr(X, "ndim")
 
 
-def _require_dask():
+def require_dask() -> ModuleType:
+    """The ``dask`` module (with ``dask.array`` loaded), or an ImportError saying how to
+    install it."""
     try:
         import dask
         import dask.array
@@ -70,7 +73,7 @@ def row_chunked(X, row_chunks=None):
 
     Each block then holds whole rows, so a per-block loss needs no other block.
     """
-    _require_dask()
+    require_dask()
     if X.ndim == 2 and len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
     if row_chunks is not None and X.chunks[0] != tuple(row_chunks):
@@ -105,7 +108,7 @@ def block_sum_graph(function: Callable, X, *row_aligned, args: tuple = (),
     one task each, next to their blocks, before the final sum; without them the block
     results are added in a tree of ``FAN_IN``-way sums.
     """
-    dask = _require_dask()
+    dask = require_dask()
     X = row_chunked(X)
     blocks = X.to_delayed().ravel().tolist()
     aligned = []
@@ -157,7 +160,7 @@ def dask_block_sum(function: Callable, X, *row_aligned, args: tuple = (),
     see :func:`block_sum_graph`) or in a tree of ``FAN_IN``-way sums; the total is
     computed on the active scheduler and returned.
     """
-    dask = _require_dask()
+    dask = require_dask()
     (total,) = dask.compute(block_sum_graph(function, X, *row_aligned, args=args,
                                             groups=groups))
     return total
@@ -179,7 +182,7 @@ def check_dask_array(X, *, name: str = "X"):
     NaN/inf are looked for on the workers; only each block's row count and first bad
     entry come back, so the client learns the global row of the first bad value.
     """
-    dask = _require_dask()
+    dask = require_dask()
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}")
     if X.dtype.kind not in "biuf":
@@ -206,7 +209,7 @@ def dask_unique(y) -> np.ndarray:
     """The sorted distinct values of a 1-D Dask array, computed blockwise."""
     import dask.array as da
 
-    _require_dask()
+    require_dask()
     return np.asarray(da.unique(y).compute())
 
 
@@ -216,7 +219,7 @@ def map_rows(function: Callable, X, *, n_columns: int | None, dtype, args: tuple
     The result has X's row chunks and ``n_columns`` columns (``None``: one value per row).
     Nothing is computed until the caller computes it.
     """
-    _require_dask()
+    require_dask()
     X = row_chunked(X)
     if n_columns is None:
         return X.map_blocks(function, *args, drop_axis=1, chunks=(X.chunks[0],), dtype=dtype)
@@ -234,7 +237,7 @@ def class_codes(y, classes: np.ndarray):
 
     A label outside ``classes`` gives code -1 in its whole block (checked by the caller).
     """
-    _require_dask()
+    require_dask()
     return y.map_blocks(_encode_block, classes, dtype=np.intp)
 
 
@@ -282,7 +285,7 @@ def dask_evaluator(X, y_codes, sample_weight=None, *, n_classes: int, alpha: flo
                   fit_intercept, need_hessian), groups=groups)
 
     def evaluate(theta, need_hessian: bool = False):
-        (total,) = _require_dask().compute(graph(theta, need_hessian))
+        (total,) = require_dask().compute(graph(theta, need_hessian))
         return objective.penalized(total, theta, alpha=alpha, n_classes=n_classes,
                                    n_features=n_features, fit_intercept=fit_intercept)
 
@@ -304,7 +307,7 @@ def from_npy(path, block_rows: int | None = None):
     """
     from pathlib import Path
 
-    dask = _require_dask()
+    dask = require_dask()
     import dask.array as da
 
     path = str(Path(path).resolve())
@@ -325,7 +328,7 @@ def from_npy(path, block_rows: int | None = None):
 
 def dask_compute(*collections):
     """``dask.compute`` on the active scheduler (a helper so callers need not import dask)."""
-    return _require_dask().compute(*collections)
+    return require_dask().compute(*collections)
 
 
 def _predict_block(X_block, estimator, method):

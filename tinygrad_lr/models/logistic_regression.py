@@ -13,51 +13,41 @@ from ``backward``; Newton's Hessian from double backward; nothing is differentia
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from .. import nn, optim
-from ..autograd import grad
+from .. import nn
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from . import objective as objective_terms
-from . import solvers
 from .base import BaseEstimator, available_if
-from .blocks import check_features, evaluator_for
-from .conventions import check_penalty, sklearn_n_iter
+from .chunked import check_features
+from .conventions import check_penalty
 from .dask_data import is_dask_collection
-from .dask_fit import fit_dask
+from .dask_fit import dask_source
 from .distributed import predict_dask, score_dask
-from .exceptions import ConvergenceWarning, sklearn_compatible
+from .objective import n_outputs, pack
+from .sources import array_source, codes_of, row_weights, stream_source
+from .training import (
+    EXACT_SOLVERS,
+    TEACHING_SOLVERS,
+    StreamState,
+    TrainingSettings,
+    fitted_attributes,
+    stream_epoch,
+    train,
+    training_objective,
+)
 from .validation import (
     check_is_fitted,
     check_labels,
     check_random_state,
     check_sample_weight,
-    class_weights,
-    encode_labels,
-    label_text,
 )
 
-SOLVERS = ("auto", "newton", "lbfgs", "gd", "sgd", "adam")
-EXACT_SOLVERS = ("newton", "lbfgs")
-TEACHING_SOLVERS = ("gd", "sgd", "adam")
-DEFAULT_LR = {"gd": 0.5, "sgd": 0.05, "adam": 0.01, "newton": 1.0}
-"""Learning rate used when ``lr=None`` (the lecture's α for gd); tuned for standardized
-features. For ``'newton'`` it is the first step length tried by the line search."""
-DEFAULT_MAX_ITER = {"newton": 100, "lbfgs": 1000, "gd": 1000, "sgd": 1000, "adam": 1000}
-"""``max_iter=None`` means this many Newton/L-BFGS iterations or epochs."""
-AUTO_NEWTON_MAX_PARAMETERS = 1000
-"""``solver='auto'`` uses Newton up to this many parameters (or always, without scipy);
-beyond, one Hessian costs more than the many cheap L-BFGS iterations it saves."""
-N_ITER_NO_CHANGE = 5
-"""Mini-batch training stops after this many epochs in a row without an improvement > tol."""
-SGD_MOMENTUM = 0.9
-STREAMING_SOLVERS = ("gd", "sgd", "adam")
+SOLVERS = ("auto", *EXACT_SOLVERS, *TEACHING_SOLVERS)
+STREAMING_SOLVERS = TEACHING_SOLVERS
 """The solvers ``partial_fit`` exists for: the exact ones need every row at every step."""
 
 
@@ -131,6 +121,16 @@ class LogisticRegression(BaseEstimator):
     """
 
     _estimator_type = "classifier"
+    # Fitted attributes (training.fitted_attributes): declared for type checkers; they exist
+    # only after fit, as scikit-learn's do.
+    classes_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    n_iter_: np.ndarray
+    history_: list[float]
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+    solver_: str
 
     def __init__(self, penalty: str | None = "deprecated", *, C: float = 1.0,
                  l1_ratio: float = 0.0, l2: float | None = None, fit_intercept: bool = True,
@@ -165,44 +165,19 @@ class LogisticRegression(BaseEstimator):
 
         ``X`` may also be a memory map (``np.load(path, mmap_mode="r")``), read one block
         of rows at a time and never copied, or a Dask array, fitted data-parallel on its
-        workers (:mod:`tinygrad_lr.models.blocks`, :mod:`tinygrad_lr.models.distributed`).
+        workers (:mod:`tinygrad_lr.models.sources`, :mod:`tinygrad_lr.models.dask_fit`; the
+        training itself is :mod:`tinygrad_lr.models.training`'s).
         """
-        if is_dask_collection(X):  # data-parallel: per-block sums on the workers
-            fit_dask(self, X, y, sample_weight, callback)
-            self.n_iter_ = sklearn_n_iter(self.n_iter_)
-            return self
         settings = self._checked_settings()
-        X = check_features(X, estimator=type(self).__name__)  # a memory map is not copied
-        labels = check_labels(y, len(X), type(self).__name__)
-        weights = check_sample_weight(sample_weight, len(X))
-        classes, codes = encode_labels(labels)
-        per_class = class_weights(self.class_weight, classes, codes, weights)
-        if per_class is not None:
-            weights = per_class[codes] if weights is None else weights * per_class[codes]
-            if not weights.sum() > 0:
-                raise ValueError("class_weight and sample_weight leave every row with weight 0")
-        n, d = X.shape
-        K = len(classes)
-        fit_intercept = settings["fit_intercept"]
-        alpha = self._alpha(n if weights is None else float(weights.sum()))
-        solver = self._resolved_solver(settings["solver"], K, d, fit_intercept)
-        max_iter = settings["max_iter"] or DEFAULT_MAX_ITER[solver]
-        start = self._starting_point(classes, d, fit_intercept)
-        if solver in EXACT_SOLVERS:
-            theta, history = self._fit_exact(solver, X, codes, weights, K, alpha, start,
-                                             settings, max_iter, callback)
-            coef, intercept = objective_terms.unpack(theta, K, d, fit_intercept)
-        else:
-            coef, intercept, history = self._fit_first_order(
-                solver, X, codes, weights, K, alpha, start, settings, max_iter, callback)
+        name = type(self).__name__
+        if is_dask_collection(X):  # data-parallel: per-block sums on the workers
+            source = dask_source(X, y, sample_weight, self.class_weight, name,
+                                 batch_size=settings.batch_size)
+        else:  # a memory map is read one block at a time, never copied
+            source = array_source(X, y, sample_weight, self.class_weight, name)
+        trained = train(source, settings, self._starting_point(source, settings), callback)
         # Set only once training succeeded, so a failed fit leaves no half-fitted state.
-        self.classes_ = classes
-        self.n_features_in_ = d
-        self.coef_ = coef
-        self.intercept_ = intercept
-        self.history_ = history
-        self.n_iter_ = sklearn_n_iter(len(history))
-        self.solver_ = solver
+        self._set_fitted(fitted_attributes(source, trained, trained.history))
         return self
 
     def _can_stream(self) -> bool:
@@ -222,8 +197,9 @@ class LogisticRegression(BaseEstimator):
 
         scikit-learn's ``SGDClassifier.partial_fit`` conventions: ``classes`` (every
         class of the whole data) is required on the first call; later calls continue from
-        the parameters and optimizer state of the previous one. See
-        :mod:`tinygrad_lr.models.streaming`. As scikit-learn's ``available_if`` does, the
+        the parameters and optimizer state of the previous one (each call is one
+        :func:`~tinygrad_lr.models.training.stream_epoch`; the penalty is that of a fit on
+        every row seen so far). As scikit-learn's ``available_if`` does, the
         method exists only for those solvers (``hasattr`` is False for the exact ones,
         which need every row at every step).
 
@@ -237,10 +213,29 @@ class LogisticRegression(BaseEstimator):
         >>> hasattr(LogisticRegression(solver="newton"), "partial_fit")
         False
         """
-        from .streaming import partial_fit  # streaming builds on this estimator
-
-        partial_fit(self, X, y, classes=classes, sample_weight=sample_weight)
-        self.n_iter_ = sklearn_n_iter(self.n_iter_)
+        settings = self._checked_settings()
+        if settings.solver not in STREAMING_SOLVERS:
+            raise ValueError(
+                f"partial_fit needs a mini-batch solver ({', '.join(STREAMING_SOLVERS)}), "
+                f"got solver={settings.solver!r}; the exact solvers need every row at every "
+                "step: fit them on a memory map or a Dask array instead"
+            )
+        fitted = hasattr(self, "coef_")
+        source = stream_source(X, y, classes, sample_weight, self.class_weight,
+                               estimator=type(self).__name__,
+                               fitted_classes=getattr(self, "classes_", None),
+                               n_features=getattr(self, "n_features_in_", None))
+        state = getattr(self, "_stream_state", None)
+        if (state is None or state.coef is not getattr(self, "coef_", None)
+                or getattr(self, "solver_", None) != settings.solver):
+            start = (pack(self.coef_, self.intercept_, settings.fit_intercept) if fitted
+                     else self._starting_point(source, settings, warm=False))
+            state = StreamState(settings, settings.solver, start)
+        trained = stream_epoch(state, source, settings)
+        self._set_fitted(fitted_attributes(source, trained,
+                                           [*getattr(self, "history_", []), *trained.history]))
+        state.coef = self.coef_
+        self._stream_state = state
         return self
 
     def _checked_settings(self) -> dict:
@@ -279,139 +274,30 @@ class LogisticRegression(BaseEstimator):
                     f"solver={solver!r} always uses the full batch; batch_size is for gd, "
                     f"sgd and adam (got {self.batch_size})"
                 )
-        return {"solver": solver, "tol": float(self.tol),
-                "max_iter": None if self.max_iter is None else int(self.max_iter),
-                "batch_size": self.batch_size, "fit_intercept": bool(self.fit_intercept)}
+        return TrainingSettings(
+            solver=solver, tol=float(self.tol),
+            max_iter=None if self.max_iter is None else int(self.max_iter),
+            batch_size=self.batch_size, fit_intercept=bool(self.fit_intercept),
+            lr=None if self.lr is None else float(self.lr), C=float(self.C),
+            l2=None if self.l2 is None else float(self.l2), penalized=self.penalty is not None,
+            random_state=self.random_state, verbose=self.verbose, name=type(self).__name__)
 
-    @staticmethod
-    def _resolved_solver(solver: str, K: int, d: int, fit_intercept: bool) -> str:
-        """What ``solver="auto"`` means for this problem: Newton up to
-        ``AUTO_NEWTON_MAX_PARAMETERS`` parameters (or without scipy), else L-BFGS."""
-        if solver != "auto":
-            return solver
-        n_parameters = objective_terms.n_outputs(K) * (d + fit_intercept)
-        if n_parameters <= AUTO_NEWTON_MAX_PARAMETERS or not solvers.scipy_available():
-            return "newton"
-        return "lbfgs"
-
-    def _alpha(self, weight_sum: float) -> float:
-        """Penalty strength α on the weighted mean loss: l2, or 1/(C·S)."""
-        if self.penalty is None:
-            return 0.0
-        if self.l2 is not None:
-            return float(self.l2)
-        return 0.0 if np.isinf(self.C) else objective_terms.alpha_from_C(float(self.C),
-                                                                         weight_sum)
-
-    def _starting_point(self, classes, d, fit_intercept) -> np.ndarray:
+    def _starting_point(self, source, settings: TrainingSettings, warm: bool = True
+                        ) -> np.ndarray:
         """θ to start from: zero, or the previous solution with ``warm_start``."""
-        n_parameters = objective_terms.n_outputs(len(classes)) * (d + fit_intercept)
-        if (self.warm_start and hasattr(self, "coef_") and self.n_features_in_ == d
+        classes, d = source.classes, source.n_features
+        if (warm and self.warm_start and hasattr(self, "coef_") and self.n_features_in_ == d
                 and len(self.classes_) == len(classes)
                 and np.array_equal(self.classes_, classes)):
-            return objective_terms.pack(self.coef_, self.intercept_, fit_intercept)
-        return np.zeros(n_parameters)
+            return pack(self.coef_, self.intercept_, settings.fit_intercept)
+        return np.zeros(n_outputs(len(classes)) * (d + settings.fit_intercept))
 
-    def _fit_exact(self, solver, X, codes, weights, K, alpha, start, settings, max_iter,
-                   callback):
-        d = X.shape[1]
-        fit_intercept = settings["fit_intercept"]
-        evaluate = evaluator_for(X, codes, weights, n_classes=K, alpha=alpha,
-                                 fit_intercept=fit_intercept)
-        report = self._reporter(callback)
-        if solver == "newton":
-            lr = DEFAULT_LR["newton"] if self.lr is None else float(self.lr)
-            result = solvers.newton(
-                evaluate, start, tol=settings["tol"], max_iter=max_iter, first_step=lr,
-                flat_directions=flat_directions(K, d, fit_intercept, penalized=alpha > 0),
-                callback=report)
-        else:
-            result = solvers.lbfgs(evaluate, start, tol=settings["tol"], max_iter=max_iter,
-                                   callback=report)
-        if not result.converged:
-            what = "Newton's method" if solver == "newton" else "L-BFGS"
-            self._warn(f"{what} did not converge in max_iter={max_iter} steps "
-                       f"(tol={settings['tol']}); raise max_iter or standardize X")
-        return result.theta, result.history
-
-    def _fit_first_order(self, solver, X, codes, weights, K, alpha, start, settings,
-                         max_iter, callback):
-        n, d = X.shape
-        fit_intercept = settings["fit_intercept"]
-        model = nn.Linear(d, objective_terms.n_outputs(K), bias=fit_intercept)
-        coef, intercept = objective_terms.unpack(start, K, d, fit_intercept)
-        model.load_state_dict({"weight": coef, "bias": intercept} if fit_intercept
-                              else {"weight": coef})
-        lr = DEFAULT_LR[solver] if self.lr is None else float(self.lr)
-        optimizer = _make_optimizer(solver, model.parameters(), lr)
-        inputs = Tensor(X)
-        tol = settings["tol"]
-        batch_size = n if settings["batch_size"] is None else min(settings["batch_size"], n)
-        mini_batches = batch_size < n
-        rng = check_random_state(self.random_state)
-
-        def objective(rows=None):
-            if rows is None:
-                return _training_objective(model, inputs, codes, weights, K, alpha)
-            return _training_objective(model, Tensor(X[rows]), codes[rows],
-                                       None if weights is None else weights[rows], K, alpha)
-
-        with no_grad():
-            start_loss = objective().item()
-        history: list[float] = []
-        best, stale, converged = start_loss, 0, False
-        for epoch in range(1, max_iter + 1):
-            order = rng.permutation(n) if mini_batches else None
-            for first in range(0, n, batch_size):
-                rows = None if order is None else order[first:first + batch_size]
-                if rows is not None and weights is not None and not weights[rows].sum() > 0:
-                    continue  # every row of this batch has weight 0: nothing to learn
-                optimizer.zero_grad()
-                objective(rows).backward()
-                optimizer.step()
-            if mini_batches:
-                with no_grad():
-                    loss = objective().item()
-                stale = stale + 1 if loss > best - tol * max(1.0, abs(best)) else 0
-                best = min(best, loss)
-                converged = stale >= N_ITER_NO_CHANGE
-            else:
-                full = objective()
-                gradients = grad(full, list(model.parameters()))
-                loss = full.item()
-                converged = max(np.abs(g.data).max() for g in gradients) <= tol
-            if not (np.isfinite(loss) and np.isfinite(model.weight.data).all()):
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch}: the loss became {loss}; lower lr "
-                    f"(it is {lr}) or standardize X"
-                )
-            history.append(loss)
-            self._report(epoch, loss, callback)
-            if converged:
-                break
-        else:
-            self._warn(f"did not converge in max_iter={max_iter} epochs "
-                       f"(tol={tol}); raise max_iter or lr")
-        if history[-1] > start_loss:
-            self._warn(f"training made the loss worse ({start_loss:.6g} -> {history[-1]:.6g}); "
-                       f"lr={lr} is probably too large for these features "
-                       "(standardize X or lower lr)")
-        intercept = (model.bias.data.copy() if fit_intercept
-                     else np.zeros(objective_terms.n_outputs(K)))
-        return model.weight.data.copy(), intercept, history
-
-    def _reporter(self, callback):
-        return lambda step, loss: self._report(step, loss, callback)
-
-    def _report(self, epoch, loss, callback) -> None:
-        if self.verbose:
-            print(f"epoch {epoch}: loss {loss:.6f}")
-        if callback is not None:
-            callback(epoch, loss)
-
-    def _warn(self, message: str) -> None:
-        warnings.warn(f"{type(self).__name__} {message}", sklearn_compatible(ConvergenceWarning),
-                      stacklevel=4)
+    def _set_fitted(self, attributes: dict) -> None:
+        for name, value in attributes.items():
+            if value is not None:
+                setattr(self, name, value)
+            elif hasattr(self, name):  # e.g. feature names of an earlier DataFrame
+                delattr(self, name)
 
     # --------------------------------------------------------------- predicting
     def _checked_input(self, X, method: str) -> np.ndarray:
@@ -481,16 +367,8 @@ class LogisticRegression(BaseEstimator):
         X = self._checked_input(X, "objective")
         labels = check_labels(y, len(X))
         weights = check_sample_weight(sample_weight, len(X))
-        unknown = ~np.isin(labels, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y holds label {label_text(labels[unknown][0])}, which is not one of the classes "
-                f"{self.classes_.tolist()} seen in fit"
-            )
-        codes = np.searchsorted(self.classes_, labels)
-        per_class = class_weights(self.class_weight, self.classes_, codes, weights)
-        if per_class is not None:
-            weights = per_class[codes] if weights is None else weights * per_class[codes]
+        codes = codes_of(labels, self.classes_, "seen in fit")
+        weights = row_weights(self.class_weight, self.classes_, codes, weights)
         coef = np.asarray(self.coef_, dtype=np.float64)
         fit_intercept = bool(self.fit_intercept)
         model = nn.Linear(self.n_features_in_, len(coef), bias=fit_intercept)
@@ -498,9 +376,9 @@ class LogisticRegression(BaseEstimator):
         if fit_intercept:
             state["bias"] = np.asarray(self.intercept_, dtype=np.float64)
         model.load_state_dict(state)
-        self._checked_settings()
-        alpha = self._alpha(len(X) if weights is None else float(weights.sum()))
-        objective = _training_objective(model, Tensor(X, name="X"), codes, weights,
+        settings = self._checked_settings()
+        alpha = settings.alpha(len(X) if weights is None else float(weights.sum()))
+        objective = training_objective(model, Tensor(X, name="X"), codes, weights,
                                         len(self.classes_), alpha)
         objective.name = "J"
         return objective
@@ -516,53 +394,6 @@ class LogisticRegression(BaseEstimator):
         return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
                     classifier_tags=ClassifierTags(multi_class=True),
                     input_tags=InputTags())
-
-
-def flat_directions(n_classes: int, n_features: int, fit_intercept: bool = True,
-                    penalized: bool = True) -> np.ndarray | None:
-    """Orthonormal directions in θ along which the softmax objective is constant.
-
-    Adding one number to every class's intercept (and, without a penalty, one vector to
-    every class's weights) changes no probability. None for two classes.
-
-    >>> flat_directions(3, 1).round(4).tolist()
-    [[0.0], [0.5774], [0.0], [0.5774], [0.0], [0.5774]]
-    """
-    if n_classes == 2:
-        return None
-    p = n_features + bool(fit_intercept)
-    columns = range(n_features if penalized else 0, p)
-    directions = []
-    for column in columns:
-        direction = np.zeros((n_classes, p))
-        direction[:, column] = 1 / np.sqrt(n_classes)
-        directions.append(direction.ravel())
-    return np.column_stack(directions) if directions else None
-
-
-def _training_objective(model: nn.Linear, inputs: Tensor, codes, weights, n_classes: int,
-                        alpha: float) -> Tensor:
-    """J = (1/S)·Σ sᵢLᵢ + α/2·‖W‖² for an ``nn.Linear`` model, as a graph."""
-    Z = model(inputs)
-    if n_classes == 2:
-        Z = Z.reshape(-1)
-    if weights is None:  # the lecture's graph: one mean loss node
-        loss = (F.binary_cross_entropy_with_logits(Z, Tensor(codes.astype(np.float64), name="y"))
-                if n_classes == 2 else F.cross_entropy(Z, codes))
-    else:
-        loss = objective_terms.weighted_loss_sum(Z, codes, weights, n_classes) / float(
-            weights.sum())
-    if alpha:
-        loss = loss + (alpha / 2) * (model.weight * model.weight).sum()
-    return loss
-
-
-def _make_optimizer(solver: str, parameters, lr: float) -> optim.Optimizer:
-    if solver == "gd":
-        return optim.SGD(parameters, lr=lr)
-    if solver == "sgd":
-        return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM)
-    return optim.Adam(parameters, lr=lr)
 
 
 def _check_number(name: str, value, positive: bool = False, allow_inf: bool = False) -> None:

@@ -7,7 +7,7 @@ import pytest
 from tinygrad_lr.cli.csv_chunks import csv_to_memmap, iter_csv_chunks
 from tinygrad_lr.cli.csv_table import CsvError, label_column, numeric_columns, read_table
 from tinygrad_lr.models import objective
-from tinygrad_lr.models.blocks import (
+from tinygrad_lr.models.chunked import (
     blockwise_evaluator,
     check_blocks,
     column_mean_and_scale,

@@ -1,4 +1,4 @@
-"""Row blocks of arrays that need not fit in memory: memory maps and large numpy arrays.
+"""Chunked evaluation: sums over row blocks of arrays that need not fit in memory.
 
 A fit whose objective is a sum over rows only ever needs one block of rows at a time: the
 loss, gradient and Hessian of the whole data are the sums of those of its blocks. This
@@ -195,19 +195,15 @@ def check_features(X, *, estimator: str = "the estimator", n_features: int | Non
 
 def evaluator_for(X, y_codes, sample_weight, *, n_classes: int, alpha: float,
                   fit_intercept: bool = True):
-    """The ``evaluate(theta, need_hessian)`` that suits how X is stored.
+    """The ``evaluate(theta, need_hessian)`` that suits how a numpy array is stored.
 
-    A Dask array: :func:`~tinygrad_lr.models.distributed.dask_evaluator` (per-block sums
-    on the workers). A numpy array or memory map with more rows than one block of
-    :data:`BLOCK_BYTES`: :func:`blockwise_evaluator`, so the engine's graph (and the
-    Hessian's copy of the rows) never exceeds one block. Otherwise the whole array is
-    one block (:func:`~tinygrad_lr.models.objective.in_memory`).
+    A memory map, or an array with more rows than one block of :data:`BLOCK_BYTES`:
+    :func:`blockwise_evaluator`, so the engine's graph (and the Hessian's copy of the
+    rows) never exceeds one block. Otherwise the whole array is one block
+    (:func:`~tinygrad_lr.models.objective.in_memory`). (Dask arrays have their own:
+    :func:`~tinygrad_lr.models.distributed.dask_evaluator`.)
     """
-    from .distributed import dask_evaluator, is_dask_array
-
     options = {"n_classes": n_classes, "alpha": alpha, "fit_intercept": fit_intercept}
-    if is_dask_array(X):
-        return dask_evaluator(X, y_codes, sample_weight, **options)
     block_rows = default_block_rows(X.shape[1], X.itemsize)
     if is_memory_mapped(X) or len(X) > block_rows:
         return blockwise_evaluator(X, y_codes, sample_weight, block_rows=block_rows, **options)
