@@ -312,7 +312,11 @@ def merged_per_worker(client: Client | None, X: Array, *row_aligned,
                             shape=(sum(chunks[i] for i in group), *array.shape[1:]),
                             dtype=array.dtype) for group in groups])
 
-    return dask.persist(*(merge(array) for array in (X, *row_aligned)))
+    merged = dask.persist(*(merge(array) for array in (X, *row_aligned)))
+    from distributed import wait
+
+    wait(merged[0])  # then the fit knows which worker holds each block
+    return merged
 
 
 def is_persisted(array: Array) -> bool:
