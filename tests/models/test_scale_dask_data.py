@@ -80,3 +80,44 @@ def test_balanced_row_blocks_are_at_most_the_block_size_and_as_many_per_worker()
         assert len(blocks) % workers == 0 or len(blocks) == rows
     with dask.config.set({dask_data.BLOCK_BYTES_SETTING: 80}):
         assert dask_data.balanced_row_blocks(100, 8, 2) == (10,) * 10
+
+
+def _boundaries(blocks):
+    return set(np.cumsum(blocks).tolist())
+
+
+@pytest.mark.parametrize("chunks", [
+    (20_971,) * 47 + (14_363,),  # benchmarks.scale's made data: 16 MiB blocks
+    (1_000,) * 100,  # many small blocks
+    (5_000, 300_000, 17, 200_000),  # uneven, two above 128 MiB
+    (1_000_000,),  # one huge block
+])
+def test_source_row_blocks_keep_whole_source_blocks_and_split_only_large_ones(chunks):
+    row_bytes, limit = 800, dask_data.BLOCK_BYTES
+    blocks = dask_data.source_row_blocks(chunks, row_bytes)
+    assert sum(blocks) == sum(chunks) and max(blocks) * row_bytes <= limit
+    # every source boundary stays a boundary: no new block takes rows of two source blocks
+    assert _boundaries(chunks) <= _boundaries(blocks)
+    for rows in chunks:  # a source block of at most the limit is kept whole
+        if rows * row_bytes <= limit:
+            assert rows in blocks
+    if chunks == (1_000_000,):
+        assert len(blocks) == 6 and max(blocks) - min(blocks) <= 1
+
+
+def test_worker_row_groups_merge_whole_blocks_of_one_worker_toward_the_block_size():
+    rng = np.random.default_rng(0)
+    chunks = (20_971,) * 47 + (14_363,)
+    holders = rng.choice(["w1", "w2"], size=len(chunks)).tolist()
+    groups = dask_data.worker_row_groups(holders, chunks, 800)
+    assert sorted(i for group in groups for i in group) == list(range(len(chunks)))
+    for group in groups:
+        assert len({holders[i] for i in group}) == 1  # made where all its parts are
+        assert sum(chunks[i] for i in group) * 800 <= dask_data.BLOCK_BYTES
+    for worker in ("w1", "w2"):  # as few groups as the block size allows, near equal
+        held = sum(chunks[i] for i, h in enumerate(holders) if h == worker) * 800
+        mine = [g for g in groups if holders[g[0]] == worker]
+        assert len(mine) == -(-held // dask_data.BLOCK_BYTES)
+        assert max(map(len, mine)) - min(map(len, mine)) <= 1
+    # a block alone above the size stays alone rather than failing
+    assert dask_data.worker_row_groups(["w1", "w1"], (10, 1), 8, block_bytes=40) == [[0], [1]]

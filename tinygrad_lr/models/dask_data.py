@@ -220,6 +220,105 @@ def balanced_row_blocks(n_rows: int, row_bytes: int, n_workers: int,
     return tuple(size + (i < extra) for i in range(blocks))
 
 
+def _block_bytes(block_bytes: int | None) -> int:
+    if block_bytes is None:
+        import dask
+
+        block_bytes = int(dask.config.get(BLOCK_BYTES_SETTING, BLOCK_BYTES))
+    return max(1, block_bytes)
+
+
+def source_row_blocks(chunks: tuple[int, ...], row_bytes: int,
+                      block_bytes: int | None = None) -> tuple[int, ...]:
+    """X's own row blocks (``chunks``), each one larger than ``block_bytes`` (default as in
+    :func:`balanced_row_blocks`) split into equal parts of at most that size.
+
+    Every new block is made from one source block, on the worker that makes the source
+    block, so persisting X in them moves no data between workers; smaller blocks are
+    merged afterwards, per worker (:func:`worker_row_groups`).
+
+    >>> source_row_blocks((20971, 20971, 1000), 800, block_bytes=BLOCK_BYTES)  # kept
+    (20971, 20971, 1000)
+    >>> source_row_blocks((500_000, 10), 800, block_bytes=BLOCK_BYTES)  # 381 MiB: in 3
+    (166667, 166667, 166666, 10)
+    """
+    limit = _block_bytes(block_bytes)
+    blocks: list[int] = []
+    for rows in chunks:
+        parts = min(max(1, rows), max(1, math.ceil(rows * row_bytes / limit)))
+        size, extra = divmod(rows, parts)
+        blocks.extend(size + (i < extra) for i in range(parts))
+    return tuple(blocks)
+
+
+def worker_row_groups(holders: list[str], chunks: tuple[int, ...], row_bytes: int,
+                      block_bytes: int | None = None) -> list[list[int]]:
+    """Row blocks to merge: each group lists blocks held by one worker (``holders[i]``
+    holds block ``i``, of ``chunks[i]`` rows), at most ``block_bytes`` in all (or a single
+    block), as few groups per worker as that allows, with as equal numbers of blocks.
+
+    >>> worker_row_groups(["a", "b", "a", "b", "a", "b"], (10,) * 6, 8, block_bytes=160)
+    [[0, 2], [4], [1, 3], [5]]
+    """
+    limit = _block_bytes(block_bytes)
+    by_worker: dict[str, list[int]] = {}
+    for i, worker in enumerate(holders):
+        by_worker.setdefault(worker, []).append(i)
+    groups = []
+    for blocks in by_worker.values():
+        total = sum(chunks[i] for i in blocks) * row_bytes
+        for parts in range(min(len(blocks), max(1, math.ceil(total / limit))),
+                           len(blocks) + 1):
+            split = [part.tolist() for part in np.array_split(blocks, parts)]
+            if all(sum(chunks[i] for i in g) * row_bytes <= limit or len(g) == 1
+                   for g in split):
+                break
+        groups.extend(split)
+    return groups
+
+
+def _concatenate_rows(*blocks):
+    return np.concatenate(blocks)
+
+
+def merged_per_worker(client: Client | None, X: Array, *row_aligned,
+                      block_bytes: int | None = None) -> tuple:
+    """X (persisted, in whole-row blocks) and its row-aligned arrays (or None) persisted
+    again in the blocks of :func:`worker_row_groups`: fewer, bigger blocks, each made on
+    the worker that holds all of its parts, so no data moves between workers.
+
+    The rows come back grouped, in another order than X's (the blocks of a group
+    together): fit only what does not depend on row order (sums over rows), and report
+    row numbers before. Unchanged when the blocks' workers are not known.
+    """
+    holders = block_workers(client, X)
+    if holders is None:
+        return (X, *row_aligned)
+    chunks = X.chunks[0]
+    groups = worker_row_groups(holders, chunks, X.shape[1] * X.dtype.itemsize, block_bytes)
+    if len(groups) == len(chunks):
+        return (X, *row_aligned)
+    import dask
+    import dask.array as da
+
+    concatenate = dask.delayed(_concatenate_rows, pure=True)
+
+    def merge(array):
+        if array is None:
+            return None
+        blocks = array.to_delayed().ravel()
+        return da.concatenate([
+            da.from_delayed(concatenate(*(blocks[i] for i in group)),
+                            shape=(sum(chunks[i] for i in group), *array.shape[1:]),
+                            dtype=array.dtype) for group in groups])
+
+    merged = dask.persist(*(merge(array) for array in (X, *row_aligned)))
+    from distributed import wait
+
+    wait(merged[0])  # then the fit knows which worker holds each block
+    return merged
+
+
 def is_persisted(array: Array) -> bool:
     """True when every block of a Dask array is already computed (held as a future)."""
     try:

@@ -23,8 +23,10 @@ from .dask_data import (
     is_dask_collection,
     is_persisted,
     known_rows,
+    merged_per_worker,
     persist_choice,
     row_aligned,
+    source_row_blocks,
     workers_memory,
 )
 from .distributed import (
@@ -94,9 +96,14 @@ def dask_training_data(X, y, sample_weight, class_weight,
     n = X.shape[0]
     persisted = is_persisted(X) and len(X.chunks[1]) == 1  # else its blocks get re-cut
     persist = persisted or persist_choice(X.nbytes, memory)
+    # On a cluster X is persisted in its own blocks (only those above the block size
+    # split), then merged per worker: blocks cut across X's own would move data between
+    # workers while X is made.
+    merge = persist and not persisted and client is not None and len(X.chunks[0]) >= n_workers
     if persist and not persisted:
-        X = X.rechunk({0: balanced_row_blocks(n, X.shape[1] * X.dtype.itemsize, n_workers),
-                       1: -1})
+        row_bytes = X.shape[1] * X.dtype.itemsize
+        X = X.rechunk({0: source_row_blocks(X.chunks[0], row_bytes) if merge
+                       else balanced_row_blocks(n, row_bytes, n_workers), 1: -1})
     else:
         X = row_chunked(X)
     y = row_aligned(dask_y if dask_y is not None else y, X, "y")
@@ -122,6 +129,8 @@ def dask_training_data(X, y, sample_weight, class_weight,
     else:
         y, weights = dask.persist(y, weights)
     X = check_dask_array(X)
+    if merge:  # after the check, which names rows in X's order
+        X, y, weights = merged_per_worker(client, X, y, weights)
     distinct = dask_unique(y)
     distinct = check_labels(distinct, len(distinct), estimator)
     classes, _ = encode_labels(distinct)
