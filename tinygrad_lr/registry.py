@@ -168,15 +168,13 @@ class Op:
                 dtype = out.dtype
                 if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
                     out = float64_from_integers(self.forward, out, arrays, params or {})
-            if record:
+            if record or tracing:  # a trace records every op: its program computes each
                 result = wrap(out, self, args, params)
-            elif tracing:  # a trace records every op: its program computes every value
-                result = wrap(out, self, args, params)
-                result._requires_grad = False
+                if tracing:  # user code reading its .data would freeze the value: refused
+                    result.__class__ = TracedTensor
+                    result._requires_grad = bool(record)
             else:
                 result = wrap(out)
-            if tracing:  # user code reading its .data would freeze the value: refused
-                result.__class__ = TracedTensor
             if grad_mode.threads_with_anomaly and _modes.anomaly:
                 check_finite(out, self.name, "forward value", _user_frame())
                 if result._op is not None:
