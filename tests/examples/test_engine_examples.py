@@ -8,13 +8,22 @@ from unittest import mock
 
 import numpy as np
 
+from tinygrad_lr.registry import registered_ops, unregister_op
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def run_example(name, capsys):
     # As `python examples/<name>` runs it: the script parses its own (empty) command line.
-    with mock.patch.object(sys, "argv", [str(EXAMPLES / name)]):
-        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    # Ops the script registers are removed after it, as its own process would end: later
+    # tests (the docs' op table) see the package's registry alone.
+    before = set(registered_ops())
+    try:
+        with mock.patch.object(sys, "argv", [str(EXAMPLES / name)]):
+            runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    finally:
+        for added in set(registered_ops()) - before:
+            unregister_op(added)
     return capsys.readouterr().out
 
 
