@@ -107,7 +107,7 @@ class Compiled:
         if program.captured:  # state fn reads from outside: its current value, every call
             if program.captured_paths:
                 self._check_not_moved(program)
-            leaves = [*leaves, *[c.data if c.__class__ is Tensor else c
+            leaves = [*leaves, *[c.data if isinstance(c, Tensor) else c
                                  for c in program.captured]]
         return entry.finish(program.run(*leaves))
 
