@@ -6,6 +6,10 @@ generated, and the program calls numpy directly:
 
 - a 2-D ``transpose`` (reversing the axes) is the array's ``.T``: the view the forward's
   ``x.transpose(axes)`` returns, without two Python calls;
+- ``matmul`` is ``np.matmul`` itself (its forward only adds a clearer message for shapes
+  that cannot multiply, and a program's shapes are checked before it runs), and the
+  product of a column by a row (a contraction of length one, as in ``dz @ W.T`` for a
+  one-unit layer) is :func:`outer_product`;
 - ``sum(x, axis=0)`` of a 2-D float array with at least two columns is
   :func:`column_sum`, the same sums in the same order, about twice as fast on narrow
   arrays (W2's bias gradients).
@@ -49,6 +53,19 @@ def column_sum(x: np.ndarray) -> np.ndarray:
     return np.add.reduce(x, axis=0)
 
 
+def outer_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)`` of an (m, 1) and a (1, n) float array, through ``np.einsum``.
+
+    Each element of either is one product added to a zero: ``0 + aᵢ·bⱼ``, one rounding
+    (and +0.0 for a product of −0.0), so they agree bit for bit; ``einsum`` skips the BLAS
+    call's set-up, which dominates a product with nothing to sum.
+
+    >>> outer_product(np.array([[1.0], [2.0]]), np.array([[3.0, -0.0]])).tolist()
+    [[3.0, 0.0], [6.0, 0.0]]
+    """
+    return np.einsum("ik,kj->ij", a, b)
+
+
 def _is_registered(step: Step, name: str) -> bool:
     return step.op is not None and step.op.name == name and registered_ops().get(name) is step.op
 
@@ -57,6 +74,15 @@ def call(step: Step, ref, namespace: dict) -> str | None:
     """The text of ``step``'s direct call (its arguments named by ``ref``), or None when
     the step runs its op's forward. Adds the functions it names to ``namespace``."""
     args = step.args
+    if _is_registered(step, "matmul") and len(args) == 2 and not step.params and all(
+            hasattr(a, "example") for a in args):
+        a, b = (np.asarray(x.example) for x in args)
+        if (a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1 and a.shape[0] > 1
+                and b.shape[1] > 1 and a.dtype == b.dtype and a.dtype in _FLOATS):
+            namespace["outer_product"] = outer_product
+            return f"outer_product({ref(args[0])}, {ref(args[1])})"
+        namespace["np_matmul"] = np.matmul
+        return f"np_matmul({ref(args[0])}, {ref(args[1])})"
     if _is_registered(step, "transpose") and len(args) == 1:
         x = args[0]
         axes = step.params.get("axes")

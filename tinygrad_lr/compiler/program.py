@@ -85,7 +85,8 @@ class Program:
                 f"and {backward} backward steps>")
 
 
-_RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "column_sum"})
+_RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "column_sum", "np_matmul",
+                       "outer_product"})
 
 
 def _generate(program: Program):

@@ -107,8 +107,9 @@ class Compiled:
         if program.captured:  # state fn reads from outside: its current value, every call
             if program.captured_paths:
                 self._check_not_moved(program)
-            leaves = [*leaves, *[c.data if isinstance(c, Tensor) else c
-                                 for c in program.captured]]
+            current = [c.data if isinstance(c, Tensor) else c for c in program.captured]
+            self._check_captured_kind(program, current)
+            leaves = [*leaves, *current]
         return entry.finish(program.run(*leaves))
 
     def program(self, *args) -> Program:
@@ -141,6 +142,21 @@ class Compiled:
                     f"{self.__name__}: {where} was rebound after tracing; the program holds "
                     "its old value. Pass it as an argument (or compile again)"
                 )
+
+    def _check_captured_kind(self, program, current: list) -> None:
+        # The program's steps were chosen for the traced shapes and dtypes (direct numpy
+        # calls, buffers): a captured value that changed them needs a new trace.
+        traced = program.inputs[len(program.inputs) - len(current):]
+        for value, array in zip(traced, current):
+            if not isinstance(array, np.ndarray) or array.shape != value.shape or \
+                    array.dtype != value.example.dtype:
+                was = describe(("a", value.shape, value.example.dtype))
+                now = describe(("a", array.shape, array.dtype)) if isinstance(
+                    array, np.ndarray) else type(array).__name__
+                raise StaleTraceError(
+                    f"{self.__name__}: the tensor or array it reads from outside its "
+                    f"arguments ({value.name}) was an {was} when traced and is now an "
+                    f"{now}; compile again for the new shape or dtype")
 
     def _check_not_moved(self, program) -> None:
         where = moved(program.captured_paths)
