@@ -38,10 +38,9 @@ def column_sum(x: np.ndarray) -> np.ndarray:
 
     For a C-contiguous array with at least two columns both walk the rows in order and add
     each row into the running sums, so they round alike; ``einsum`` loops over a row at a
-    time where the ufunc reduction pays per element group. ``einsum`` starts from +0.0
-    where the reduction starts from the first row, which differs only in the sign of a
-    zero sum (−0.0 + −0.0 is −0.0; 0.0 + −0.0 is 0.0): any zero in the result, or any
-    other layout, goes to ``np.add.reduce`` itself.
+    time where the ufunc reduction pays per group of elements. Where a zero sum's sign
+    could depend on how each one starts (−0.0 + −0.0 is −0.0, 0.0 + −0.0 is 0.0), a zero
+    in the result is recomputed by ``np.add.reduce`` itself, as is any other layout.
 
     >>> column_sum(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [4.0, 6.0]
