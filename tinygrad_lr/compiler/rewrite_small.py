@@ -91,8 +91,7 @@ def small_bce_stays_eager(v: Value) -> Value | None:
     """BCE(σ(z), y), reduced, on a small float array stays eager's op (exact): the logits
     form's value checks cost more there than its shorter formula saves."""
     if not (_is_op(v, "binary_cross_entropy") and _is_op(v.args[0], "sigmoid")
-            and isinstance(v.args[0].example, np.ndarray)
-            and v.args[0].example.size <= SMALL_MAX_SIZE):
+            and _small_float(v.args[0])):
         return None
     return Value(v.phase, SMALL_BINARY_CROSS_ENTROPY, v.args, dict(v.params), v.example)
 
