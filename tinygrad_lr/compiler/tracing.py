@@ -78,6 +78,7 @@ class Compiled:
         self.traces = 0
         self._programs: dict = {}
         self._last = None
+        self._entry = None  # the last signature's entry: what the next call most likely is
         self._captured = captured_constants(fn)
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", "compiled")
@@ -92,7 +93,7 @@ class Compiled:
         if kwargs:
             raise TypeError(f"{self.__name__}: a compiled function takes positional "
                             f"arguments only, got keyword(s) {sorted(kwargs)}")
-        entry = self._programs.get(self._last)
+        entry = self._entry
         leaves = entry.match(args) if entry is not None else None  # the last signature again?
         if leaves is None or grad_mode.state.anomaly:
             leaves = []
@@ -100,7 +101,7 @@ class Compiled:
             entry = self._programs.get(spec)
             if entry is None or grad_mode.state.anomaly:  # anomaly checks need the eager engine
                 return self._trace(spec, args, keep=not grad_mode.state.anomaly)
-            self._last = spec
+            self._last, self._entry = spec, entry
         if self._captured:
             self._check_captured()
         program = entry.program
@@ -186,7 +187,7 @@ class Compiled:
             program.copy_outputs(aliased)
             results = program.run(*arrays)
         if keep:
-            self._programs[spec] = _Entry(program, finish, matcher(spec))
+            self._programs[spec] = self._entry = _Entry(program, finish, matcher(spec))
             self._last = spec
             self._captured = captured_constants(self.fn)
         return finish(results)
