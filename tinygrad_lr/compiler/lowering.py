@@ -20,6 +20,7 @@ Each lowered call gives the forward's answer bit for bit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ def _is_registered(step: Step, name: str) -> bool:
     return step.op is not None and step.op.name == name and registered_ops().get(name) is step.op
 
 
-def call(step: Step, ref, namespace: dict) -> str | None:
+def call(step: Step, ref: Callable[[Any], str], namespace: dict) -> str | None:
     """The text of ``step``'s direct call (its arguments named by ``ref``), or None when
     the step runs its op's forward. Adds the functions it names to ``namespace``."""
     args = step.args

@@ -145,7 +145,7 @@ def _owned(step: Step) -> bool:
     return op.name == "matmul" and _is_registered(op)
 
 
-def in_place(steps: list, kept: set, promotes, planned: dict) -> dict:
+def in_place(steps: list, kept: set, promotes: Callable[[Step], bool], planned: dict) -> dict:
     """The argument each elementwise step writes its result over: ``{step: argument}``.
 
     A ufunc step (not widened, not given a kept buffer by :func:`plan`) writes into an
