@@ -12,7 +12,7 @@ generated, and the program calls numpy directly:
   one-unit layer) is :func:`outer_product`;
 - ``sum(x, axis=0)`` of a 2-D float array with at least two columns is
   :func:`column_sum`, the same sums in the same order, about twice as fast on narrow
-  arrays (W2's bias gradients).
+  arrays (W2's bias gradients); any other ``sum`` is the forward's ``np.add.reduce`` call.
 
 Each lowered call gives the forward's answer bit for bit
 (tests/compiler/test_lowering.py compares them on random and edge values).
@@ -108,4 +108,9 @@ def call(step: Step, ref: Callable[[Any], str], namespace: dict) -> str | None:
                 and np.shape(step.example) == example.shape[1:]):
             namespace["column_sum"] = column_sum
             return f"column_sum({ref(x)})"
+        if set(step.params) <= {"axis", "keepdims"}:  # the forward's own call, made here
+            axis = step.params.get("axis")
+            namespace["add_reduce"] = np.add.reduce
+            return (f"add_reduce({ref(x)}, {ref(tuple(axis) if isinstance(axis, list) else axis)}"
+                    f", keepdims={ref(step.params.get('keepdims', False))})")
     return None

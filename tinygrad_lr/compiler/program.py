@@ -86,7 +86,7 @@ class Program:
 
 
 _RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "column_sum", "np_matmul",
-                       "outer_product"})
+                       "outer_product", "add_reduce"})
 
 
 def _generate(program: Program):
