@@ -21,8 +21,10 @@ The parts, each with one responsibility: :mod:`.arguments` (flattening arguments
 signatures, rebuilding results), :mod:`.tracing` (running ``fn`` on recording tensors, the
 backward walk of :mod:`tinygrad_lr.autograd`, the per-signature cache), :mod:`.passes`
 (from the recorded graph to an optimized program), :mod:`.rewrite` (the rewrite rules,
-with their guarded kernels in :mod:`.fused`), :mod:`.program` (the program and the Python
-source it runs), :mod:`.memory_plan` (buffers kept between calls), :mod:`.captured` (state
+with their guarded kernels in :mod:`.fused`; those for small arrays in
+:mod:`.rewrite_small`), :mod:`.program` (the program and the Python source it runs),
+:mod:`.lowering` (steps written as the numpy call their forward makes), :mod:`.memory_plan`
+(buffers kept between calls, writes over dying temporaries), :mod:`.captured` (state
 reached from outside the arguments).
 
 >>> import numpy as np

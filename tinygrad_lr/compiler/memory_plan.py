@@ -18,6 +18,12 @@ What keeps this safe:
   compiled function never share memory;
 - arrays smaller than :data:`PLAN_MIN_SIZE` are left to numpy's allocator (cheap there).
 
+Below that size a kept buffer saves little, but a fresh one still costs (about a
+microsecond for 32 KB, as much as the add that fills it): :func:`in_place` lets an
+elementwise step write over an argument of the same shape and dtype that a ``matmul`` or
+another ufunc of this call just made and that nothing reads afterwards, so ``X @ W + b``
+and its ``tanh`` fill the product's array instead of two new ones.
+
 Writing into ``out=`` runs the same numpy loop as allocating: the answers are eager's,
 bit for bit (tests/compiler/test_memory_plan.py).
 """
@@ -43,6 +49,7 @@ FRESH_READERS = frozenset({
     "matmul", "sigmoid", "softplus", "sum", "mean", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_backward", "sigmoid_backward",
     "tanh_backward", "sigmoid_bce_loss", "sigmoid_bce_backward", "log_one_minus_sigmoid",
+    "small_sigmoid_bce_loss", "small_sigmoid_bce_backward",
 })
 """Ops (besides ufuncs) whose forward never returns a view of an argument."""
 
@@ -124,6 +131,53 @@ def plan(steps: list, kept: set, promotes) -> dict:
         for slot, key in release.pop(i, []):
             free.setdefault(key, []).append(slot)
     return planned
+
+
+def _owned(step: Step) -> bool:
+    """Whether ``step``'s result is a new array of this call, shared with nothing: made by
+    a ufunc (of one output) or by ``matmul``, which never return an argument or a view."""
+    op = step.op
+    if op is None or step.params or not isinstance(step.example, np.ndarray) or \
+            not step.example.ndim:  # a 0-d ufunc result is a numpy scalar, not an array
+        return False
+    if isinstance(op.forward, np.ufunc):
+        return op.forward.nout == 1
+    return op.name == "matmul" and _is_registered(op)
+
+
+def in_place(steps: list, kept: set, promotes: Callable[[Step], bool], planned: dict) -> dict:
+    """The argument each elementwise step writes its result over: ``{step: argument}``.
+
+    A ufunc step (not widened, not given a kept buffer by :func:`plan`) writes into an
+    argument when that argument is a step of this program whose array this call made
+    (:func:`_owned`), has the step's shape and dtype, is not handed to the caller, gets no
+    kept buffer, and is read here for the last time by a step that, like every other
+    reader of it, makes a fresh array (so no view of it outlives this write). numpy runs
+    the same loop with ``out=`` an exact overlap of an input: the bits are eager's."""
+    if not enabled:
+        return {}
+    ids = {id(step) for step in steps}
+    readers: dict = {}
+    last_use: dict = {}
+    for i, step in enumerate(steps):
+        for arg in step.args:
+            if id(arg) in ids:
+                readers.setdefault(arg, []).append(step)
+                last_use[arg] = i
+    chosen: dict = {}
+    for i, step in enumerate(steps):
+        if step in planned or not _owned(step) or promotes(step) or \
+                not isinstance(step.op.forward, np.ufunc):
+            continue
+        for arg in step.args:
+            if (id(arg) in ids and last_use[arg] == i and arg not in kept
+                    and arg not in planned and _owned(arg)
+                    and arg.example.shape == step.example.shape
+                    and arg.example.dtype == step.example.dtype
+                    and all(_reads_fresh(r) for r in readers[arg])):
+                chosen[step] = arg
+                break
+    return chosen
 
 
 def buffers(slots: list) -> Callable[[], list]:

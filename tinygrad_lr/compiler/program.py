@@ -16,7 +16,7 @@ import numpy as np
 
 from ..registry import Op
 from ..tensor import TraceError
-from . import memory_plan
+from . import lowering, memory_plan
 
 
 @dataclass(eq=False)
@@ -85,7 +85,8 @@ class Program:
                 f"and {backward} backward steps>")
 
 
-_RESERVED = frozenset({"program", "b", "buffers", "matmul_out"})
+_RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "column_sum", "np_matmul",
+                       "outer_product", "add_reduce"})
 
 
 def _generate(program: Program):
@@ -124,6 +125,7 @@ def _generate(program: Program):
     kept = {v for v in program.outputs if isinstance(v, Value)}
     lines = [f"def program({', '.join(names[v] for v in program.inputs)}):"]
     planned = memory_plan.plan(program.steps, kept, _promotes)
+    over = memory_plan.in_place(program.steps, kept, _promotes, planned)
     if planned:  # this thread's buffers, kept between calls (see memory_plan)
         slots = {slot: (shape, dtype) for slot, shape, dtype in planned.values()}
         namespace["buffers"] = memory_plan.buffers([slots[k] for k in sorted(slots)])
@@ -132,21 +134,31 @@ def _generate(program: Program):
     for i, step in enumerate(program.steps):
         names[step] = f"v{i + len(program.inputs)}"
         promote = _promotes(step)
-        function = op_names.get((step.op, promote))
-        if function is None:
-            function = step.op.name if step.op.name.isidentifier() else f"op{len(op_names)}"
-            function += "_f64" if promote else ""
-            while function in namespace or function in _RESERVED or keyword.iskeyword(
-                    function) or (function[0] in "avc" and function[1:].isdigit()):
-                function += "_"
-            op_names[(step.op, promote)] = function
-            namespace[function] = _in_float64(step.op.forward) if promote else step.op.forward
-        call = ", ".join([ref(a) for a in step.args]
-                         + [f"{k}={ref(p)}" for k, p in step.params.items()])
-        if step in planned:  # into a kept buffer (matmul's forward has no out=: numpy's)
-            call += f", out=b[{planned[step][0]}]"
-            function = "matmul_out" if not isinstance(step.op.forward, np.ufunc) else function
-        step.line = f"{names[step]} = {function}({call})"
+        direct = None if promote or step in planned or step in over else \
+            lowering.call(step, ref, namespace)
+        if direct is not None:  # the forward's numpy call itself (see lowering)
+            step.line = f"{names[step]} = {direct}"
+        else:
+            function = op_names.get((step.op, promote))
+            if function is None:
+                function = step.op.name if step.op.name.isidentifier() else \
+                    f"op{len(op_names)}"
+                function += "_f64" if promote else ""
+                while function in namespace or function in _RESERVED or keyword.iskeyword(
+                        function) or (function[0] in "avc" and function[1:].isdigit()):
+                    function += "_"
+                op_names[(step.op, promote)] = function
+                namespace[function] = _in_float64(step.op.forward) if promote else \
+                    step.op.forward
+            call = ", ".join([ref(a) for a in step.args]
+                             + [f"{k}={ref(p)}" for k, p in step.params.items()])
+            if step in planned:  # into a kept buffer (matmul's forward has no out=: numpy's)
+                call += f", out=b[{planned[step][0]}]"
+                function = "matmul_out" if not isinstance(step.op.forward, np.ufunc) else \
+                    function
+            elif step in over:  # over a dying argument this call made (see memory_plan)
+                call += f", out={names[over[step]]}"
+            step.line = f"{names[step]} = {function}({call})"
         lines.append(f"    {step.line}")
         dead = [a for a in dict.fromkeys(step.args)
                 if isinstance(a, Value) and a.phase != "constant" and last_use.get(a) == i

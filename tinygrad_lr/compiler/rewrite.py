@@ -30,6 +30,7 @@ import numpy as np
 from ..registry import internal_op, registered_ops
 from . import fused
 from .program import Value
+from .rewrite_small import RULES as SMALL_RULES
 
 
 def _is_op(arg, name: str) -> bool:
@@ -133,7 +134,7 @@ def log_one_minus_sigmoid(v: Value) -> Value | None:
     return _step(v, fused.LOG_ONE_MINUS_SIGMOID, (z, s, one))
 
 
-RULES: tuple[Callable[[Value], Value | None], ...] = (
+RULES: tuple[Callable[[Value], Value | None], ...] = (*SMALL_RULES,
     double_negation, transpose_of_transpose, sum_of_broadcast, sigmoid_bce_backward,
     sigmoid_bce_loss, log_one_minus_sigmoid,
 )

@@ -78,6 +78,7 @@ class Compiled:
         self.traces = 0
         self._programs: dict = {}
         self._last = None
+        self._entry = None  # the last signature's entry: what the next call most likely is
         self._captured = captured_constants(fn)
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", "compiled")
@@ -92,7 +93,7 @@ class Compiled:
         if kwargs:
             raise TypeError(f"{self.__name__}: a compiled function takes positional "
                             f"arguments only, got keyword(s) {sorted(kwargs)}")
-        entry = self._programs.get(self._last)
+        entry = self._entry
         leaves = entry.match(args) if entry is not None else None  # the last signature again?
         if leaves is None or grad_mode.state.anomaly:
             leaves = []
@@ -100,15 +101,16 @@ class Compiled:
             entry = self._programs.get(spec)
             if entry is None or grad_mode.state.anomaly:  # anomaly checks need the eager engine
                 return self._trace(spec, args, keep=not grad_mode.state.anomaly)
-            self._last = spec
+            self._last, self._entry = spec, entry
         if self._captured:
             self._check_captured()
         program = entry.program
         if program.captured:  # state fn reads from outside: its current value, every call
             if program.captured_paths:
                 self._check_not_moved(program)
-            leaves = [*leaves, *[c.data if c.__class__ is Tensor else c
-                                 for c in program.captured]]
+            current = [c.data if isinstance(c, Tensor) else c for c in program.captured]
+            self._check_captured_kind(program, current)
+            leaves = [*leaves, *current]
         return entry.finish(program.run(*leaves))
 
     def program(self, *args) -> Program:
@@ -142,6 +144,21 @@ class Compiled:
                     "its old value. Pass it as an argument (or compile again)"
                 )
 
+    def _check_captured_kind(self, program, current: list) -> None:
+        # The program's steps were chosen for the traced shapes and dtypes (direct numpy
+        # calls, buffers): a captured value that changed them needs a new trace.
+        traced = program.inputs[len(program.inputs) - len(current):]
+        for value, array in zip(traced, current):
+            if not isinstance(array, np.ndarray) or array.shape != value.shape or \
+                    array.dtype != value.example.dtype:
+                was = describe(("a", value.shape, value.example.dtype))
+                now = describe(("a", array.shape, array.dtype)) if isinstance(
+                    array, np.ndarray) else type(array).__name__
+                raise StaleTraceError(
+                    f"{self.__name__}: the tensor or array it reads from outside its "
+                    f"arguments ({value.name}) was an {was} when traced and is now an "
+                    f"{now}; compile again for the new shape or dtype")
+
     def _check_not_moved(self, program) -> None:
         where = moved(program.captured_paths)
         if where is not None:
@@ -170,7 +187,7 @@ class Compiled:
             program.copy_outputs(aliased)
             results = program.run(*arrays)
         if keep:
-            self._programs[spec] = _Entry(program, finish, matcher(spec))
+            self._programs[spec] = self._entry = _Entry(program, finish, matcher(spec))
             self._last = spec
             self._captured = captured_constants(self.fn)
         return finish(results)

@@ -76,7 +76,13 @@ def sigmoid_backward(grad, out):
 
 def tanh_backward(grad, out):
     """grad · (1 − out²): tanh's rule for the output out = tanh(x)."""
-    return scaled_in_place(1 - out * out, grad)
+    slope = out * out  # then in place: one buffer for the whole rule (a 0-d one is a scalar)
+    if slope.__class__ is not np.ndarray:
+        return (1 - slope) * grad
+    np.subtract(1, slope, out=slope)
+    if grad.__class__ is np.ndarray and grad.shape == slope.shape and grad.dtype == slope.dtype:
+        return np.multiply(slope, grad, out=slope)  # slope * grad, even on small arrays
+    return scaled_in_place(slope, grad)
 
 
 def binary_cross_entropy_backward(grad, a, y, *, reduction, low, high):
