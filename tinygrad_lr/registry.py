@@ -151,6 +151,19 @@ class Op:
         # Grad mode is read first: under no_grad, as in a backward's rules, nothing is
         # recorded and nothing pauses.
         record = record and (not grad_mode.threads_without_grad or _modes.enabled)
+        if not (record or grad_mode.threads_tracing or grad_mode.threads_with_anomaly):
+            # Nothing to record, no trace, no anomaly check (a backward's rules run here):
+            # the value and a bare Tensor, without the branches below.
+            try:
+                out = self.forward(*arrays, **params) if params else self.forward(*arrays)
+            except (ValueError, IndexError, TypeError, OverflowError) as error:
+                raise forward_error(self.name, arrays, error) from None
+            if type(out) is not _NDARRAY:
+                out = np.asarray(out)
+            dtype = out.dtype
+            if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
+                out = float64_from_integers(self.forward, out, arrays, params or {})
+            return wrap(out)
         tracing = grad_mode.threads_tracing and _modes.tracing
         paused = record and collector_running()
         if paused:
@@ -287,6 +300,7 @@ def _check_backward_signature(name, backward, n_inputs, param_names) -> None:
 _modes = grad_mode.state
 _SCALARS = (bool, int, float, np.bool_, np.integer, np.floating)
 _FLOAT64 = np.dtype(np.float64)
+_NDARRAY = np.ndarray
 
 
 def _as_operands(values, op_name) -> tuple:

@@ -71,12 +71,12 @@ def _operator_method(target, reflected: bool):
 
     def method(self, other):
         # ``self`` is the Tensor Python called the operator on; ``other`` the other operand.
-        record = self._requires_grad
-        if isinstance(other, Tensor):
+        if other.__class__ is Tensor or isinstance(other, Tensor):  # the first test is cheaper
             other_data = other.data
-            record = record or other._requires_grad
+            record = self._requires_grad or other._requires_grad
         elif other.__class__ in PLAIN_NUMBERS:
             other_data = other
+            record = self._requires_grad
         else:
             try:
                 return target(other, self) if reflected else target(self, other)
