@@ -11,7 +11,6 @@ stack and imports no op.
 
 from __future__ import annotations
 
-import itertools as _itertools
 import sys as _sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -90,7 +89,6 @@ class Tensor(_AttachedMethods):
         "_params",
         "_released",
         "_visit",
-        "_sequence",
         "__dict__",
         "__weakref__",
     )
@@ -386,18 +384,6 @@ class Tensor(_AttachedMethods):
 
     __hash__ = object.__hash__
 
-    def __setstate__(self, state: Any) -> None:
-        """Restore a copy (``copy``, ``deepcopy``, ``pickle``) under a new creation number.
-
-        The copy is made now, after the tensors it was made from (restored before it), so
-        backward's order by creation number stays valid for it (see ``_next_sequence``).
-        """
-        own, slots = state if isinstance(state, tuple) else (state, None)
-        for values in (own, slots):
-            for name, value in (values or {}).items():
-                setattr(self, name, value)
-        self._sequence = _next_sequence()
-
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(", precision=4)
         extras = []
@@ -442,11 +428,6 @@ class TracedTensor(Tensor):
 
 
 _new = object.__new__
-_next_sequence = _itertools.count().__next__
-"""Every tensor's creation number (``_sequence``): an op's result is made after its inputs,
-so sorting a graph by it, newest first, is an order backward can walk (see
-``autograd.topological_order``). One C call (atomic under the GIL: tensors made in several
-threads at once still get distinct, increasing numbers)."""
 
 
 def wrap(array: np.ndarray, op=None, inputs: tuple = (), params: dict | None = None) -> Tensor:
@@ -465,7 +446,6 @@ def wrap(array: np.ndarray, op=None, inputs: tuple = (), params: dict | None = N
     t._params = params
     t._released = False
     t._visit = None
-    t._sequence = _next_sequence()
     return t
 
 
@@ -479,7 +459,6 @@ def _fill(t: Tensor, array: np.ndarray) -> None:
     t._params = None
     t._released = False
     t._visit = None
-    t._sequence = _next_sequence()
 
 
 class _HookHandle:
