@@ -243,7 +243,7 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
         except FloatingPointError as error:
             raise _rule_error(t, error) from None
         if grads.__class__ is not tuple:
-            grads = tuple(grads) if isinstance(grads, list) else (grads,)
+            grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) != len(inputs):
             _wrong_count(op, grads, inputs)
         if t._edge_grads is not None:

@@ -163,7 +163,16 @@ class Op:
             dtype = out.dtype
             if dtype is not _FLOAT64 and dtype.kind == "f" and dtype.itemsize < 8:
                 out = float64_from_integers(self.forward, out, arrays, params or {})
-            return wrap(out)
+            result = _new_object(Tensor)  # wrap(out), written out as below
+            result.data = out
+            result.grad = None
+            result._requires_grad = False
+            result._op = None
+            result._inputs = ()
+            result._params = None
+            result._released = False
+            result._visit = None
+            return result
         tracing = grad_mode.threads_tracing and _modes.tracing
         paused = record and collector_running()
         if paused:
