@@ -224,16 +224,21 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
             g = wrap(g)  # a sum of gradients, kept as an array until now
         t._visit = visit
         visit += 1
-        if t._hooks:
-            g = _run_hooks(t, g)
         op = t._op
+        if t._noted:  # a hook, retain_grad() or an earlier pass's edge gradients
+            if t._hooks:
+                g = _run_hooks(t, g)
+            if op is not None:
+                t._edge_grads = None  # kept by an earlier retain_grads pass: now stale
+                if t._retains_grad:
+                    _store_grad(t, g, False)
+                else:
+                    t.grad = None
+        elif op is not None:
+            t.grad = None  # a gradient kept by an earlier pass would now be stale
         if op is None:
             _store_grad(t, g, False)
             continue
-        if t._retains_grad:
-            _store_grad(t, g, False)
-        else:
-            t.grad = None  # a gradient kept by an earlier pass would now be stale
         if t._released:
             raise RuntimeError(_SECOND_BACKWARD.format(op=op.name))
         inputs = t._inputs
@@ -246,8 +251,6 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
             grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) != len(inputs):
             _wrong_count(op, grads, inputs)
-        if t._edge_grads is not None:
-            t._edge_grads = None  # kept by an earlier retain_grads pass: now stale
         for parent, pg in zip(inputs, grads):
             if parent.__class__ is not Tensor and not isinstance(parent, Tensor):
                 continue  # a number or constant input
@@ -357,6 +360,7 @@ def _apply_backward(t, g, pending, retain_graph, create_graph, retain_grads, ano
         _accumulate(pending, parent, pg, create_graph)
     if edges is not None:
         t._edge_grads = tuple(edges)
+        t._noted = True
     # The graph stays readable (rendering shows it); only a second backward is refused.
     t._released = not retain_graph
 
