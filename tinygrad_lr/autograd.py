@@ -206,8 +206,8 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
     - a gradient summed from three or more edges is added in place into the array the
       second edge made (the walk owns it; nothing else has seen it), not into a new one.
 
-    Measured on W4 (``c = a*b + c``, shape (4,), 10,000 times): backward 2.84 → X µs
-    per node.
+    Measured against the general walk in one process (docs/architecture.md, "The hot
+    path"): W4 backward 2.81 → 2.38 µs per node, W3 tanh chain ×1.09, affine ×1.05.
     """
     pending: dict = {}
     for out, seed in zip(outputs, seeds):

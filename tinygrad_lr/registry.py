@@ -192,7 +192,7 @@ class Op:
                     out = float64_from_integers(self.forward, out, arrays, params or {})
             if record or tracing:  # a trace records every op: its program computes each
                 # wrap(out, self, args, params) written out: one call less per op (W4
-                # forward about 5%); test_registry checks both fill the same slots alike.
+                # forward about 5%); tests/engine/test_walk.py checks both fill the same slots.
                 result = _new_object(Tensor)
                 result.data = out
                 result.grad = None
