@@ -98,6 +98,9 @@ class Tensor(_AttachedMethods):
     _hooks = None
     _retains_grad = False
     _edge_grads = None
+    _noted = False
+    """True once one of the three above was set on this tensor: a plain backward reads this
+    one attribute per tensor instead of three (see ``autograd._lean_walk``)."""
     _trace = None
     _traced_input = False  # an input of a function the compiler is tracing
 
@@ -201,6 +204,7 @@ class Tensor(_AttachedMethods):
         Tensor(2.)
         """
         self._retains_grad = True
+        self._noted = True
         return self
 
     def register_hook(self, hook: Callable[[Tensor], Any]) -> _HookHandle:
@@ -221,6 +225,7 @@ class Tensor(_AttachedMethods):
             raise TypeError(f"hook must be callable, got {type(hook).__name__}")
         if self._hooks is None:
             self._hooks = []
+            self._noted = True
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 

@@ -71,12 +71,14 @@ def _operator_method(target, reflected: bool):
 
     def method(self, other):
         # ``self`` is the Tensor Python called the operator on; ``other`` the other operand.
-        record = self._requires_grad
-        if isinstance(other, Tensor):
-            other_data = other.data
-            record = record or other._requires_grad
-        elif other.__class__ in PLAIN_NUMBERS:
+        # (class tests first: cheaper than isinstance, which only a Tensor subclass needs)
+        kind = other.__class__
+        if kind is not Tensor and kind in PLAIN_NUMBERS:
             other_data = other
+            record = self._requires_grad
+        elif kind is Tensor or isinstance(other, Tensor):
+            other_data = other.data
+            record = self._requires_grad or other._requires_grad
         else:
             try:
                 return target(other, self) if reflected else target(self, other)
