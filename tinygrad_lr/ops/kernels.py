@@ -3,7 +3,7 @@
 Each function here computes a plain formula (written beside it) in fewer passes over
 memory than the formula would: in place in one buffer it allocated itself, with no
 temporaries. The ops call them as their forwards (sigmoid, the internal backward ops of
-sigmoid, tanh and binary cross-entropy); the op units stay readable, and
+sigmoid, tanh and binary cross-entropy, the losses); the op units stay readable, and
 tests/ops/test_in_place.py checks every kernel against its plain formula.
 """
 
@@ -41,8 +41,14 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z)
     dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
-    np.negative(out, out=out)
+    limit = _exp_limit(dtype)
+    out = np.empty(z.shape, dtype)
+    if z.dtype == dtype and z.size >= IN_PLACE_MIN_SIZE and \
+            np.minimum.reduce(z, axis=None) >= -limit:  # False for a NaN
+        np.negative(z, out=out)  # nothing to clamp: one reduction instead of a pass
+    else:
+        np.maximum(z, -limit, out=out)  # clamp and copy
+        np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
     np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
@@ -64,6 +70,48 @@ def stable_softplus(x: np.ndarray) -> np.ndarray:
     np.exp(out, out=out)
     np.log1p(out, out=out)
     out += x.clip(0, np.inf)  # max(x, 0); clip with two bounds is numpy's fast loop
+    return out
+
+
+def logits_loss(z: np.ndarray, y) -> np.ndarray | None:
+    """softplus(z) − y·z per element, as ``stable_softplus(z) − y·z`` rounds it, or None
+    when some z is ±inf (the caller takes the limits there).
+
+    Two buffers: −|z| is one ``copysign`` pass, and its minimum says whether a z is
+    infinite (no separate ``isinf`` pass); max(z, 0) and then y·z share the second one.
+    """
+    x = z if z.dtype.kind == "f" else z.astype(np.float64)
+    out = np.empty(x.shape, x.dtype)
+    np.copysign(x, -1, out=out)  # −|x|
+    if out.size:
+        smallest = np.minimum.reduce(out, axis=None)
+        if smallest == -np.inf or (smallest != smallest and np.isinf(x).any()):
+            return None
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    if np.result_type(y, z) != out.dtype or np.shape(y) not in ((), out.shape):
+        out += x.clip(0, np.inf)
+        out -= np.multiply(y, z)  # another dtype or shape: numpy's own promotion
+        return out
+    other = np.empty(x.shape, x.dtype)
+    out += np.maximum(x, 0, out=other)  # max(x, 0), as clip(x, 0, inf) gives it
+    out -= np.multiply(y, z, out=other)
+    return out
+
+
+def sigmoid_minus_target(z: np.ndarray, y, scale=None) -> np.ndarray:
+    """scale · (σ(z) − y), rounded as ``scale * (stable_sigmoid(z) - y)`` (without a
+    scale, ``stable_sigmoid(z) - y``): in σ's buffer."""
+    out = stable_sigmoid(z)
+    if np.result_type(out, y) != out.dtype or np.shape(y) not in ((), out.shape):
+        out = out - y
+    else:
+        out -= y
+    if scale is None:
+        return out
+    if np.result_type(scale, out) != out.dtype or np.ndim(scale):
+        return scale * out
+    out *= scale
     return out
 
 
