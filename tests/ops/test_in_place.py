@@ -157,3 +157,37 @@ def test_bce_negates_its_sum_as_it_negated_every_term(dtype, reduction):
     expected = reduce_loss(-log_a, reduction)
     assert np.asarray(got).dtype == np.asarray(expected).dtype == dtype
     np.testing.assert_array_equal(got, expected)
+
+
+def test_scratch_buffers_are_per_thread_and_never_handed_out():
+    import threading
+
+    from tinygrad_lr.ops.kernels import SCRATCH_SIZES
+    rng = np.random.default_rng(8)
+    size = SCRATCH_SIZES[0] + 5  # large enough to use the kept buffers
+    rows = [(rng.standard_normal(size) * 3, (rng.random(size) < 0.5).astype(float))
+            for _ in range(4)]
+    logits = tg.get_op("binary_cross_entropy_with_logits").forward
+    bce = tg.get_op("binary_cross_entropy").forward
+    expected = [(float(logits(z, y)), float(bce(1 / (1 + np.exp(-z)), y))) for z, y in rows]
+    kept = logits(*rows[0], reduction="none")
+    first = kept.copy()
+    logits(*rows[1], reduction="none")
+    bce(1 / (1 + np.exp(-rows[1][0])), rows[1][1])
+    np.testing.assert_array_equal(kept, first)  # a result is never a kept buffer
+    got, errors = {}, []
+
+    def work(i):
+        try:
+            for _ in range(20):  # both threads in the same kernels at once
+                z, y = rows[i]
+                got[i] = (float(logits(z, y)), float(bce(1 / (1 + np.exp(-z)), y)))
+                assert got[i] == expected[i]
+        except AssertionError as error:  # pragma: no cover - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and got == dict(enumerate(expected))

@@ -119,7 +119,7 @@ def _sigmoid_bce_loss(z, s, y, *, reduction="mean"):
     if _fused(z):  # |z| ≤ LOGIT_LIMIT: log1p(e^z) needs no shift
         loss = numexpr.evaluate("log1p(exp(z)) - y * z", local_dict={"z": z, "y": y})
     else:  # eager's with-logits terms (|z| ≤ LOGIT_LIMIT: finite)
-        loss = logits_loss(z, y)
+        loss = logits_loss(z, y, keep=False)
     return reduce_loss(loss, reduction)
 
 

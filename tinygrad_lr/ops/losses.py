@@ -151,8 +151,10 @@ class binary_cross_entropy:
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
         check_reduction(reduction)
-        log_a = a.clip(low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
-        log_1_minus_a = np.negative(log_a, out=np.empty_like(log_a))
+        # out=: 0-d stays an array; a reduced loss keeps its terms in scratch buffers
+        log_a = a.clip(low, high, out=np.empty(a.shape, dtype) if reduction == "none"
+                       else kernels.scratch(0, a.shape, dtype))
+        log_1_minus_a = np.negative(log_a, out=kernels.scratch(1, a.shape, dtype))
         np.log1p(log_1_minus_a, out=log_1_minus_a)
         np.log(log_a, out=log_a)
         # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
@@ -236,7 +238,7 @@ class binary_cross_entropy_with_logits:
     def forward(z, y, *, reduction="mean"):
         check_targets(z, y, "binary_cross_entropy_with_logits: input")
         check_reduction(reduction)
-        loss = kernels.logits_loss(np.asarray(z), y)
+        loss = kernels.logits_loss(np.asarray(z), y, keep=reduction == "none")
         if loss is None:  # some z is ±inf
             loss = _loss_at_infinite_logits(z, y)
         return reduce_loss(loss, reduction)
