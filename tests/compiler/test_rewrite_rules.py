@@ -221,3 +221,13 @@ def test_the_with_logits_backward_takes_in_a_single_scale_only():
     kernel = [step for step in program.steps if step.op.name == "sigmoid_minus_target"]
     assert len(kernel) == 1 and len(kernel[0].args) == 2, program.source
     assert any(step.op.name == "mul" and kernel[0] in step.args for step in program.steps)
+
+
+def test_a_sigmoid_of_the_forward_pass_is_not_computed_twice():
+    def fn(z, y):
+        a = z.sigmoid()
+        return ((a - y) * (a - y)).sum() + a.sum()  # σ read by the loss as well
+    z, y = _bce_rows(np.float64, 1.0)[0]
+    program = tg.value_and_grad(fn).program(z, y)
+    assert "sigmoid_minus_target" not in program.stats.get("rewrites", {}), program.source
+    assert sum(step.op.name == "sigmoid" for step in program.steps) == 1

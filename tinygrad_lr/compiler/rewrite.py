@@ -143,8 +143,10 @@ def _single_number(arg) -> bool:
 
 def sigmoid_minus_target(v: Value) -> Value | None:
     """σ(z) − y, and c·(σ(z) − y), → one kernel doing eager's calls in one buffer (exact):
-    the backward of the with-logits loss (c is the mean's 1/m; 1 for a sum)."""
-    if _is_op(v, "sub") and _is_op(v.args[0], "sigmoid"):
+    the backward of the with-logits loss (c is the mean's 1/m; 1 for a sum). Only a σ the
+    backward pass computed: a σ of the forward pass has other readers (the loss), and the
+    kernel would compute it a second time."""
+    if _is_op(v, "sub") and _is_op(v.args[0], "sigmoid") and v.args[0].phase == "backward":
         s, y = v.args
         z = s.args[0]
         if isinstance(z, Value) and _same_kind(z, s) and _same_kind(s, v):
