@@ -115,12 +115,12 @@ def test_the_logits_loss_kernel_is_softplus_minus_y_z_bit_for_bit(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_the_sigmoid_skips_its_clamp_only_where_nothing_is_clamped(dtype):
+def test_the_sigmoid_minus_target_kernel_is_eager_bit_for_bit(dtype):
     from tinygrad_lr.ops.kernels import _exp_limit, sigmoid_minus_target, stable_sigmoid
     rng = np.random.default_rng(6)
     z = _edge_logits(dtype, rng)
     limit = _exp_limit(np.dtype(dtype))
-    for values in (z, z[12:], np.abs(z[12:])):  # clamped values present, or none
+    for values in (z, z[12:], np.abs(z[12:])):  # values the clamp changes, or none
         with np.errstate(over="ignore"):
             expected = 1 / (1 + np.exp(-np.maximum(values, -limit)))
         np.testing.assert_array_equal(stable_sigmoid(values), expected.astype(dtype))

@@ -74,14 +74,8 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z)
     dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    limit = _exp_limit(dtype)
-    out = np.empty(z.shape, dtype)
-    if z.dtype == dtype and z.size >= IN_PLACE_MIN_SIZE and \
-            np.minimum.reduce(z, axis=None) >= -limit:  # False for a NaN
-        np.negative(z, out=out)  # nothing to clamp: one reduction instead of a pass
-    else:
-        np.maximum(z, -limit, out=out)  # clamp and copy
-        np.negative(out, out=out)
+    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
+    np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
     np.divide(1.0, out, out=out)  # what np.reciprocal computes, in numpy's vectorized loop
