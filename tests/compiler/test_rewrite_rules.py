@@ -194,3 +194,40 @@ def test_programs_without_a_match_are_unchanged():
         return (x.exp() * 2.0).sum()
     program = tg.value_and_grad(fn).program(np.ones(4))
     assert "rewrites" not in program.stats
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_the_with_logits_backward_is_one_exact_kernel(dtype, reduction):
+    def fn(z, y):
+        return F.binary_cross_entropy_with_logits(z, y, reduction=reduction)
+    rows = _bce_rows(dtype, 1.3)
+    z, y = rows[0]
+    extreme = z * 1e3  # σ saturates, e^−z overflows without the clamp
+    extreme[:4] = [-800.0, 800.0, -0.0, 0.0]
+    rows += [(extreme.astype(dtype), y), (z, np.full_like(y, 0.5))]
+    _check(fn, rows, 0, "sigmoid_minus_target", 0)
+    program = tg.value_and_grad(fn).program(*rows[0])
+    assert "sigmoid_minus_target" in program.source and "sigmoid(" not in program.source
+
+
+def test_the_with_logits_backward_takes_in_a_single_scale_only():
+    def fn(z, y, w):
+        return (F.binary_cross_entropy_with_logits(z, y, reduction="none") * w).sum()
+    z, y = _bce_rows(np.float64, 1.0)[0]
+    w = RNG.random(z.size)
+    _check(fn, [(z, y, w)], 0, "sigmoid_minus_target", 0)
+    program = tg.value_and_grad(fn).program(z, y, w)  # w·(σ − y): w stays a multiply
+    kernel = [step for step in program.steps if step.op.name == "sigmoid_minus_target"]
+    assert len(kernel) == 1 and len(kernel[0].args) == 2, program.source
+    assert any(step.op.name == "mul" and kernel[0] in step.args for step in program.steps)
+
+
+def test_a_sigmoid_of_the_forward_pass_is_not_computed_twice():
+    def fn(z, y):
+        a = z.sigmoid()
+        return ((a - y) * (a - y)).sum() + a.sum()  # σ read by the loss as well
+    z, y = _bce_rows(np.float64, 1.0)[0]
+    program = tg.value_and_grad(fn).program(z, y)
+    assert "sigmoid_minus_target" not in program.stats.get("rewrites", {}), program.source
+    assert sum(step.op.name == "sigmoid" for step in program.steps) == 1

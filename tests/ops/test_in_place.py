@@ -78,3 +78,116 @@ def test_sigmoid_and_bce_accept_integer_and_zero_d_inputs_as_before():
     loss = bce(np.array(0.25, np.float32), np.float32(1.0), reduction="none")
     assert loss.dtype == np.float32 and loss.shape == ()
     np.testing.assert_allclose(loss, -np.log(0.25), rtol=1e-6)
+
+
+def _edge_logits(dtype, rng):
+    """Random logits of every scale, with zeros (both signs), ties, NaN and the values
+    where the sigmoid's clamp starts to matter."""
+    limit = float(np.log(np.finfo(dtype).max)) - 1.0
+    z = rng.standard_normal(2 * N) * 10.0 ** rng.integers(-3, 3, 2 * N)
+    z[:12] = [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, 800.0, -800.0, limit, -limit,
+              np.nextafter(-limit, 0), np.nan]
+    return z.astype(dtype)
+
+
+def _old_logits_loss(z, y):  # the eager forward's formula: softplus(z) − y·z
+    from tinygrad_lr.ops.kernels import stable_softplus
+    loss = stable_softplus(z)
+    loss -= np.multiply(y, z)
+    return loss
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_logits_loss_kernel_is_softplus_minus_y_z_bit_for_bit(dtype):
+    from tinygrad_lr.ops.kernels import logits_loss
+    rng = np.random.default_rng(5)
+    z = _edge_logits(dtype, rng)
+    for y in (np.asarray(rng.random(z.size) < 0.5, dtype), rng.random(z.size).astype(dtype),
+              np.float64(0.25), 1.0, rng.random(z.size)):  # last: float64 targets
+        with np.errstate(over="ignore", invalid="ignore"):
+            got, expected = logits_loss(z, y), _old_logits_loss(z, y)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+    for small in (z[:7], z[3:4].reshape(()), np.arange(-3, 4)):  # small, 0-d, integers
+        np.testing.assert_array_equal(logits_loss(small, 0.5), _old_logits_loss(small, 0.5))
+    assert logits_loss(np.array([1.0, np.inf]), 1.0) is None  # the caller takes the limit
+    assert logits_loss(np.array([np.nan, -np.inf]), 1.0) is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_sigmoid_minus_target_kernel_is_eager_bit_for_bit(dtype):
+    from tinygrad_lr.ops.kernels import _exp_limit, sigmoid_minus_target, stable_sigmoid
+    rng = np.random.default_rng(6)
+    z = _edge_logits(dtype, rng)
+    limit = _exp_limit(np.dtype(dtype))
+    for values in (z, z[12:], np.abs(z[12:])):  # values the clamp changes, or none
+        with np.errstate(over="ignore"):
+            expected = 1 / (1 + np.exp(-np.maximum(values, -limit)))
+        np.testing.assert_array_equal(stable_sigmoid(values), expected.astype(dtype))
+        y = (rng.random(values.size) < 0.5).astype(dtype)
+        scale = np.asarray(1 / values.size, dtype)
+        np.testing.assert_array_equal(sigmoid_minus_target(values, y, scale),
+                                      scale * (stable_sigmoid(values) - y))
+    # targets of another dtype or shape, a scale that promotes: numpy's own promotion
+    small = z[20:30]
+    for y, scale in ((np.ones(10), 0.5), (np.float32(1), np.float64(3.0)),
+                     (np.ones((2, 10), dtype), 2.0)):
+        expected = scale * (stable_sigmoid(small) - y)
+        got = sigmoid_minus_target(small, y, scale)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_negates_its_sum_as_it_negated_every_term(dtype, reduction):
+    from tinygrad_lr.ops.losses import reduce_loss
+    rng = np.random.default_rng(7)
+    a = rng.random(2 * N).astype(dtype)
+    a[:4] = [0.0, 1.0, 1e-30, 0.5]
+    y = (rng.random(2 * N) < 0.5).astype(dtype)
+    low, high = probability_bounds(np.dtype(dtype))
+    c = np.clip(a, low, high)
+    got = tg.get_op("binary_cross_entropy").forward(a, y, reduction=reduction)
+    # bit for bit against the same in-place sequence with the negation per term
+    log_a, log_1 = np.log(c), np.log1p(-c)
+    log_a -= log_1
+    log_a *= y
+    log_a += log_1
+    expected = reduce_loss(-log_a, reduction)
+    assert np.asarray(got).dtype == np.asarray(expected).dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_scratch_buffers_are_per_thread_and_never_handed_out():
+    import threading
+
+    from tinygrad_lr.ops.kernels import SCRATCH_SIZES
+    rng = np.random.default_rng(8)
+    size = SCRATCH_SIZES[0] + 5  # large enough to use the kept buffers
+    rows = [(rng.standard_normal(size) * 3, (rng.random(size) < 0.5).astype(float))
+            for _ in range(4)]
+    logits = tg.get_op("binary_cross_entropy_with_logits").forward
+    bce = tg.get_op("binary_cross_entropy").forward
+    expected = [(float(logits(z, y)), float(bce(1 / (1 + np.exp(-z)), y))) for z, y in rows]
+    kept = logits(*rows[0], reduction="none")
+    first = kept.copy()
+    logits(*rows[1], reduction="none")
+    bce(1 / (1 + np.exp(-rows[1][0])), rows[1][1])
+    np.testing.assert_array_equal(kept, first)  # a result is never a kept buffer
+    got, errors = {}, []
+
+    def work(i):
+        try:
+            for _ in range(20):  # both threads in the same kernels at once
+                z, y = rows[i]
+                got[i] = (float(logits(z, y)), float(bce(1 / (1 + np.exp(-z)), y)))
+                assert got[i] == expected[i]
+        except AssertionError as error:  # pragma: no cover - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and got == dict(enumerate(expected))

@@ -25,8 +25,8 @@ import os
 
 import numpy as np
 
-from ..ops.kernels import stable_softplus
-from ..ops.losses import check_targets, probability_bounds, reduce_loss
+from ..ops.kernels import logits_loss, sigmoid_minus_target, stable_softplus
+from ..ops.losses import check_targets, in_unit_interval, probability_bounds, reduce_loss
 from ..registry import Op, get_op
 
 try:  # the optional fused backend: one pass over memory, on every core
@@ -74,23 +74,25 @@ def _sigmoid_range(dtype: np.dtype) -> tuple:
 
 
 def _within_logit_limit(s: np.ndarray) -> bool:
-    """Every σ(z) corresponds to |z| ≤ LOGIT_LIMIT (False for any NaN)."""
+    """Every σ(z) corresponds to |z| ≤ LOGIT_LIMIT (False for any NaN). The upper side
+    first: in training the logits of the confident class outgrow the limit first, and
+    then one reduction decides."""
     if not s.size:
         return False
     low, high = _sigmoid_range(s.dtype)
-    return bool(np.minimum.reduce(s, axis=None) >= low) and bool(
-        np.maximum.reduce(s, axis=None) <= high)
+    return bool(np.maximum.reduce(s, axis=None) <= high) and bool(
+        np.minimum.reduce(s, axis=None) >= low)
 
 
 def _unit_targets(y, like: np.ndarray) -> bool:
-    """Targets are numbers in [0, 1] of ``like``'s shape (or one number) and dtype."""
+    """Targets are numbers in [0, 1] of ``like``'s shape (or one number) and dtype (one
+    integer reduction; a −0.0 target sends the call to eager's chain)."""
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         return 0 <= y <= 1
     if not isinstance(y, np.ndarray) or y.dtype != like.dtype or (
             y.ndim and y.shape != like.shape):
         return False
-    return bool(y.size) and bool(np.minimum.reduce(y, axis=None) >= 0) and bool(
-        np.maximum.reduce(y, axis=None) <= 1)
+    return in_unit_interval(y)
 
 
 def _kernel(name: str, label: str, formula: str, forward) -> Op:
@@ -111,14 +113,13 @@ def _sigmoid_bce_loss(z, s, y, *, reduction="mean"):
     value is NaN."""
     if not (isinstance(s, np.ndarray) and s.dtype.type in (np.float32, np.float64)
             and isinstance(z, np.ndarray) and z.dtype == s.dtype
-            and _unit_targets(y, s) and _within_logit_limit(s)):
+            and _within_logit_limit(s) and _unit_targets(y, s)):
         return _OPS["binary_cross_entropy"].forward(s, y, reduction=reduction)
     check_targets(s, y, "binary_cross_entropy: input")
     if _fused(z):  # |z| ≤ LOGIT_LIMIT: log1p(e^z) needs no shift
         loss = numexpr.evaluate("log1p(exp(z)) - y * z", local_dict={"z": z, "y": y})
-    else:
-        loss = stable_softplus(z)
-        loss -= np.multiply(y, z)
+    else:  # eager's with-logits terms (|z| ≤ LOGIT_LIMIT: finite)
+        loss = logits_loss(z, y, keep=False)
     return reduce_loss(loss, reduction)
 
 
@@ -173,3 +174,13 @@ SIGMOID_BCE_BACKWARD = _kernel("sigmoid_bce_backward", "∂L/∂z", "g·(a − y
                                _sigmoid_bce_backward)
 LOG_ONE_MINUS_SIGMOID = _kernel("log_one_minus_sigmoid", "−softplus", "−softplus(z)",
                                 _log_one_minus_sigmoid)
+
+
+def _sigmoid_minus_target(z, y, scale=None):
+    """scale·(σ(z) − y), the with-logits loss's backward: eager's ``scale * (σ(z) − y)``
+    bit for bit, in one buffer (exact: no guard)."""
+    return sigmoid_minus_target(z, y, scale)
+
+
+SIGMOID_MINUS_TARGET = _kernel("sigmoid_minus_target", "∂L/∂z", "g·(σ(z) − y)",
+                               _sigmoid_minus_target)

@@ -49,7 +49,7 @@ FRESH_READERS = frozenset({
     "matmul", "sigmoid", "softplus", "sum", "mean", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_backward", "sigmoid_backward",
     "tanh_backward", "sigmoid_bce_loss", "sigmoid_bce_backward", "log_one_minus_sigmoid",
-    "small_sigmoid_bce_loss", "small_sigmoid_bce_backward",
+    "small_sigmoid_bce_loss", "small_sigmoid_bce_backward", "sigmoid_minus_target",
 })
 """Ops (besides ufuncs) whose forward never returns a view of an argument."""
 

@@ -9,7 +9,8 @@ leaves unused is removed with the other dead steps. The rules (docs/performance.
 "Rewrite rules", lists what each does to rounding):
 
 - exact: double negation ``−(−x) → x``; a transpose of a transpose that restores the
-  order of the axes ``→ x``;
+  order of the axes ``→ x``; ``σ(z) − y`` and ``c·(σ(z) − y)``, the with-logits loss's
+  backward, as one kernel in one buffer;
 - a few ulp: the sum of a broadcast single value ``Σ broadcast(c) → c·n``; the backward of
   the sigmoid-then-BCE chain ``σ′(∂L/∂a) → g·(a − y)/m`` (guarded: eager's chain where a
   probability is clipped);
@@ -134,9 +135,39 @@ def log_one_minus_sigmoid(v: Value) -> Value | None:
     return _step(v, fused.LOG_ONE_MINUS_SIGMOID, (z, s, one))
 
 
+def _single_number(arg) -> bool:
+    """A Python number or a constant holding one number, not a per-call value."""
+    if isinstance(arg, Value):
+        return arg.phase == "constant" and np.ndim(arg.example) == 0
+    return isinstance(arg, (int, float)) and not isinstance(arg, bool)
+
+
+def sigmoid_minus_target(v: Value) -> Value | None:
+    """σ(z) − y, and c·(σ(z) − y), → one kernel doing eager's calls in one buffer (exact):
+    the backward of the with-logits loss (c is the mean's 1/m; 1 for a sum). Only a σ the
+    backward pass computed: a σ of the forward pass has other readers (the loss), and the
+    kernel would compute it a second time."""
+    if _is_op(v, "sub") and _is_op(v.args[0], "sigmoid") and v.args[0].phase == "backward":
+        s, y = v.args
+        z = s.args[0]
+        if isinstance(z, Value) and _same_kind(z, s) and _same_kind(s, v):
+            return _step(v, fused.SIGMOID_MINUS_TARGET, (z, y))
+        return None
+    if not _is_op(v, "mul"):
+        return None
+    scale, difference = v.args
+    if not _single_number(scale):
+        scale, difference = difference, scale
+    if not (_single_number(scale) and isinstance(difference, Value)
+            and difference.op is fused.SIGMOID_MINUS_TARGET and len(difference.args) == 2
+            and _same_kind(difference, v)):
+        return None
+    return _step(v, fused.SIGMOID_MINUS_TARGET, (*difference.args, scale))
+
+
 RULES: tuple[Callable[[Value], Value | None], ...] = (*SMALL_RULES,
     double_negation, transpose_of_transpose, sum_of_broadcast, sigmoid_bce_backward,
-    sigmoid_bce_loss, log_one_minus_sigmoid,
+    sigmoid_bce_loss, log_one_minus_sigmoid, sigmoid_minus_target,
 )
 """The rules, tried in this order on every step."""
 

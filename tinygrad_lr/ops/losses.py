@@ -54,10 +54,7 @@ def _check_probabilities(a: np.ndarray) -> None:
     the unsigned integers 0 … bits(1.0), and every negative number (−0.0 too), every value
     above 1 and every NaN lies above that. Only an array that fails it is looked at closely.
     """
-    if not a.size:
-        return
-    as_bits = _UNIT_INTERVAL_BITS.get(a.dtype)
-    if as_bits is not None and np.maximum.reduce(a.view(as_bits[0]), axis=None) <= as_bits[1]:
+    if not a.size or in_unit_interval(a):
         return
     smallest, largest = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
     if smallest != smallest:  # NaN: the minimum of an array holding one
@@ -72,6 +69,18 @@ def _check_probabilities(a: np.ndarray) -> None:
             f"{smallest:.4g} to {largest:.4g}; for raw scores use "
             "binary_cross_entropy_with_logits"
         )
+
+
+def in_unit_interval(a: np.ndarray) -> bool:
+    """Whether every value of a float16/32/64 array lies in [+0.0, 1], in one integer
+    reduction (see :func:`_check_probabilities`); False for −0.0, a NaN, another dtype.
+
+    >>> in_unit_interval(np.array([0.0, 0.5, 1.0])), in_unit_interval(np.array([-0.0]))
+    (True, False)
+    """
+    as_bits = _UNIT_INTERVAL_BITS.get(a.dtype)
+    return as_bits is not None and bool(a.size) and bool(
+        np.maximum.reduce(a.view(as_bits[0]), axis=None) <= as_bits[1])
 
 
 _UNIT_INTERVAL_BITS = {np.dtype(f): (np.dtype(u), np.array(1, f).view(u)[()])
@@ -141,16 +150,20 @@ class binary_cross_entropy:
         _check_probabilities(a)
         dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
         low, high = probability_bounds(dtype)
-        log_a = a.clip(low, high, out=np.empty(a.shape, dtype))  # out=: 0-d stays an array
-        log_1_minus_a = np.negative(log_a, out=np.empty_like(log_a))
+        check_reduction(reduction)
+        # out=: 0-d stays an array; a reduced loss keeps its terms in scratch buffers
+        log_a = a.clip(low, high, out=np.empty(a.shape, dtype) if reduction == "none"
+                       else kernels.scratch(0, a.shape, dtype))
+        log_1_minus_a = np.negative(log_a, out=kernels.scratch(1, a.shape, dtype))
         np.log1p(log_1_minus_a, out=log_1_minus_a)
         np.log(log_a, out=log_a)
         # −(y·log a + (1−y)·log(1−a)) rearranged to work in place on the two log buffers
         log_a -= log_1_minus_a
         log_a *= y
         log_a += log_1_minus_a
-        np.negative(log_a, out=log_a)
-        return reduce_loss(log_a, reduction)
+        if reduction != "none":  # −Σt = Σ(−t) exactly: negate the sum, not every term
+            return np.negative(reduce_loss(log_a, reduction))
+        return np.negative(log_a, out=log_a)
 
     def backward(grad, out, a, y, *, reduction="mean"):
         grad_a = grad_y = None
@@ -224,10 +237,10 @@ class binary_cross_entropy_with_logits:
 
     def forward(z, y, *, reduction="mean"):
         check_targets(z, y, "binary_cross_entropy_with_logits: input")
-        if np.isinf(z).any():
-            return reduce_loss(_loss_at_infinite_logits(z, y), reduction)
-        loss = stable_softplus(z)
-        loss -= np.multiply(y, z)
+        check_reduction(reduction)
+        loss = kernels.logits_loss(np.asarray(z), y, keep=reduction == "none")
+        if loss is None:  # some z is ±inf
+            loss = _loss_at_infinite_logits(z, y)
         return reduce_loss(loss, reduction)
 
     def backward(grad, out, z, y, *, reduction="mean"):
