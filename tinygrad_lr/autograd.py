@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
-from .broadcasting import sum_to_shape
+from .broadcasting import leading_axes, sum_to_shape
 from .gc_pause import collector_paused
-from .registry import check_finite
+from .registry import check_finite, get_op
 from .tensor import Tensor, hooks, wrap
 
 _NDARRAY = np.ndarray
@@ -284,7 +284,11 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
             data = pg.data
             shape = parent.data.shape
             if data.shape != shape:
-                pg = sum_to_shape(pg, shape, op.name)
+                axes = leading_axes(data.shape, shape)
+                if axes is None:
+                    pg = sum_to_shape(pg, shape, op.name)
+                else:  # sum_to_shape's one sum, as the sum op's dispatch for a checked axis
+                    pg = get_op("sum")._run((pg,), (data,), {"axis": axes}, pg._requires_grad)
                 data = pg.data
             previous = get(parent)
             if previous is None:
