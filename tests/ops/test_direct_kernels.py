@@ -40,7 +40,7 @@ def _edge_columns(shape, dtype):
 
 
 SUM_SHAPES = [(256, 16), (1, 3), (7, 2), (15, 9), (16, 16), (16, 17), (3, 1000), (2048, 9),
-              (40, 1), (0, 5), (5000, 3)]
+              (40, 1), (0, 5), (5000, 3), (20000, 2), (9000, 7)]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
