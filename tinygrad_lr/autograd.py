@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import grad_mode
-from .broadcasting import sum_to_shape
+from .broadcasting import leading_axes, sum_to_shape
 from .gc_pause import collector_paused
-from .registry import check_finite
+from .registry import check_finite, get_op
 from .tensor import Tensor, hooks, wrap
 
 _NDARRAY = np.ndarray
@@ -126,16 +126,28 @@ def topological_order(outputs) -> list[Tensor]:
     # dict of states does the work of a visited set and a done set: a lookup less per node.)
     order: list[Tensor] = []
     state: dict[Tensor, bool] = {}
+    # A tensor with nothing left to expand (a leaf, or inputs all seen) would be popped
+    # again at once as its own marker: it joins the order straight away (the same order;
+    # about 0.4 µs less per leaf).
     stack = list(outputs)
+    push = stack.append
+    pop = stack.pop
     while stack:
-        t = stack.pop()
+        t = pop()
         done = state.get(t)
         if done is None:
-            state[t] = False
-            stack.append(t)
+            height = len(stack)
+            push(t)
             for parent in t._inputs:
-                if isinstance(parent, Tensor) and parent._requires_grad and parent not in state:
-                    stack.append(parent)
+                if (parent.__class__ is Tensor or isinstance(parent, Tensor)) and \
+                        parent._requires_grad and parent not in state:
+                    push(parent)
+            if len(stack) == height + 1:
+                pop()
+                state[t] = True
+                order.append(t)
+            else:
+                state[t] = False
         elif not done:
             state[t] = True
             order.append(t)
@@ -148,8 +160,17 @@ def _propagate(outputs, seeds, targets, retain_graph, create_graph, retain_grads
     order = topological_order(outputs)
     linked = create_graph or bool(grad_mode.threads_tracing and grad_mode.state.tracing)
     if targets is None and not linked and not retain_grads and not grad_mode.state.anomaly:
-        with grad_mode.set_grad_enabled(False):
+        modes = grad_mode.state
+        if not modes.enabled:
             _lean_walk(order, outputs, seeds, retain_graph)
+            return {}
+        # set_grad_enabled(False), written out: its generator-based context manager costs
+        # about 1 µs a backward (W2 eager: 0.5% of a step)
+        modes.enabled = False
+        try:
+            _lean_walk(order, outputs, seeds, retain_graph)
+        finally:
+            modes.enabled = True
         return {}
     if targets is not None:
         order = _only_towards(order, targets)
@@ -263,7 +284,11 @@ def _lean_walk(order, outputs, seeds, retain_graph: bool) -> None:
             data = pg.data
             shape = parent.data.shape
             if data.shape != shape:
-                pg = sum_to_shape(pg, shape, op.name)
+                axes = leading_axes(data.shape, shape)
+                if axes is None:
+                    pg = sum_to_shape(pg, shape, op.name)
+                else:  # sum_to_shape's one sum, as the sum op's dispatch for a checked axis
+                    pg = get_op("sum")._run((pg,), (data,), {"axis": axes}, pg._requires_grad)
                 data = pg.data
             previous = get(parent)
             if previous is None:
@@ -395,7 +420,10 @@ def _accumulate(pending: dict, t: Tensor, g: Tensor, create_graph: bool) -> None
 
 def _store_grad(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if not create_graph:
-        g = wrap(np.array(g.data, dtype=t.data.dtype, copy=True))
+        data, dtype = g.data, t.data.dtype
+        # (a copy, in the leaf's dtype: the leaf's .grad never shares memory with another)
+        g = wrap(data.copy(order="K") if data.__class__ is _NDARRAY and data.dtype is dtype
+                 else np.array(data, dtype=dtype, copy=True))
     t.grad = g if t.grad is None else t.grad + g
 
 
@@ -417,7 +445,8 @@ def _seed_gradient(output: Tensor, grad, caller: str, argument: str) -> Tensor:
                 f"{caller} on a tensor of shape {output.shape} needs {argument}= (a gradient "
                 "of the same shape); only single-element tensors get the implicit gradient 1"
             )
-        return wrap(np.ones_like(output.data))
+        data = output.data
+        return wrap(np.ones(data.shape, data.dtype))  # np.ones_like's array, sooner
     if not isinstance(grad, Tensor):
         values = np.asarray(grad) if not isinstance(grad, (str, bytes)) else None
         if values is None or values.dtype.kind not in "biuf":

@@ -14,8 +14,6 @@ pause; at W4's own 10,000 times the difference is within a shared machine's nois
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from gc import disable as pause_collector
 from gc import enable as resume_collector
 from gc import isenabled as collector_running
@@ -23,19 +21,24 @@ from gc import isenabled as collector_running
 __all__ = ["collector_paused", "collector_running", "pause_collector", "resume_collector"]
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+class collector_paused:
     """Pause the cyclic collector for the block (unless it is already off), then resume it.
+
+    A class rather than a generator context manager: entering and leaving cost about
+    0.3 µs instead of 0.8 (once a backward).
 
     >>> import gc
     >>> with collector_paused():
     ...     gc.isenabled()
     False
     """
-    was_running = collector_running()
-    pause_collector()
-    try:
-        yield
-    finally:
-        if was_running:
+
+    __slots__ = ("was_running",)
+
+    def __enter__(self) -> None:
+        self.was_running = collector_running()
+        pause_collector()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.was_running:
             resume_collector()

@@ -197,3 +197,60 @@ def test_an_op_result_fills_the_slots_wrap_fills(record):
         assert getattr(result, slot) is getattr(expected, slot) or \
             getattr(result, slot) == getattr(expected, slot), slot
     assert type(result) is tg.Tensor and not result.__dict__
+
+
+def _reference_order(outputs):
+    """The depth-first order as written before leaves skipped their second push."""
+    order, state, stack = [], {}, list(outputs)
+    while stack:
+        t = stack.pop()
+        done = state.get(t)
+        if done is None:
+            state[t] = False
+            stack.append(t)
+            for parent in t._inputs:
+                if isinstance(parent, tg.Tensor) and parent._requires_grad and parent not in state:
+                    stack.append(parent)
+        elif not done:
+            state[t] = True
+            order.append(t)
+    return order
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_topological_order_is_the_two_push_depth_first_order(seed):
+    values = [random.Random(seed).uniform(-1, 1) for _ in range(3)]
+    leaves, loss = _random_graph(random.Random(seed + 200), values)
+    assert tg.topological_order([loss]) == _reference_order([loss])
+    x = tg.Tensor(1.0, requires_grad=True)
+    y = x * x + x  # a parent twice, and one already seen
+    assert tg.topological_order([y]) == _reference_order([y])
+
+
+def test_leading_axes_are_what_broadcasting_added_in_front():
+    from tinygrad_lr.broadcasting import leading_axes
+
+    assert leading_axes((256, 16), (16,)) == (0,)
+    assert leading_axes((2, 3, 4), (4,)) == (0, 1)
+    assert leading_axes((9, 8, 7, 6, 5, 4, 3, 2, 1), (1,)) == tuple(range(8))
+    for stretched in [((4, 3), (1, 3)), ((4, 3), (4, 3)), ((3,), (2, 3)), ((2, 4), (3,))]:
+        assert leading_axes(*stretched) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bias_gradients_on_both_walks_are_numpys_column_sums(dtype):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((64, 5)).astype(dtype)
+    x[:, 0] = -0.0  # a column summing to −0.0
+    b = tg.Tensor(rng.standard_normal(5).astype(dtype), requires_grad=True)
+    c = tg.Tensor(rng.standard_normal((3, 1, 5)).astype(dtype), requires_grad=True)
+    g = rng.standard_normal((2, 3, 64, 5)).astype(dtype)
+    g[..., 0] = -0.0
+    for retain_grads in (False, True):  # the lean walk, then the general one
+        b.grad = c.grad = None
+        ((tg.Tensor(x) + b + c) * tg.Tensor(g)).sum().backward(retain_grads=retain_grads)
+        at_sum = np.add.reduce(g, axis=0)  # each add's edge sums its new leading axis
+        expected_b = np.add.reduce(np.add.reduce(at_sum, axis=0), axis=0)
+        assert b.grad.data.tobytes() == expected_b.tobytes()
+        expected_c = np.add.reduce(at_sum, axis=1, keepdims=True)
+        assert c.grad.data.tobytes() == expected_c.tobytes()

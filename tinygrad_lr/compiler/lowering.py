@@ -9,13 +9,16 @@ generated, and the program calls numpy directly:
 - ``matmul`` is ``np.matmul`` itself (its forward only adds a clearer message for shapes
   that cannot multiply, and a program's shapes are checked before it runs), and the
   product of a column by a row (a contraction of length one, as in ``dz @ W.T`` for a
-  one-unit layer) is :func:`outer_product`;
+  one-unit layer) is :func:`~tinygrad_lr.ops.kernels.outer_product`, the kernel the
+  forward itself calls there;
 - ``sum(x, axis=0)`` of a 2-D float array with at least two columns is
-  :func:`column_sum`, the same sums in the same order, about twice as fast on narrow
-  arrays (W2's bias gradients); any other ``sum`` is the forward's ``np.add.reduce`` call.
+  :func:`~tinygrad_lr.ops.kernels.column_sum`, the kernel the forward calls there (the
+  same sums in the same order, about twice as fast on tall narrow arrays: W2's bias
+  gradients); any other ``sum`` is the forward's ``np.add.reduce`` call.
 
-Each lowered call gives the forward's answer bit for bit
-(tests/compiler/test_lowering.py compares them on random and edge values).
+Each lowered call gives the forward's answer bit for bit (the kernels are the forwards'
+own: tests/ops/test_direct_kernels.py compares them with numpy on random and edge values,
+tests/compiler/test_lowering.py whole programs with eager).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.kernels import column_sum, outer_product
 from ..registry import registered_ops
 
 Step = Any
@@ -32,45 +36,6 @@ Step = Any
 module)."""
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-try:  # the C functions np.einsum (optimize=False) and np.count_nonzero (no axis) call,
-    # without their Python wrappers: ~1 µs and ~0.15 µs a call on W2's arrays
-    from numpy._core.multiarray import c_einsum as _einsum
-    from numpy._core.multiarray import count_nonzero as _count_nonzero
-except ImportError:  # pragma: no cover - another numpy layout: the public functions
-    _einsum, _count_nonzero = np.einsum, np.count_nonzero
-
-
-def column_sum(x: np.ndarray) -> np.ndarray:
-    """``np.add.reduce(x, axis=0)`` of a 2-D float array, through ``np.einsum``.
-
-    For a C-contiguous array with at least two columns both walk the rows in order and add
-    each row into the running sums, so they round alike; ``einsum`` loops over a row at a
-    time where the ufunc reduction pays per group of elements. Where a zero sum's sign
-    could depend on how each one starts (−0.0 + −0.0 is −0.0, 0.0 + −0.0 is 0.0), a zero
-    in the result is recomputed by ``np.add.reduce`` itself, as is any other layout.
-
-    >>> column_sum(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
-    [4.0, 6.0]
-    """
-    if x.flags.c_contiguous:
-        out = _einsum("ij->j", x)
-        if _count_nonzero(out) == out.size:
-            return out
-    return np.add.reduce(x, axis=0)
-
-
-def outer_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.matmul(a, b)`` of an (m, 1) and a (1, n) float array, through ``np.einsum``.
-
-    Each element of either is one product added to a zero: ``0 + aᵢ·bⱼ``, one rounding
-    (and +0.0 for a product of −0.0), so they agree bit for bit; ``einsum`` skips the BLAS
-    call's set-up, which dominates a product with nothing to sum.
-
-    >>> outer_product(np.array([[1.0], [2.0]]), np.array([[3.0, -0.0]])).tolist()
-    [[3.0, 0.0], [6.0, 0.0]]
-    """
-    return _einsum("ik,kj->ij", a, b)
 
 
 def _is_registered(step: Step, name: str) -> bool:

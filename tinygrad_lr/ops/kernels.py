@@ -181,3 +181,65 @@ def binary_cross_entropy_backward(grad, a, y, *, reduction, low, high):
     if reduction == "mean":
         out /= a.size  # in place: cheaper than dividing a 0-d grad first
     return out
+
+
+# --- Direct numpy calls with the answer of the call they replace, bit for bit --------------
+# (sum's and matmul's forwards call them, and compiled programs name them directly:
+# compiler/lowering.py; tests/ops/test_direct_kernels.py compares them on edge values)
+
+try:  # the C functions np.einsum (optimize=False) and np.count_nonzero (no axis) call,
+    # without their Python wrappers: ~1 µs and ~0.15 µs a call on W2's arrays
+    from numpy._core.multiarray import c_einsum as _einsum
+    from numpy._core.multiarray import count_nonzero as _count_nonzero
+except ImportError:  # pragma: no cover - another numpy layout: the public functions
+    _einsum, _count_nonzero = np.einsum, np.count_nonzero
+
+COLUMN_SUM_MIN_ROWS = 16
+"""``column_sum`` takes ``einsum`` for arrays at least this tall and at least as tall as
+wide; on shorter or wider ones the ufunc reduction is as fast or faster (measured: 256 × 16
+5.2 → 2.1 µs, 1024 × 32 21 → 9 µs, 100000 × 3 ×5; but 3 × 100000 and 20 × 500 slower)."""
+
+
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """``np.add.reduce(x, axis=0)`` of a 2-D float array, bit for bit, through ``einsum``
+    where that is faster.
+
+    For a C-contiguous array with at least two columns both walk the rows in order and add
+    each row into the running sums, so they round alike; ``einsum`` loops over a row at a
+    time where the ufunc reduction pays per group of elements (on tall arrays: see
+    :data:`COLUMN_SUM_MIN_ROWS`). Where a zero sum's sign could depend on how each one
+    starts (−0.0 + −0.0 is −0.0, 0.0 + −0.0 is 0.0), a zero in the result is recomputed by
+    ``np.add.reduce`` itself, as is any other layout or shape.
+
+    >>> column_sum(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [4.0, 6.0]
+    """
+    rows, columns = x.shape
+    if (columns > 1 and rows >= COLUMN_SUM_MIN_ROWS and rows >= columns
+            and x.flags.c_contiguous):
+        out = _einsum("ij->j", x)
+        if _count_nonzero(out) == out.size:
+            return out
+    return np.add.reduce(x, axis=0)
+
+
+def outer_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)`` of an (m, 1) and a (1, n) float array, bit for bit, through
+    ``einsum``.
+
+    Each element of either is one product added to a zero: ``0 + aᵢ·bⱼ``, one rounding
+    (and +0.0 for a product of −0.0), so they agree bit for bit; ``einsum`` skips the BLAS
+    call's set-up, which dominates a product with nothing to sum (256 × 1 by 1 × 16:
+    5.8 → 3.4 µs; 1000 × 1000 ×2.3). Below :data:`OUTER_PRODUCT_MIN_SIZE` elements it is
+    ``np.matmul`` itself, as fast there.
+
+    >>> outer_product(np.array([[1.0], [2.0]]), np.array([[3.0, -0.0]])).tolist()
+    [[3.0, 0.0], [6.0, 0.0]]
+    """
+    if a.shape[0] * b.shape[1] < OUTER_PRODUCT_MIN_SIZE:
+        return np.matmul(a, b)
+    return _einsum("ik,kj->ij", a, b)
+
+
+OUTER_PRODUCT_MIN_SIZE = 64
+"""Smaller outer products are ``np.matmul``'s (2 × 2: 0.65 µs, einsum 0.83 µs)."""

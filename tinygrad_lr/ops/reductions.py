@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import op
+from .kernels import column_sum
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -65,6 +68,9 @@ class sum_:
     """
 
     def forward(x, *, axis=None, keepdims=False):
+        if (x.__class__ is np.ndarray and x.ndim == 2 and (axis == 0 or axis == (0,))
+                and axis is not False and not keepdims and x.dtype in _FLOATS):
+            return column_sum(x)  # the same sums, bit for bit, faster on tall arrays
         # np.sum's own result, without its Python wrapper (a microsecond per call)
         return np.add.reduce(x, axis=_reduce_axis(axis), keepdims=keepdims)
 
