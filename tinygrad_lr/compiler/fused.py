@@ -127,6 +127,13 @@ def _sigmoid_bce_backward(grad, s, y, *, reduction="mean"):
     """∂BCE(σ(z), y)/∂z = grad·(s − y) (divided by s.size for ``reduction='mean'``), the
     lecture's (a − y)/m; the eager chain σ′(∂L/∂a) where a probability is clipped (σ(z)
     rounds to 1), a value is NaN, or the dtypes would promote."""
+    return sigmoid_bce_backward_into(grad, s, y, reduction=reduction)
+
+
+def sigmoid_bce_backward_into(grad, s, y, *, reduction="mean", out=None):
+    """The ``sigmoid_bce_backward`` kernel, its fast path writing into ``out`` (a kept
+    buffer of s's shape and dtype: the same calls, the same bits). The guard's eager chain
+    gives a new array, as does an ``out`` of another shape or dtype: use the returned one."""
     fast = (isinstance(s, np.ndarray) and s.dtype.type in (np.float32, np.float64)
             and np.ndim(grad) == 0 and np.result_type(grad, s) == s.dtype
             and (isinstance(y, (int, float)) and not isinstance(y, bool)
@@ -138,19 +145,22 @@ def _sigmoid_bce_backward(grad, s, y, *, reduction="mean"):
     if not fast:
         return _OPS["sigmoid_backward"].forward(_OPS["binary_cross_entropy_backward"].forward(
             grad, s, y, reduction=reduction), s)
+    if out is not None and (out.shape != s.shape or out.dtype != s.dtype):
+        out = None
     scale = s.dtype.type(grad)
     if reduction == "mean":
         if _fused(s):
             return numexpr.evaluate("(s - y) * scale / n", local_dict={
-                "s": s, "y": y, "scale": scale, "n": s.dtype.type(s.size)})
-        out = np.subtract(s, y)
+                "s": s, "y": y, "scale": scale, "n": s.dtype.type(s.size)}, out=out)
+        out = np.subtract(s, y, out=out)
         if scale != 1:
             out *= scale
         out /= s.size
         return out
     if _fused(s):
-        return numexpr.evaluate("(s - y) * scale", local_dict={"s": s, "y": y, "scale": scale})
-    out = np.subtract(s, y)
+        return numexpr.evaluate("(s - y) * scale", local_dict={"s": s, "y": y, "scale": scale},
+                                out=out)
+    out = np.subtract(s, y, out=out)
     if scale != 1:
         out *= scale
     return out

@@ -36,7 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.kernels import sigmoid_minus_target, stable_sigmoid
 from ..registry import get_op
+from . import fused
 
 Step = Any
 """A program step (:class:`tinygrad_lr.compiler.program.Value`; program.py imports this
@@ -54,14 +56,44 @@ FRESH_READERS = frozenset({
 """Ops (besides ufuncs) whose forward never returns a view of an argument."""
 
 
+OUT_KERNELS = {
+    fused.SIGMOID_BCE_BACKWARD: ("sigmoid_bce_backward_out", fused.sigmoid_bce_backward_into),
+    fused.SIGMOID_MINUS_TARGET: ("sigmoid_minus_target_out", sigmoid_minus_target),
+}
+"""Compiled programs' kernels and the function each one's forward calls, which takes
+``out=`` (the fast path writes there; the guard's eager chain gives a new array: the
+program uses the returned one)."""
+
+VIEW_OPS = frozenset({"reshape", "transpose"})
+"""Registered ops whose result may be a view of their argument."""
+
+
 def writes_out(step: Step) -> bool:
-    """Whether ``step``'s forward can take ``out=`` (a ufunc or matmul, same dtype)."""
+    """Whether ``step``'s forward can take ``out=`` (a ufunc, matmul, sigmoid or one of
+    :data:`OUT_KERNELS`)."""
     op = step.op
-    if op is None or step.params or not isinstance(step.example, np.ndarray):
+    if op is None or not isinstance(step.example, np.ndarray):
+        return False
+    if op in OUT_KERNELS:
+        return True
+    if step.params:
         return False
     if isinstance(op.forward, np.ufunc):
         return op.forward.nout == 1
-    return op.name == "matmul" and _is_registered(op)
+    return op.name in ("matmul", "sigmoid") and _is_registered(op)
+
+
+def out_function(step: Step) -> tuple | None:
+    """``(name, function)`` a planned step calls with ``out=`` in place of its op's
+    forward (the function that forward calls, which takes ``out=``), or None: the forward
+    itself takes ``out=`` (a ufunc)."""
+    if isinstance(step.op.forward, np.ufunc):
+        return None
+    if step.op in OUT_KERNELS:
+        return OUT_KERNELS[step.op]
+    if step.op.name == "sigmoid":
+        return "sigmoid_out", stable_sigmoid
+    return "matmul_out", np.matmul
 
 
 def _is_registered(op) -> bool:
@@ -78,6 +110,24 @@ def _reads_fresh(step: Step) -> bool:
     if op.name in ("sum", "mean") and step.params.get("axis") == ():
         return False  # a sum over no axis may give back its argument
     return op.name in FRESH_READERS
+
+
+def _is_view(step: Step) -> bool:
+    return step.op is not None and step.op.name in VIEW_OPS and _is_registered(step.op)
+
+
+def _safe(step: Step, readers: dict, kept: set) -> bool:
+    """Every reader of ``step`` makes a fresh array, or is a view (a reshape, a transpose)
+    not handed to the caller whose own readers are all safe: no view outlives its value."""
+    return all(_reads_fresh(r) or (_is_view(r) and r not in kept and r in readers
+                                   and _safe(r, readers, kept))
+               for r in readers[step])
+
+
+def _end(step: Step, readers: dict, last_use: dict) -> int:
+    """The last step reading ``step``'s buffer, through a view too."""
+    return max([last_use[step], *(_end(r, readers, last_use) for r in readers[step]
+                                  if _is_view(r) and r in readers)])
 
 
 enabled = True
@@ -107,7 +157,7 @@ def plan(steps: list, kept: set, promotes) -> dict:
         example = step.example
         if (step not in kept and writes_out(step) and not promotes(step)
                 and example.size >= PLAN_MIN_SIZE and step in readers
-                and all(_reads_fresh(r) for r in readers[step])):
+                and _safe(step, readers, kept)):
             key = (example.shape, example.dtype)
             busy = {planned[a][0] for a in step.args if a in planned}
             if isinstance(step.op.forward, np.ufunc):
@@ -127,7 +177,7 @@ def plan(steps: list, kept: set, promotes) -> dict:
                 slot = len(slots)
                 slots.append(key)
             planned[step] = (slot, *key)
-            release.setdefault(last_use[step], []).append((slot, key))
+            release.setdefault(_end(step, readers, last_use), []).append((slot, key))
         for slot, key in release.pop(i, []):
             free.setdefault(key, []).append(slot)
     return planned

@@ -85,8 +85,9 @@ class Program:
                 f"and {backward} backward steps>")
 
 
-_RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "column_sum", "np_matmul",
-                       "outer_product", "add_reduce"})
+_RESERVED = frozenset({"program", "b", "buffers", "matmul_out", "sigmoid_out", "column_sum",
+                       "np_matmul", "outer_product", "add_reduce", "sigmoid_bce_backward_out",
+                       "sigmoid_minus_target_out"})
 
 
 def _generate(program: Program):
@@ -129,7 +130,6 @@ def _generate(program: Program):
     if planned:  # this thread's buffers, kept between calls (see memory_plan)
         slots = {slot: (shape, dtype) for slot, shape, dtype in planned.values()}
         namespace["buffers"] = memory_plan.buffers([slots[k] for k in sorted(slots)])
-        namespace["matmul_out"] = np.matmul
         lines.append("    b = buffers()")
     for i, step in enumerate(program.steps):
         names[step] = f"v{i + len(program.inputs)}"
@@ -154,8 +154,9 @@ def _generate(program: Program):
                              + [f"{k}={ref(p)}" for k, p in step.params.items()])
             if step in planned:  # into a kept buffer (matmul's forward has no out=: numpy's)
                 call += f", out=b[{planned[step][0]}]"
-                function = "matmul_out" if not isinstance(step.op.forward, np.ufunc) else \
-                    function
+                substitute = memory_plan.out_function(step)
+                if substitute is not None:
+                    function, namespace[substitute[0]] = substitute
             elif step in over:  # over a dying argument this call made (see memory_plan)
                 call += f", out={names[over[step]]}"
             step.line = f"{names[step]} = {function}({call})"

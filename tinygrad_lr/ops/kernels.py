@@ -65,16 +65,21 @@ def scratch(slot: int, shape: tuple, dtype) -> np.ndarray:
     return found
 
 
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
+def stable_sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + e^-z) for any z, accurate in both tails.
 
     e^-z would overflow for very negative z; clamping z there changes σ(z) by less than
     the smallest normal float. The steps run in place on one buffer: on large arrays that
-    is several times faster than the same formula with temporaries.
+    is several times faster than the same formula with temporaries. ``out``: a buffer of
+    the result's shape and dtype to write into (a compiled program's kept buffer; the
+    same calls, the same bits); any other is ignored and the result is fresh.
     """
     z = np.asarray(z)
     dtype = z.dtype if z.dtype.kind == "f" else np.dtype(np.float64)
-    out = np.maximum(z, -_exp_limit(dtype), out=np.empty(z.shape, dtype))  # clamp and copy
+    if out is None or out.shape != z.shape or out.dtype != dtype or \
+            out.__class__ is not np.ndarray:
+        out = np.empty(z.shape, dtype)
+    out = np.maximum(z, -_exp_limit(dtype), out=out)  # clamp and copy
     np.negative(out, out=out)
     np.exp(out, out=out)
     out += 1
@@ -129,10 +134,12 @@ def logits_loss(z: np.ndarray, y, *, keep: bool = True) -> np.ndarray | None:
     return out
 
 
-def sigmoid_minus_target(z: np.ndarray, y, scale=None) -> np.ndarray:
+def sigmoid_minus_target(z: np.ndarray, y, scale=None,
+                         out: np.ndarray | None = None) -> np.ndarray:
     """scale · (σ(z) − y), rounded as ``scale * (stable_sigmoid(z) - y)`` (without a
-    scale, ``stable_sigmoid(z) - y``): in σ's buffer."""
-    out = stable_sigmoid(z)
+    scale, ``stable_sigmoid(z) - y``): in σ's buffer, ``out`` when given (see
+    :func:`stable_sigmoid`; the result may still be a new array: use the returned one)."""
+    out = stable_sigmoid(z, out)
     if np.result_type(out, y) != out.dtype or np.shape(y) not in ((), out.shape):
         out = out - y
     else:
