@@ -1,15 +1,18 @@
 """The memory plan: which steps of a program write into buffers kept between calls.
 
 Shapes and dtypes are fixed by a program's signature, so a step whose op is a numpy ufunc
-(``add``, ``exp`` ...) or ``matmul`` can write its result into a preallocated buffer
-(``out=``) instead of fresh memory, which on large arrays costs page faults on every call.
-A buffer is reused by a later step once every reader of the value it holds has run.
+(``add``, ``exp`` ...), ``matmul``, ``sigmoid`` or a kernel of :data:`OUT_KERNELS` can
+write its result into a preallocated buffer (``out=``) instead of fresh memory, which on
+large arrays costs page faults on every call. A buffer is reused by a later step once
+every reader of the value it holds has run.
 
 What keeps this safe:
 
 - only values whose every reader makes a fresh array of its own (a ufunc, ``matmul``,
-  the loss and rule kernels in :data:`FRESH_READERS`) are planned: nothing can hold a
-  view of a buffer (a reshape, a transpose, a slice) past its reuse;
+  the loss and rule kernels in :data:`FRESH_READERS`), or is a reshape or transpose not
+  handed to the caller whose own readers all do, are planned; the buffer is free again
+  after the last reader of such a view, so no view outlives its value (a slice, or a
+  view returned, keeps a value unplanned);
 - results handed to the caller are never planned: they are fresh arrays on every call;
 - a step writes into the buffer of one of its own arguments only when it is an
   elementwise ufunc reading that argument for the last time (numpy handles the exact
@@ -25,7 +28,9 @@ another ufunc of this call just made and that nothing reads afterwards, so ``X @
 and its ``tanh`` fill the product's array instead of two new ones.
 
 Writing into ``out=`` runs the same numpy loop as allocating: the answers are eager's,
-bit for bit (tests/compiler/test_memory_plan.py).
+bit for bit (tests/compiler/test_memory_plan.py, test_memory_plan_kernels.py). A kernel
+whose guard runs eager's chain returns a new array instead; the program uses the array
+each call returns, never the buffer itself.
 """
 
 from __future__ import annotations
