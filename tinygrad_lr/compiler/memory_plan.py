@@ -139,14 +139,9 @@ enabled = True
 """Whether programs are generated with the plan (tests compare with and without)."""
 
 
-def plan(steps: list, kept: set, promotes) -> dict:
-    """Buffer slot of each planned step: ``{step: (slot, shape, dtype)}``.
-
-    ``kept`` are the outputs (never planned); ``promotes(step)`` says a step runs widened
-    to float64 (never planned: its dtype is not its arguments')."""
-    if not enabled:
-        return {}
-    ids = {id(step): step for step in steps}
+def _readers(steps: list) -> tuple[dict, dict]:
+    """The steps reading each step's value, and the index of its last reader."""
+    ids = {id(step) for step in steps}
     readers: dict = {}
     last_use: dict = {}
     for i, step in enumerate(steps):
@@ -154,6 +149,17 @@ def plan(steps: list, kept: set, promotes) -> dict:
             if id(arg) in ids:
                 readers.setdefault(arg, []).append(step)
                 last_use[arg] = i
+    return readers, last_use
+
+
+def plan(steps: list, kept: set, promotes) -> dict:
+    """Buffer slot of each planned step: ``{step: (slot, shape, dtype)}``.
+
+    ``kept`` are the outputs (never planned); ``promotes(step)`` says a step runs widened
+    to float64 (never planned: its dtype is not its arguments')."""
+    if not enabled:
+        return {}
+    readers, last_use = _readers(steps)
     slots: list = []  # (shape, dtype) per slot
     free: dict = {}  # (shape, dtype) -> free slot numbers
     planned: dict = {}
@@ -168,7 +174,7 @@ def plan(steps: list, kept: set, promotes) -> dict:
             if isinstance(step.op.forward, np.ufunc):
                 # elementwise: writing over an argument read for the last time here is
                 # safe (numpy handles the exact overlap), and holds one buffer, not two
-                for a in dict.fromkeys(a for a in step.args if id(a) in ids):
+                for a in dict.fromkeys(a for a in step.args if a in readers):
                     entry = (planned[a][0], key) if a in planned else None
                     if entry is not None and last_use[a] == i and entry in release.get(i, []):
                         busy.discard(entry[0])
@@ -212,13 +218,7 @@ def in_place(steps: list, kept: set, promotes: Callable[[Step], bool], planned: 
     if not enabled:
         return {}
     ids = {id(step) for step in steps}
-    readers: dict = {}
-    last_use: dict = {}
-    for i, step in enumerate(steps):
-        for arg in step.args:
-            if id(arg) in ids:
-                readers.setdefault(arg, []).append(step)
-                last_use[arg] = i
+    readers, last_use = _readers(steps)
     chosen: dict = {}
     for i, step in enumerate(steps):
         if step in planned or not _owned(step) or promotes(step) or \
