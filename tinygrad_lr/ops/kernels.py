@@ -159,10 +159,16 @@ def sigmoid_backward(grad, out):
     return scaled_in_place(slope, grad)
 
 
+SMALL_RULE_SIZE = 2048
+"""Below this many elements a rule's formula runs as plain expressions: ``out=`` costs each
+call more than a fresh tiny array (tanh's rule on one element: 1.0 µs plain, 2.0 µs in
+place; at 4,096 elements in place wins, 4.3 against 5.2 µs)."""
+
+
 def tanh_backward(grad, out):
     """grad · (1 − out²): tanh's rule for the output out = tanh(x)."""
     slope = out * out  # then in place: one buffer for the whole rule (a 0-d one is a scalar)
-    if slope.__class__ is not np.ndarray:
+    if slope.__class__ is not np.ndarray or slope.size < SMALL_RULE_SIZE:
         return (1 - slope) * grad
     np.subtract(1, slope, out=slope)
     if grad.__class__ is np.ndarray and grad.shape == slope.shape and grad.dtype == slope.dtype:
