@@ -205,5 +205,7 @@ def _draw_chain(axes, chain: str, chain_rows: list[Row]) -> None:
     title = "y = y·0.999 + 0.001" if chain == "affine" else "y = tanh(y)"
     axes.set_title(f"W3 {chain} chain, {title}: flat = linear cost\n"
                    "(labels: tinygrad_lr eager / numpy)", fontsize=10)
-    axes.legend(loc="center right", fontsize=8)
+    # below the panel: inside it would cover the ratio labels of the longest chains
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8,
+                frameon=False)
     axes.grid(True, which="both", alpha=0.3)
