@@ -68,6 +68,8 @@ class _BackwardState:
         self.graph = graph
         self.step = opts.step
         self.visited = sum(1 for n in graph.nodes if n.visit_order is not None)
+        # read once per picture: every gradient label asks, and the graph scans its nodes
+        self.stale_mark = " (stale)" if graph.stale else ""
         if self.step is not None:
             if not graph.backward_done:
                 raise ValueError(
@@ -171,7 +173,7 @@ def node_label(node: Node, opts: Options, state: _BackwardState) -> str:
                          + (" (changed after the forward pass)" if node.changed else ""))
     grad = state.node_grad(node) if opts.grads else None
     if grad is not None:
-        stale = " (stale)" if state.graph.stale else ""
+        stale = state.stale_mark
         grad_row = (f'<FONT COLOR="{GRAD_COLOR}">'
                     f'{html("grad " + format_array(grad, p) + stale)}</FONT>')
     if opts.view == "backward":
@@ -196,7 +198,7 @@ def _edge_line(edge: Edge, opts: Options, state: _BackwardState, backward: bool)
     attrs = []
     grad = state.edge_grad(edge) if (opts.edge_grads and opts.grads) else None
     if grad is not None:
-        stale = " (stale)" if state.graph.stale else ""
+        stale = state.stale_mark
         attrs.append(f"label={quote(' ' + format_array(grad, opts.precision) + stale + ' ')}")
     elif opts.edge_grads and opts.grads and state.step is not None and edge.grad is not None:
         # Not sent yet at this step: an invisible label of the same size keeps the layout of
