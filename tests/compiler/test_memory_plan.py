@@ -4,11 +4,12 @@ Results handed to the caller are fresh (a later call never changes them, they sh
 memory with an argument or a kept buffer), and two threads never share buffers.
 """
 
+import functools
 import re
-import threading
 
 import numpy as np
 import pytest
+from thread_helpers import run_together
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
@@ -110,11 +111,7 @@ def test_two_threads_never_share_buffers():
                     np.array_equal(g, e) for g, e in zip(grads, expected[k][1])):
                 failures.append(k)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(*(functools.partial(work, k) for k in range(2)))
     assert not failures
     assert not any(np.shares_memory(a, b) for a in seen[0] for b in seen[1])
 

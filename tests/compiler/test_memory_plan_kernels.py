@@ -6,10 +6,11 @@ answer the program gives without the plan (and eager's, where the program's kern
 exact or their guard runs eager's chain), whatever the previous call left in the buffers.
 """
 
-import threading
+import functools
 
 import numpy as np
 import pytest
+from thread_helpers import run_together
 
 import tinygrad_lr as tg
 import tinygrad_lr.functional as F
@@ -154,11 +155,7 @@ def test_two_threads_never_share_the_kernels_buffers():
             except AssertionError:
                 failures.append(k)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(*(functools.partial(work, k) for k in range(2)))
     assert not failures
     assert not any(np.shares_memory(a, b) for a in seen[0] for b in seen[1])
 

@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 import pytest
+from thread_helpers import run_together
 
 import tinygrad_lr as tg
 from tinygrad_lr import grad_mode
@@ -23,27 +24,6 @@ def fast_thread_switches():
     sys.setswitchinterval(1e-5)
     yield
     sys.setswitchinterval(previous)
-
-
-def run_together(*targets):
-    """Run each target in its own thread, started together; re-raise the first failure."""
-    start = threading.Barrier(len(targets))
-    failures = []
-
-    def runner(target):
-        start.wait()
-        try:
-            target()
-        except BaseException as error:  # noqa: BLE001 - reported to the main thread below
-            failures.append(error)
-
-    threads = [threading.Thread(target=runner, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 def test_the_modes_live_on_one_thread_local_object():

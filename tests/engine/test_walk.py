@@ -7,12 +7,14 @@ order, and raise the same errors; the gradients are also checked against numpy.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 from collections import namedtuple
 
 import numpy as np
 import pytest
+from thread_helpers import run_together
 
 import tinygrad_lr as tg
 from tinygrad_lr.registry import get_op, register_op, unregister_op
@@ -107,11 +109,7 @@ def test_a_graph_built_in_two_threads_walks_in_order():
             with lock:  # the two threads take turns on one chain
                 chain.append(chain[-1] * scale + 0.01)
 
-    workers = [threading.Thread(target=grow, args=(s,)) for s in (0.99, 1.01)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    run_together(*(functools.partial(grow, s) for s in (0.99, 1.01)))
     chain[-1].backward(np.ones(2))
     np.testing.assert_allclose(x.grad.data, np.full(2, 0.99 ** 300 * 1.01 ** 300), rtol=1e-12)
 

@@ -2,10 +2,12 @@
 dtype and shape for every mix of dtypes, broadcasting and 0-d inputs, values equal up to
 rounding (at the precision of the least precise input), and inputs left untouched."""
 
+import functools
 import itertools
 
 import numpy as np
 import pytest
+from thread_helpers import run_together
 
 import tinygrad_lr as tg
 from tinygrad_lr.ops.elementwise import IN_PLACE_MIN_SIZE
@@ -160,8 +162,6 @@ def test_bce_negates_its_sum_as_it_negated_every_term(dtype, reduction):
 
 
 def test_scratch_buffers_are_per_thread_and_never_handed_out():
-    import threading
-
     from tinygrad_lr.ops.kernels import SCRATCH_SIZES
     rng = np.random.default_rng(8)
     size = SCRATCH_SIZES[0] + 5  # large enough to use the kept buffers
@@ -185,9 +185,5 @@ def test_scratch_buffers_are_per_thread_and_never_handed_out():
                 assert got[i] == expected[i]
         except AssertionError as error:  # pragma: no cover - reported below
             errors.append(error)
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*(functools.partial(work, i) for i in range(4)))
     assert not errors and got == dict(enumerate(expected))
